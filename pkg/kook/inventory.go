@@ -1,0 +1,390 @@
+// Package kook holds the inventory graph — hosts, groups, their vars and
+// nesting — and the rules Ansible applies to it: reconciliation of the
+// implicit "all" and "ungrouped" groups, validation, effective vars and Diff.
+//
+// Everything here is a pure value: no file, network or ZooKeeper I/O. The
+// store sub-package persists an Inventory in ZooKeeper and pkg/ansible
+// translates it to and from Ansible's formats.
+package kook
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Names of the two groups every inventory has.
+const (
+	All       = "all"
+	Ungrouped = "ungrouped"
+)
+
+// Vars holds Ansible variables. Values are JSON-like: nil, bool, int64,
+// float64, string, []any and map[string]any. Integers and floats are kept
+// apart because Ansible prints 1 and 1.0 differently.
+type Vars map[string]any
+
+// Host is one inventory host and the vars set on it directly.
+type Host struct {
+	Name string
+	Vars Vars
+}
+
+// Group is one inventory group: its own vars, its direct member hosts in
+// the order they were added, and its direct child groups in the order they
+// were linked. Both orders are what Ansible prints and plays in.
+//
+// Change Hosts and Children through Inventory's methods, which keep the
+// graph's invariants (no duplicates, no cycles).
+type Group struct {
+	Name     string
+	Vars     Vars
+	Hosts    []string
+	Children []string
+
+	hostSet map[string]struct{} // lazily built index of Hosts
+}
+
+// Inventory is the whole graph. Hosts and Groups are keyed by name. A new
+// Inventory always holds the groups "all" and "ungrouped", with "ungrouped"
+// the first child of "all", as in Ansible.
+//
+// While an inventory is being built (by a parser), the order in which hosts
+// and groups were first created matters for Reconcile; after Reconcile every
+// order Ansible shows is explicit in Group.Hosts and Group.Children.
+type Inventory struct {
+	Hosts  map[string]*Host
+	Groups map[string]*Group
+
+	hostOrder  []string // creation order, for Reconcile
+	groupOrder []string
+}
+
+// New returns an empty inventory holding only "all" and "ungrouped".
+func New() *Inventory {
+	inv := &Inventory{Hosts: map[string]*Host{}, Groups: map[string]*Group{}}
+	inv.AddGroup(All)
+	inv.AddGroup(Ungrouped)
+	inv.Groups[All].Children = []string{Ungrouped}
+	return inv
+}
+
+// AddHost returns the host called name, creating it without vars or groups
+// if it does not exist.
+func (inv *Inventory) AddHost(name string) *Host {
+	if h, ok := inv.Hosts[name]; ok {
+		return h
+	}
+	h := &Host{Name: name, Vars: Vars{}}
+	inv.Hosts[name] = h
+	inv.hostOrder = append(inv.hostOrder, name)
+	return h
+}
+
+// AddGroup returns the group called name, creating it empty if it does not
+// exist. A new group has no parent until it is linked or Reconcile runs.
+func (inv *Inventory) AddGroup(name string) *Group {
+	if g, ok := inv.Groups[name]; ok {
+		return g
+	}
+	g := &Group{Name: name, Vars: Vars{}}
+	inv.Groups[name] = g
+	inv.groupOrder = append(inv.groupOrder, name)
+	return g
+}
+
+// AddMember puts host into group, creating either if needed. A host already
+// in the group keeps its position.
+func (inv *Inventory) AddMember(group, host string) {
+	inv.AddHost(host)
+	inv.AddGroup(group).addHost(host)
+}
+
+// RemoveMember takes host out of group; it is not an error if it was not in it.
+func (inv *Inventory) RemoveMember(group, host string) {
+	g := inv.Groups[group]
+	if g == nil || !g.HasHost(host) {
+		return
+	}
+	g.Hosts = removeString(g.Hosts, host)
+	delete(g.hostSet, host)
+}
+
+// AddChild links child under parent, creating either group if needed. It
+// refuses a link that would make a cycle with Ansible's own message.
+func (inv *Inventory) AddChild(parent, child string) error {
+	if parent == child {
+		return fmt.Errorf("can't add group %s to itself", parent)
+	}
+	p := inv.AddGroup(parent)
+	inv.AddGroup(child)
+	for _, c := range p.Children {
+		if c == child {
+			return nil
+		}
+	}
+	if inv.isAncestor(child, parent) {
+		return fmt.Errorf("Adding group '%s' as child to '%s' creates a recursive dependency loop.", child, parent)
+	}
+	p.Children = append(p.Children, child)
+	return nil
+}
+
+// RemoveChild unlinks child from parent; it is not an error if it was not linked.
+func (inv *Inventory) RemoveChild(parent, child string) {
+	if p := inv.Groups[parent]; p != nil {
+		p.Children = removeString(p.Children, child)
+	}
+}
+
+// RemoveHost deletes a host and every membership it has.
+func (inv *Inventory) RemoveHost(name string) {
+	if _, ok := inv.Hosts[name]; !ok {
+		return
+	}
+	delete(inv.Hosts, name)
+	for _, g := range inv.Groups {
+		if g.HasHost(name) {
+			g.Hosts = removeString(g.Hosts, name)
+			delete(g.hostSet, name)
+		}
+	}
+}
+
+// RemoveGroup deletes a group and every link to it. Its hosts and children
+// stay in the inventory. "all" and "ungrouped" cannot be removed.
+func (inv *Inventory) RemoveGroup(name string) {
+	if name == All || name == Ungrouped {
+		return
+	}
+	if _, ok := inv.Groups[name]; !ok {
+		return
+	}
+	delete(inv.Groups, name)
+	for _, g := range inv.Groups {
+		g.Children = removeString(g.Children, name)
+	}
+}
+
+// isAncestor reports whether a is g itself or reachable upwards from g,
+// that is whether g is a descendant of a.
+func (inv *Inventory) isAncestor(a, g string) bool {
+	seen := map[string]bool{}
+	var down func(string) bool
+	down = func(n string) bool {
+		if n == g {
+			return true
+		}
+		if seen[n] {
+			return false
+		}
+		seen[n] = true
+		if grp := inv.Groups[n]; grp != nil {
+			for _, c := range grp.Children {
+				if down(c) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return down(a)
+}
+
+// HasHost reports whether name is a direct member of g.
+func (g *Group) HasHost(name string) bool {
+	if len(g.hostSet) != len(g.Hosts) {
+		g.hostSet = make(map[string]struct{}, len(g.Hosts))
+		for _, h := range g.Hosts {
+			g.hostSet[h] = struct{}{}
+		}
+	}
+	_, ok := g.hostSet[name]
+	return ok
+}
+
+func (g *Group) addHost(name string) {
+	if g.HasHost(name) {
+		return
+	}
+	g.Hosts = append(g.Hosts, name)
+	g.hostSet[name] = struct{}{}
+}
+
+// HasChild reports whether name is a direct child group of g.
+func (g *Group) HasChild(name string) bool {
+	for _, c := range g.Children {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
+
+func removeString(list []string, s string) []string {
+	for i, v := range list {
+		if v == s {
+			return append(list[:i:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+// HostNames returns every host name, sorted.
+func (inv *Inventory) HostNames() []string { return sortedKeys(inv.Hosts) }
+
+// GroupNames returns every group name, sorted.
+func (inv *Inventory) GroupNames() []string { return sortedKeys(inv.Groups) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// creationOrder returns names in the order they were created, followed by
+// any that were put into the map directly, sorted.
+func creationOrder[V any](order []string, m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	seen := make(map[string]bool, len(m))
+	for _, n := range order {
+		if _, ok := m[n]; ok && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	if len(out) < len(m) {
+		var rest []string
+		for n := range m {
+			if !seen[n] {
+				rest = append(rest, n)
+			}
+		}
+		sort.Strings(rest)
+		out = append(out, rest...)
+	}
+	return out
+}
+
+// Parents returns, for every group, the groups that list it as a child, in
+// sorted order of the parents' names.
+func (inv *Inventory) Parents() map[string][]string {
+	parents := make(map[string][]string, len(inv.Groups))
+	for _, name := range inv.GroupNames() {
+		for _, c := range inv.Groups[name].Children {
+			parents[c] = append(parents[c], name)
+		}
+	}
+	return parents
+}
+
+// HostGroups returns, for every host, the groups it is a direct member of,
+// in sorted order.
+func (inv *Inventory) HostGroups() map[string][]string {
+	groups := make(map[string][]string, len(inv.Hosts))
+	for _, name := range inv.GroupNames() {
+		for _, h := range inv.Groups[name].Hosts {
+			groups[h] = append(groups[h], name)
+		}
+	}
+	return groups
+}
+
+// Reconcile applies the rules Ansible applies once all sources are parsed
+// (inventory/data.py reconcile_inventory): every group without a parent
+// becomes a child of "all", in creation order; hosts placed directly in
+// "all" or in no group go to "ungrouped"; a host in "ungrouped" and in any
+// other group leaves "ungrouped". Afterwards "all" lists no hosts and every
+// order Ansible shows is explicit in the graph, so Reconcile is idempotent.
+func (inv *Inventory) Reconcile() {
+	all, ungrouped := inv.AddGroup(All), inv.AddGroup(Ungrouped)
+	if !all.HasChild(Ungrouped) {
+		all.Children = append([]string{Ungrouped}, all.Children...)
+	}
+	parents := inv.Parents()
+	for _, name := range creationOrder(inv.groupOrder, inv.Groups) {
+		if name != All && len(parents[name]) == 0 {
+			all.Children = append(all.Children, name)
+		}
+	}
+	hostGroups := inv.HostGroups()
+	for _, name := range creationOrder(inv.hostOrder, inv.Hosts) {
+		other := false
+		inUngrouped := false
+		for _, g := range hostGroups[name] {
+			switch g {
+			case All:
+			case Ungrouped:
+				inUngrouped = true
+			default:
+				other = true
+			}
+		}
+		switch {
+		case inUngrouped && other:
+			inv.RemoveMember(Ungrouped, name)
+		case !inUngrouped && !other:
+			ungrouped.addHost(name)
+		}
+	}
+	all.Hosts, all.hostSet = nil, nil
+	inv.hostOrder, inv.groupOrder = nil, nil
+}
+
+// Merge adds other into inv the way Ansible parses a further source into an
+// inventory it already holds: new hosts and groups are created in other's
+// creation order, memberships and child links are appended, and vars are
+// set key by key so that other's values win. A child link that would make a
+// cycle fails the merge; inv may then hold part of other, so callers that
+// need all or nothing merge into a Clone.
+func (inv *Inventory) Merge(other *Inventory) error {
+	for _, name := range creationOrder(other.hostOrder, other.Hosts) {
+		h := inv.AddHost(name)
+		for k, v := range other.Hosts[name].Vars {
+			h.Vars[k] = v
+		}
+	}
+	groups := creationOrder(other.groupOrder, other.Groups)
+	for _, name := range groups {
+		og := other.Groups[name]
+		g := inv.AddGroup(name)
+		for k, v := range og.Vars {
+			g.Vars[k] = v
+		}
+		for _, h := range og.Hosts {
+			g.addHost(h)
+		}
+	}
+	for _, name := range groups {
+		for _, c := range other.Groups[name].Children {
+			if err := inv.AddChild(name, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Clone returns a deep copy of inv; vars values are copied too.
+func (inv *Inventory) Clone() *Inventory {
+	out := &Inventory{
+		Hosts:      make(map[string]*Host, len(inv.Hosts)),
+		Groups:     make(map[string]*Group, len(inv.Groups)),
+		hostOrder:  append([]string(nil), inv.hostOrder...),
+		groupOrder: append([]string(nil), inv.groupOrder...),
+	}
+	for n, h := range inv.Hosts {
+		out.Hosts[n] = &Host{Name: h.Name, Vars: CopyVars(h.Vars)}
+	}
+	for n, g := range inv.Groups {
+		out.Groups[n] = &Group{
+			Name:     g.Name,
+			Vars:     CopyVars(g.Vars),
+			Hosts:    append([]string(nil), g.Hosts...),
+			Children: append([]string(nil), g.Children...),
+		}
+	}
+	return out
+}
