@@ -113,7 +113,7 @@ func (inv *Inventory) RemoveMember(group, host string) {
 // refuses a link that would make a cycle with Ansible's own message.
 func (inv *Inventory) AddChild(parent, child string) error {
 	if parent == child {
-		return fmt.Errorf("can't add group %s to itself", parent)
+		return fmt.Errorf("can't add group to itself")
 	}
 	p := inv.AddGroup(parent)
 	inv.AddGroup(child)
@@ -142,6 +142,7 @@ func (inv *Inventory) RemoveHost(name string) {
 		return
 	}
 	delete(inv.Hosts, name)
+	inv.hostOrder = removeString(inv.hostOrder, name) // re-created, it comes last
 	for _, g := range inv.Groups {
 		if g.HasHost(name) {
 			g.Hosts = removeString(g.Hosts, name)
@@ -160,6 +161,7 @@ func (inv *Inventory) RemoveGroup(name string) {
 		return
 	}
 	delete(inv.Groups, name)
+	inv.groupOrder = removeString(inv.groupOrder, name) // re-created, it comes last
 	for _, g := range inv.Groups {
 		g.Children = removeString(g.Children, name)
 	}
@@ -192,7 +194,7 @@ func (inv *Inventory) isAncestor(a, g string) bool {
 
 // HasHost reports whether name is a direct member of g.
 func (g *Group) HasHost(name string) bool {
-	if len(g.hostSet) != len(g.Hosts) {
+	if g.hostSet == nil || len(g.hostSet) != len(g.Hosts) {
 		g.hostSet = make(map[string]struct{}, len(g.Hosts))
 		for _, h := range g.Hosts {
 			g.hostSet[h] = struct{}{}
@@ -343,7 +345,7 @@ func (inv *Inventory) Merge(other *Inventory) error {
 	for _, name := range creationOrder(other.hostOrder, other.Hosts) {
 		h := inv.AddHost(name)
 		for k, v := range other.Hosts[name].Vars {
-			h.Vars[k] = v
+			h.Vars[k] = CopyValue(v)
 		}
 	}
 	groups := creationOrder(other.groupOrder, other.Groups)
@@ -351,7 +353,7 @@ func (inv *Inventory) Merge(other *Inventory) error {
 		og := other.Groups[name]
 		g := inv.AddGroup(name)
 		for k, v := range og.Vars {
-			g.Vars[k] = v
+			g.Vars[k] = CopyValue(v)
 		}
 		for _, h := range og.Hosts {
 			g.addHost(h)

@@ -1,6 +1,391 @@
 package kook
 
-// EffectiveVars returns the vars Ansible gives host: all's vars, then every
-// other group the host is in (directly or through children) by depth,
-// ansible_group_priority and name, then the host's own vars.
-func (inv *Inventory) EffectiveVars(host string) Vars { return nil }
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// PriorityVar is the group var Ansible reads as the group's priority
+// instead of storing it as a var.
+const PriorityVar = "ansible_group_priority"
+
+// internalVars are the names ansible-inventory deletes from every host's
+// vars before printing them (cli/inventory.py INTERNAL_VARS), even when
+// the inventory sets them itself.
+var internalVars = map[string]bool{
+	"ansible_diff_mode":         true,
+	"ansible_config_file":       true,
+	"ansible_facts":             true,
+	"ansible_forks":             true,
+	"ansible_inventory_sources": true,
+	"ansible_limit":             true,
+	"ansible_playbook_python":   true,
+	"ansible_run_tags":          true,
+	"ansible_skip_tags":         true,
+	"ansible_verbosity":         true,
+	"ansible_version":           true,
+	"inventory_dir":             true,
+	"inventory_file":            true,
+	"inventory_hostname":        true,
+	"inventory_hostname_short":  true,
+	"groups":                    true,
+	"group_names":               true,
+	"omit":                      true,
+	"playbook_dir":              true,
+}
+
+// IsInternalVar reports whether ansible-inventory drops the var called name
+// from the host vars it prints (--list, --export and --host alike).
+func IsInternalVar(name string) bool { return internalVars[name] }
+
+// Priority returns the group's ansible_group_priority read the way Ansible
+// reads it, with Python's int(): 1 when unset, true/false as 1/0, floats
+// truncated toward zero, strings such as " 3" or "-1_000" parsed. A value
+// int() refuses (null, a list, "abc", "2.5", NaN) is an error: Ansible
+// fails to parse an inventory holding one.
+func (g *Group) Priority() (int64, error) {
+	v, ok := g.Vars[PriorityVar]
+	if !ok {
+		return 1, nil
+	}
+	return pythonInt(v)
+}
+
+// pythonInt converts v as Python's int(v) does. Results beyond int64 are
+// clamped, which keeps their order.
+func pythonInt(v any) (int64, error) {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	case int64:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			return 0, fmt.Errorf("cannot convert float NaN to integer")
+		case math.IsInf(x, 0):
+			return 0, fmt.Errorf("cannot convert float infinity to integer")
+		case x >= math.MaxInt64:
+			return math.MaxInt64, nil
+		case x <= math.MinInt64:
+			return math.MinInt64, nil
+		}
+		return int64(x), nil
+	case string:
+		if n, ok := parsePythonInt(x); ok {
+			return n, nil
+		}
+		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pythonStrRepr(x))
+	}
+	return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not %s", pythonTypeName(v))
+}
+
+// parsePythonInt parses s as int(s) with base 10: surrounding whitespace,
+// a sign, Unicode decimal digits and single underscores between digits.
+func parsePythonInt(s string) (int64, bool) {
+	s = strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) // Python's str.isspace
+	})
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	var n uint64
+	overflow := false
+	prevDigit := false
+	for _, r := range s {
+		if r == '_' {
+			if !prevDigit {
+				return 0, false
+			}
+			prevDigit = false
+			continue
+		}
+		d, ok := decimalValue(r)
+		if !ok {
+			return 0, false
+		}
+		prevDigit = true
+		if n > (math.MaxUint64-9)/10 {
+			overflow = true
+		} else {
+			n = n*10 + uint64(d)
+		}
+	}
+	if !prevDigit {
+		return 0, false // empty, or a trailing underscore
+	}
+	switch {
+	case neg && (overflow || n > 1<<63):
+		return math.MinInt64, true
+	case neg:
+		return -int64(n), true
+	case overflow || n > math.MaxInt64:
+		return math.MaxInt64, true
+	}
+	return int64(n), true
+}
+
+// decimalValue returns the value of a Unicode decimal digit (category Nd).
+// Unicode lays every decimal digit set out as a run of ten code points
+// from zero to nine, and adjacent runs are whole sets.
+func decimalValue(r rune) (int, bool) {
+	if r >= '0' && r <= '9' {
+		return int(r - '0'), true
+	}
+	if !unicode.IsDigit(r) {
+		return 0, false
+	}
+	pos := 0
+	for unicode.IsDigit(r - rune(pos) - 1) {
+		pos++
+	}
+	return pos % 10, true
+}
+
+func pythonStrRepr(s string) string {
+	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
+		return `"` + s + `"`
+	}
+	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
+}
+
+func pythonTypeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "'NoneType'"
+	case []any:
+		return "'list'"
+	case map[string]any, Vars:
+		return "'dict'"
+	}
+	return fmt.Sprintf("'%T'", v)
+}
+
+// Depths returns every group's depth as Ansible computes it: "all" is 0 and
+// any other group is one more than its deepest parent. A group without a
+// parent counts as a child of "all" (depth 1), as Reconcile would make it.
+// Links that close a cycle are ignored, so the answer is defined for any
+// graph; Validate reports the cycle.
+func (inv *Inventory) Depths() map[string]int {
+	return newPrecedence(inv).depth
+}
+
+// EffectiveVars returns the vars Ansible gives host, as
+// `ansible-inventory --host` prints them for this inventory served by an
+// inventory script: all's vars, then every other group the host is in
+// (directly or through children) by depth, ansible_group_priority and name,
+// each replacing earlier values key by key (no deep merge), then the host's
+// own vars. ansible_group_priority set on a group is not a var, and the
+// names ansible-inventory drops (IsInternalVar) are dropped. Memberships are
+// taken as Reconcile would leave them, so a raw inventory gives the same
+// answer as a reconciled one. Values are copies; an unknown host gives nil.
+func (inv *Inventory) EffectiveVars(host string) Vars {
+	h := inv.Hosts[host]
+	if h == nil {
+		return nil
+	}
+	// Scanning the member lists (not HasHost) keeps this free of writes, so
+	// concurrent readers of one inventory are safe.
+	var direct []string
+	for name, g := range inv.Groups {
+		for _, m := range g.Hosts {
+			if m == host {
+				direct = append(direct, name)
+				break
+			}
+		}
+	}
+	p := newPrecedence(inv)
+	return p.hostVars(h, direct)
+}
+
+// AllEffectiveVars returns EffectiveVars for every host, computing group
+// depths, ancestors and the merged vars of each distinct set of groups
+// once, so it costs about as much as reading the inventory.
+func (inv *Inventory) AllEffectiveVars() map[string]Vars {
+	p := newPrecedence(inv)
+	direct := make(map[string][]string, len(inv.Hosts))
+	for name, g := range inv.Groups {
+		for _, m := range g.Hosts {
+			direct[m] = append(direct[m], name)
+		}
+	}
+	out := make(map[string]Vars, len(inv.Hosts))
+	for name, h := range inv.Hosts {
+		out[name] = p.hostVars(h, direct[name])
+	}
+	return out
+}
+
+// precedence holds what is shared by all hosts of one inventory.
+type precedence struct {
+	inv       *Inventory
+	parents   map[string][]string
+	depth     map[string]int
+	priority  map[string]int64
+	ancestors map[string][]string // group and its ancestors, "all" left out
+	merged    map[string]Vars     // group vars merged, by key of direct groups
+}
+
+func newPrecedence(inv *Inventory) *precedence {
+	p := &precedence{
+		inv:       inv,
+		parents:   make(map[string][]string, len(inv.Groups)),
+		depth:     make(map[string]int, len(inv.Groups)),
+		priority:  make(map[string]int64, len(inv.Groups)),
+		ancestors: map[string][]string{},
+		merged:    map[string]Vars{},
+	}
+	for name, g := range inv.Groups {
+		for _, c := range g.Children {
+			p.parents[c] = append(p.parents[c], name)
+		}
+		if pr, err := g.Priority(); err == nil {
+			p.priority[name] = pr
+		} else {
+			p.priority[name] = 1 // Ansible refuses such an inventory; Validate says so
+		}
+	}
+	state := make(map[string]uint8, len(inv.Groups)) // 1 visiting, 2 done
+	var visit func(string) int
+	visit = func(n string) int {
+		switch state[n] {
+		case 1:
+			return -1 // closes a cycle
+		case 2:
+			return p.depth[n]
+		}
+		state[n] = 1
+		d := 0
+		if n != All {
+			d = 1
+			for _, par := range p.parents[n] {
+				if pd := visit(par); pd >= 0 && pd+1 > d {
+					d = pd + 1
+				}
+			}
+		}
+		state[n] = 2
+		p.depth[n] = d
+		return d
+	}
+	for name := range inv.Groups {
+		visit(name)
+	}
+	return p
+}
+
+// ancestorsOf returns g and every group above it except "all".
+func (p *precedence) ancestorsOf(g string) []string {
+	if a, ok := p.ancestors[g]; ok {
+		return a
+	}
+	p.ancestors[g] = nil // a cycle back to g adds nothing new
+	seen := map[string]bool{g: true}
+	out := []string{g}
+	for _, par := range p.parents[g] {
+		if par == All {
+			continue
+		}
+		for _, a := range p.ancestorsOf(par) {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	if g == All {
+		out = nil
+	}
+	p.ancestors[g] = out
+	return out
+}
+
+// hostVars merges the vars of host h, a direct member of the groups direct.
+func (p *precedence) hostVars(h *Host, direct []string) Vars {
+	groups := p.memberships(direct)
+	key := strings.Join(groups, "\x00")
+	merged, ok := p.merged[key]
+	if !ok {
+		merged = p.groupVars(groups)
+		p.merged[key] = merged
+	}
+	out := make(Vars, len(merged)+len(h.Vars))
+	for k, v := range merged {
+		out[k] = CopyValue(v)
+	}
+	for k, v := range h.Vars {
+		if !internalVars[k] {
+			out[k] = CopyValue(v)
+		}
+	}
+	return out
+}
+
+// memberships returns the host's direct groups as Reconcile leaves them,
+// sorted: "all" is implied, a host in no other group is in "ungrouped", and
+// a host in "ungrouped" and another group is not in "ungrouped".
+func (p *precedence) memberships(direct []string) []string {
+	out := make([]string, 0, len(direct))
+	for _, g := range direct {
+		if g != All && g != Ungrouped {
+			out = append(out, g)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, Ungrouped)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// groupVars merges all's vars and those of the given groups and their
+// ancestors in Ansible's order.
+func (p *precedence) groupVars(direct []string) Vars {
+	seen := map[string]bool{}
+	var groups []string
+	for _, d := range direct {
+		for _, a := range p.ancestorsOf(d) {
+			if !seen[a] {
+				seen[a] = true
+				groups = append(groups, a)
+			}
+		}
+	}
+	sort.Slice(groups, func(i, j int) bool {
+		a, b := groups[i], groups[j]
+		if p.depth[a] != p.depth[b] {
+			return p.depth[a] < p.depth[b]
+		}
+		if p.priority[a] != p.priority[b] {
+			return p.priority[a] < p.priority[b]
+		}
+		return a < b
+	})
+	out := Vars{}
+	add := func(g *Group) {
+		if g == nil {
+			return
+		}
+		for k, v := range g.Vars {
+			if k != PriorityVar && !internalVars[k] {
+				out[k] = v
+			}
+		}
+	}
+	add(p.inv.Groups[All])
+	for _, g := range groups {
+		add(p.inv.Groups[g])
+	}
+	return out
+}

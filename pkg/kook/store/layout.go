@@ -1,0 +1,395 @@
+package store
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+
+	"github.com/kook-project/kook/pkg/kook"
+)
+
+// Schema is the layout version this package reads and writes. A root whose
+// meta carries a higher schema is refused.
+const Schema = 1
+
+// Bucket sizing. ZooKeeper spends about the same per request whatever its
+// size up to some tens of KiB, so fewer, larger buckets read faster; but
+// every small write rewrites its whole bucket (and ZooKeeper logs it), so
+// buckets should stay small enough that a host checking in does not write
+// a quarter of a megabyte. Buckets average between targetBucket/2 and
+// targetBucket; the count doubles (a new generation) when one grows past
+// growBucket, and halves when the inventory shrank to a quarter.
+const (
+	targetBucket = 64 << 10
+	growBucket   = 192 << 10
+	// maxBucket keeps a znode under ZooKeeper's default jute.maxbuffer
+	// (1 MiB, which also bounds the request that writes it).
+	maxBucket = 1000 << 10
+	// maxRecord is the most one host's or group's record may take.
+	maxRecord  = 900 << 10
+	maxBuckets = 1 << 14
+
+	// Limits of one multi request: well below the 1 MiB jute.maxbuffer; a
+	// larger request makes the server drop the connection.
+	maxMultiBytes = 512 << 10
+	maxMultiOps   = 1000
+
+	// positionStride spaces membership positions so that a host inserted
+	// in the middle of a group usually fits between its neighbours.
+	positionStride = 1024
+)
+
+// meta is the content of ROOT/meta.
+type meta struct {
+	Schema       int64
+	Current      string // generation node name, "g0000000007"
+	HostBuckets  int
+	GroupBuckets int
+	// Seq is above every membership position in the inventory; new
+	// members get it and it moves on by positionStride.
+	Seq int64
+	// Writer identifies the write that produced this meta, so that a
+	// writer whose connection dropped mid-commit can tell whether its
+	// transaction was applied.
+	Writer string
+}
+
+func (m meta) encode() []byte {
+	b := []byte(`{"current":`)
+	b = kook.AppendString(b, m.Current)
+	b = append(b, `,"group_buckets":`...)
+	b = strconv.AppendInt(b, int64(m.GroupBuckets), 10)
+	b = append(b, `,"host_buckets":`...)
+	b = strconv.AppendInt(b, int64(m.HostBuckets), 10)
+	b = append(b, `,"schema":`...)
+	b = strconv.AppendInt(b, m.Schema, 10)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendInt(b, m.Seq, 10)
+	b = append(b, `,"writer":`...)
+	b = kook.AppendString(b, m.Writer)
+	return append(b, '}')
+}
+
+var genName = regexp.MustCompile(`^g[0-9]{10}$`)
+
+// parseMeta reads ROOT/meta; path is for messages.
+func parseMeta(path string, data []byte) (meta, error) {
+	var m meta
+	v, err := kook.DecodeJSON(data)
+	obj, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return m, fmt.Errorf("%s does not hold kook's metadata (not a JSON object); refusing to use this root", path)
+	}
+	schema, ok := obj["schema"].(int64)
+	if !ok {
+		return m, fmt.Errorf("%s does not hold kook's metadata (no schema number); refusing to use this root", path)
+	}
+	if schema > Schema {
+		return m, fmt.Errorf("%s was written by a newer kook (schema %d; this one reads schema %d)", path, schema, Schema)
+	}
+	if schema < 1 {
+		return m, fmt.Errorf("%s has an unknown schema %d; refusing to use this root", path, schema)
+	}
+	m.Schema = schema
+	m.Current, _ = obj["current"].(string)
+	hb, _ := obj["host_buckets"].(int64)
+	gb, _ := obj["group_buckets"].(int64)
+	m.Seq, _ = obj["seq"].(int64)
+	m.Writer, _ = obj["writer"].(string)
+	m.HostBuckets, m.GroupBuckets = int(hb), int(gb)
+	if !genName.MatchString(m.Current) || !validCount(m.HostBuckets) || !validCount(m.GroupBuckets) {
+		return m, fmt.Errorf("%s is corrupt: %s", path, data)
+	}
+	return m, nil
+}
+
+func validCount(n int) bool { return n >= 1 && n <= maxBuckets && n&(n-1) == 0 }
+
+// genData is the content of a generation node.
+func genData(hostBuckets, groupBuckets int) []byte {
+	return fmt.Appendf(nil, `{"group_buckets":%d,"host_buckets":%d}`, groupBuckets, hostBuckets)
+}
+
+// bucketOf is the bucket a name hashes to: FNV-1a 64, modulo the bucket
+// count (a power of two).
+func bucketOf(name string, n int) int {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(name); i++ {
+		h ^= uint64(name[i])
+		h *= 1099511628211
+	}
+	return int(h & uint64(n-1))
+}
+
+// bucketName is the znode name of bucket i of n: hex, fixed width.
+func bucketName(i, n int) string {
+	width := len(strconv.FormatInt(int64(n-1), 16))
+	s := strconv.FormatInt(int64(i), 16)
+	for len(s) < width {
+		s = "0" + s
+	}
+	return s
+}
+
+func hostBucketPath(gen string, i, n int) string  { return gen + "/h/" + bucketName(i, n) }
+func groupBucketPath(gen string, i, n int) string { return gen + "/g/" + bucketName(i, n) }
+
+// record is one encoded host or group: its name and the JSON of its value.
+type record struct {
+	name string
+	json []byte
+}
+
+// chooseBuckets picks the bucket count for records: the current count
+// when it still fits, else the smallest power of two that averages at most
+// targetBucket and leaves no bucket with several records past growBucket.
+func chooseBuckets(recs []record, current int) (int, error) {
+	total := 2
+	for _, r := range recs {
+		size := recordSize(r)
+		if size > maxRecord {
+			return 0, fmt.Errorf("%q takes %d KiB, more than the %d KiB ZooKeeper can hold in one node", r.name, size>>10, maxRecord>>10)
+		}
+		total += size
+	}
+	ideal := 1
+	for ideal < maxBuckets && total > ideal*targetBucket {
+		ideal *= 2
+	}
+	if current >= 1 && current <= 4*ideal && current*4 >= ideal && fits(recs, current) {
+		return current, nil
+	}
+	n := ideal
+	for n < maxBuckets && !fits(recs, n) {
+		n *= 2
+	}
+	return n, nil
+}
+
+func recordSize(r record) int { return len(r.name) + len(r.json) + 8 }
+
+// fits reports whether no bucket holding more than one record grows past
+// growBucket when recs are spread over n buckets.
+func fits(recs []record, n int) bool {
+	sizes := make([]int, n)
+	counts := make([]int, n)
+	for _, r := range recs {
+		b := bucketOf(r.name, n)
+		sizes[b] += recordSize(r)
+		counts[b]++
+	}
+	for i := range sizes {
+		if sizes[i] > growBucket && counts[i] > 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// buildBuckets spreads records over n buckets, each a JSON object with
+// its keys sorted, and checks every bucket fits in a znode. kind names the
+// records in messages ("host", "group").
+func buildBuckets(recs []record, n int, kind string) ([][]byte, error) {
+	per := make([][]record, n)
+	for _, r := range recs {
+		b := bucketOf(r.name, n)
+		per[b] = append(per[b], r)
+	}
+	out := make([][]byte, n)
+	for i, rs := range per {
+		sort.Slice(rs, func(a, b int) bool { return rs[a].name < rs[b].name })
+		out[i] = appendBucket(nil, rs)
+		if len(out[i]) > maxBucket {
+			return nil, fmt.Errorf("%s bucket %s would take %d KiB, more than ZooKeeper can hold in one node", kind, bucketName(i, n), len(out[i])>>10)
+		}
+	}
+	return out, nil
+}
+
+func appendBucket(b []byte, rs []record) []byte {
+	size := 2
+	for _, r := range rs {
+		size += recordSize(r)
+	}
+	if cap(b)-len(b) < size {
+		b = append(make([]byte, 0, len(b)+size), b...)
+	}
+	b = append(b, '{')
+	for i, r := range rs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = kook.AppendString(b, r.name)
+		b = append(b, ':')
+		b = append(b, r.json...)
+	}
+	return append(b, '}')
+}
+
+// membership is a host's place in one group.
+type membership struct {
+	group string
+	pos   int64
+}
+
+// hostRecord encodes a host: {"groups":{"db":0,"web":3},"vars":{...}}.
+func hostRecord(vars kook.Vars, groups []membership) []byte {
+	sort.Slice(groups, func(i, j int) bool { return groups[i].group < groups[j].group })
+	b := []byte(`{"groups":{`)
+	for i, m := range groups {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = kook.AppendString(b, m.group)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, m.pos, 10)
+	}
+	b = append(b, `},"vars":`...)
+	b = appendVars(b, vars)
+	return append(b, '}')
+}
+
+// groupRecord encodes a group: {"children":["a","b"],"vars":{...}}.
+func groupRecord(vars kook.Vars, children []string) []byte {
+	b := []byte(`{"children":[`)
+	for i, c := range children {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = kook.AppendString(b, c)
+	}
+	b = append(b, `],"vars":`...)
+	b = appendVars(b, vars)
+	return append(b, '}')
+}
+
+func appendVars(b []byte, vars kook.Vars) []byte {
+	if vars == nil {
+		return append(b, "{}"...)
+	}
+	return kook.AppendJSON(b, map[string]any(vars))
+}
+
+// hostEntry is a decoded host record.
+type hostEntry struct {
+	name   string
+	vars   kook.Vars
+	groups []membership
+}
+
+// groupEntry is a decoded group record.
+type groupEntry struct {
+	name     string
+	vars     kook.Vars
+	children []string
+}
+
+// decodeHostRecord reads one host's record at d's position.
+func (d *decoder) hostRecord(name string) (hostEntry, error) {
+	e := hostEntry{name: name}
+	err := d.object(func(k string) error {
+		switch k {
+		case "vars":
+			v, err := d.vars()
+			e.vars = v
+			return err
+		case "groups":
+			return d.object(func(g string) error {
+				p, err := d.int()
+				e.groups = append(e.groups, membership{g, p})
+				return err
+			})
+		default:
+			return d.skip()
+		}
+	})
+	if e.vars == nil {
+		e.vars = kook.Vars{}
+	}
+	return e, err
+}
+
+func (d *decoder) groupRecord(name string) (groupEntry, error) {
+	e := groupEntry{name: name}
+	err := d.object(func(k string) error {
+		switch k {
+		case "vars":
+			v, err := d.vars()
+			e.vars = v
+			return err
+		case "children":
+			v, err := d.value()
+			if err != nil {
+				return err
+			}
+			list, ok := v.([]any)
+			if !ok {
+				return d.errorf("children of %q is not a list", name)
+			}
+			for _, c := range list {
+				s, ok := c.(string)
+				if !ok {
+					return d.errorf("children of %q holds a non-string", name)
+				}
+				e.children = append(e.children, s)
+			}
+			return nil
+		default:
+			return d.skip()
+		}
+	})
+	if e.vars == nil {
+		e.vars = kook.Vars{}
+	}
+	return e, err
+}
+
+// decodeHostBucket decodes a whole host bucket.
+func decodeHostBucket(data []byte) ([]hostEntry, error) {
+	d := newDecoder(data, nil)
+	var out []hostEntry
+	err := d.object(func(name string) error {
+		e, err := d.hostRecord(name)
+		out = append(out, e)
+		return err
+	})
+	if err == nil {
+		err = d.end()
+	}
+	return out, err
+}
+
+func decodeGroupBucket(data []byte) ([]groupEntry, error) {
+	d := newDecoder(data, nil)
+	var out []groupEntry
+	err := d.object(func(name string) error {
+		e, err := d.groupRecord(name)
+		out = append(out, e)
+		return err
+	})
+	if err == nil {
+		err = d.end()
+	}
+	return out, err
+}
+
+// splitBucket cuts a bucket into its records without decoding them, for
+// small writes that change one record and keep the others byte for byte.
+func splitBucket(data []byte) ([]record, error) {
+	d := newDecoder(data, nil)
+	var out []record
+	err := d.object(func(name string) error {
+		d.skipSpace()
+		start := d.pos
+		if err := d.skip(); err != nil {
+			return err
+		}
+		out = append(out, record{name, data[start:d.pos]})
+		return nil
+	})
+	if err == nil {
+		err = d.end()
+	}
+	return out, err
+}

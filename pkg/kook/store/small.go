@@ -1,0 +1,646 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/kook-project/kook/pkg/kook"
+)
+
+// The small writes below each read meta and only the buckets they need,
+// and commit ONE multi that sets those buckets and meta at the versions
+// read; on a conflict they start again on fresh data. New members get
+// their position from meta's sequence, so no write needs to read every
+// host. Their results are those of the same edit made with kook's graph
+// methods on the whole inventory followed by Reconcile: that is how the
+// rare cases run (an empty root, a bucket that would grow past its
+// limit, edits of "all" and "ungrouped" links).
+
+// SetHostVar sets one var of an existing host (ErrNotFound otherwise).
+func (s *Store) SetHostVar(ctx context.Context, host, key string, value any) error {
+	v, err := kook.NormalizeValue(value)
+	if err != nil {
+		return err
+	}
+	return s.small(ctx, fmt.Sprintf("set var %s of host %s", key, host),
+		func(t *txn) error {
+			e, err := t.host(host)
+			if err != nil || e == nil {
+				return notFound(err, "host", host)
+			}
+			if old, ok := e.vars[key]; ok && kook.EqualValues(old, v) {
+				return nil
+			}
+			e.vars[key] = kook.CopyValue(v)
+			return t.putHost(e)
+		},
+		func(inv *kook.Inventory) error {
+			h := inv.Hosts[host]
+			if h == nil {
+				return notFound(nil, "host", host)
+			}
+			h.Vars[key] = kook.CopyValue(v)
+			return nil
+		})
+}
+
+// UnsetHostVar removes one var of an existing host; a var it does not
+// have is not an error.
+func (s *Store) UnsetHostVar(ctx context.Context, host, key string) error {
+	return s.small(ctx, fmt.Sprintf("unset var %s of host %s", key, host),
+		func(t *txn) error {
+			e, err := t.host(host)
+			if err != nil || e == nil {
+				return notFound(err, "host", host)
+			}
+			if _, ok := e.vars[key]; !ok {
+				return nil
+			}
+			delete(e.vars, key)
+			return t.putHost(e)
+		},
+		func(inv *kook.Inventory) error {
+			h := inv.Hosts[host]
+			if h == nil {
+				return notFound(nil, "host", host)
+			}
+			delete(h.Vars, key)
+			return nil
+		})
+}
+
+// SetGroupVar sets one var of an existing group (ErrNotFound otherwise).
+func (s *Store) SetGroupVar(ctx context.Context, group, key string, value any) error {
+	v, err := kook.NormalizeValue(value)
+	if err != nil {
+		return err
+	}
+	return s.small(ctx, fmt.Sprintf("set var %s of group %s", key, group),
+		func(t *txn) error {
+			e, err := t.group(group)
+			if err != nil || e == nil {
+				return notFound(err, "group", group)
+			}
+			if old, ok := e.vars[key]; ok && kook.EqualValues(old, v) {
+				return nil
+			}
+			e.vars[key] = kook.CopyValue(v)
+			return t.putGroup(e)
+		},
+		func(inv *kook.Inventory) error {
+			g := inv.Groups[group]
+			if g == nil {
+				return notFound(nil, "group", group)
+			}
+			g.Vars[key] = kook.CopyValue(v)
+			return nil
+		})
+}
+
+// UnsetGroupVar removes one var of an existing group.
+func (s *Store) UnsetGroupVar(ctx context.Context, group, key string) error {
+	return s.small(ctx, fmt.Sprintf("unset var %s of group %s", key, group),
+		func(t *txn) error {
+			e, err := t.group(group)
+			if err != nil || e == nil {
+				return notFound(err, "group", group)
+			}
+			if _, ok := e.vars[key]; !ok {
+				return nil
+			}
+			delete(e.vars, key)
+			return t.putGroup(e)
+		},
+		func(inv *kook.Inventory) error {
+			g := inv.Groups[group]
+			if g == nil {
+				return notFound(nil, "group", group)
+			}
+			delete(g.Vars, key)
+			return nil
+		})
+}
+
+// AddHost registers a host: a new host goes into "ungrouped" with vars;
+// an existing one keeps its groups and gets vars set over its own.
+func (s *Store) AddHost(ctx context.Context, name string, vars kook.Vars) error {
+	nv, err := kook.NormalizeValue(map[string]any(vars))
+	if err != nil {
+		return err
+	}
+	vars = kook.Vars(nv.(map[string]any))
+	return s.small(ctx, "add host "+name,
+		func(t *txn) error {
+			e, err := t.host(name)
+			if err != nil {
+				return err
+			}
+			if e == nil {
+				e = &hostEntry{name: name, vars: kook.CopyVars(vars), groups: []membership{{kook.Ungrouped, t.nextPos()}}}
+				return t.putHost(e)
+			}
+			changed := false
+			for k, v := range vars {
+				if old, ok := e.vars[k]; !ok || !kook.EqualValues(old, v) {
+					e.vars[k] = kook.CopyValue(v)
+					changed = true
+				}
+			}
+			if !changed {
+				return nil
+			}
+			return t.putHost(e)
+		},
+		func(inv *kook.Inventory) error {
+			h := inv.AddHost(name)
+			for k, v := range vars {
+				h.Vars[k] = kook.CopyValue(v)
+			}
+			return nil
+		})
+}
+
+// RemoveHost deletes a host and its memberships; an absent host is not an
+// error.
+func (s *Store) RemoveHost(ctx context.Context, name string) error {
+	return s.small(ctx, "remove host "+name,
+		func(t *txn) error {
+			e, err := t.host(name)
+			if err != nil || e == nil {
+				return err
+			}
+			return t.delHost(name)
+		},
+		func(inv *kook.Inventory) error { inv.RemoveHost(name); return nil })
+}
+
+// AddMember puts host into group at the end of its host list, creating
+// the host and the group (as a child of "all") if needed; a host that
+// was in "ungrouped" leaves it, as Ansible's reconciliation does.
+func (s *Store) AddMember(ctx context.Context, group, host string) error {
+	full := func(inv *kook.Inventory) error { inv.AddMember(group, host); return nil }
+	if group == kook.All || group == kook.Ungrouped {
+		return s.smallFull(ctx, "add "+host+" to group "+group, full)
+	}
+	return s.small(ctx, "add "+host+" to group "+group,
+		func(t *txn) error {
+			e, err := t.host(host)
+			if err != nil {
+				return err
+			}
+			if e == nil {
+				e = &hostEntry{name: host, vars: kook.Vars{}}
+			}
+			for _, m := range e.groups {
+				if m.group == group {
+					return nil
+				}
+			}
+			g, err := t.group(group)
+			if err != nil {
+				return err
+			}
+			if g == nil {
+				if err := t.putGroup(&groupEntry{name: group, vars: kook.Vars{}}); err != nil {
+					return err
+				}
+				if err := t.linkUnderAll(group); err != nil {
+					return err
+				}
+			}
+			kept := e.groups[:0]
+			for _, m := range e.groups {
+				if m.group != kook.Ungrouped {
+					kept = append(kept, m)
+				}
+			}
+			e.groups = append(kept, membership{group, t.nextPos()})
+			return t.putHost(e)
+		}, full)
+}
+
+// RemoveMember takes host out of group; a host left in no group goes to
+// "ungrouped". A membership that does not exist is not an error.
+func (s *Store) RemoveMember(ctx context.Context, group, host string) error {
+	full := func(inv *kook.Inventory) error { inv.RemoveMember(group, host); return nil }
+	if group == kook.All || group == kook.Ungrouped {
+		return s.smallFull(ctx, "remove "+host+" from group "+group, full)
+	}
+	return s.small(ctx, "remove "+host+" from group "+group,
+		func(t *txn) error {
+			e, err := t.host(host)
+			if err != nil || e == nil {
+				return err
+			}
+			kept := e.groups[:0]
+			for _, m := range e.groups {
+				if m.group != group {
+					kept = append(kept, m)
+				}
+			}
+			if len(kept) == len(e.groups) {
+				return nil
+			}
+			e.groups = kept
+			if len(kept) == 0 {
+				e.groups = append(e.groups, membership{kook.Ungrouped, t.nextPos()})
+			}
+			return t.putHost(e)
+		}, full)
+}
+
+// AddChild links child under parent, creating either group if needed
+// (a new parent becomes a child of "all"); a link that would make a cycle
+// is refused with Ansible's message.
+func (s *Store) AddChild(ctx context.Context, parent, child string) error {
+	full := func(inv *kook.Inventory) error { return inv.AddChild(parent, child) }
+	if parent == kook.All || parent == kook.Ungrouped || child == kook.All || child == kook.Ungrouped || parent == child {
+		return s.smallFull(ctx, "link group "+child+" under "+parent, full)
+	}
+	return s.small(ctx, "link group "+child+" under "+parent,
+		func(t *txn) error {
+			groups, err := t.allGroups()
+			if err != nil {
+				return err
+			}
+			p, c := groups[parent], groups[child]
+			if p != nil && c != nil {
+				for _, x := range p.children {
+					if x == child {
+						return nil
+					}
+				}
+				if reaches(groups, child, parent) {
+					return fmt.Errorf("Adding group '%s' as child to '%s' creates a recursive dependency loop.", child, parent)
+				}
+			}
+			if p == nil {
+				p = &groupEntry{name: parent, vars: kook.Vars{}}
+				if err := t.linkUnderAll(parent); err != nil {
+					return err
+				}
+			}
+			if c == nil {
+				if err := t.putGroup(&groupEntry{name: child, vars: kook.Vars{}}); err != nil {
+					return err
+				}
+			}
+			p.children = append(p.children, child)
+			return t.putGroup(p)
+		}, full)
+}
+
+// RemoveChild unlinks child from parent; a child left without a parent
+// goes under "all", as Ansible's reconciliation does. A link that does not
+// exist is not an error.
+func (s *Store) RemoveChild(ctx context.Context, parent, child string) error {
+	full := func(inv *kook.Inventory) error { inv.RemoveChild(parent, child); return nil }
+	if parent == kook.All || child == kook.Ungrouped {
+		return s.smallFull(ctx, "unlink group "+child+" from "+parent, full)
+	}
+	return s.small(ctx, "unlink group "+child+" from "+parent,
+		func(t *txn) error {
+			groups, err := t.allGroups()
+			if err != nil {
+				return err
+			}
+			p := groups[parent]
+			if p == nil {
+				return nil
+			}
+			kept := make([]string, 0, len(p.children))
+			for _, x := range p.children {
+				if x != child {
+					kept = append(kept, x)
+				}
+			}
+			if len(kept) == len(p.children) {
+				return nil
+			}
+			p.children = kept
+			if err := t.putGroup(p); err != nil {
+				return err
+			}
+			for _, g := range groups {
+				for _, x := range g.children {
+					if x == child {
+						return nil // still has a parent
+					}
+				}
+			}
+			return t.linkUnderAll(child)
+		}, full)
+}
+
+// reaches reports whether to is from or below it.
+func reaches(groups map[string]*groupEntry, from, to string) bool {
+	seen := map[string]bool{}
+	var walk func(string) bool
+	walk = func(n string) bool {
+		if n == to {
+			return true
+		}
+		if seen[n] {
+			return false
+		}
+		seen[n] = true
+		if g := groups[n]; g != nil {
+			for _, c := range g.children {
+				if walk(c) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(from)
+}
+
+func notFound(err error, kind, name string) error {
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("no %s %q in the inventory: %w", kind, name, ErrNotFound)
+}
+
+// errFull makes a small write fall back to a whole-inventory Update.
+var errFull = errors.New("needs a full write")
+
+// small runs a small write: partial on the buckets it needs, or full on
+// the whole inventory when partial cannot do it in place.
+func (s *Store) small(ctx context.Context, what string, partial func(*txn) error, full func(*kook.Inventory) error) error {
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			if err := sleep(ctx, attempt); err != nil {
+				return err
+			}
+		}
+		err = s.smallOnce(ctx, partial)
+		if errors.Is(err, errFull) {
+			return s.smallFull(ctx, what, full)
+		}
+		if err == nil || !errors.Is(err, ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+func (s *Store) smallFull(ctx context.Context, what string, full func(*kook.Inventory) error) error {
+	if _, err := s.Update(ctx, full, WriteOptions{}); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+func (s *Store) smallOnce(ctx context.Context, partial func(*txn) error) error {
+	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	defer cancel()
+	m, st, exists, err := s.readMeta(ctx)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		return errFull
+	}
+	t := &txn{s: s, ctx: ctx, meta: m, stat: st, gen: s.cfg.Root + "/" + m.Current, buckets: map[string]*tbucket{}}
+	kidsDone := make(chan struct{})
+	var kids []string
+	go func() { defer close(kidsDone); kids, _ = s.children(ctx, s.cfg.Root) }()
+	err = partial(t)
+	<-kidsDone
+	if err != nil {
+		return err
+	}
+	var ops []any
+	size := 0
+	for _, p := range t.order {
+		b := t.buckets[p]
+		if !b.dirty {
+			continue
+		}
+		data := appendBucket(nil, b.recs)
+		if string(data) == string(b.orig) {
+			continue
+		}
+		if len(data) > growBucket && len(b.recs) > 1 {
+			return errFull // let a full write spread the buckets again
+		}
+		if len(data) > maxBucket {
+			return fmt.Errorf("bucket %s would take %d KiB, more than ZooKeeper can hold in one node", p, len(data)>>10)
+		}
+		ops = append(ops, &zk.SetDataRequest{Path: p, Data: data, Version: b.ver})
+		size += len(data)
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	if size > maxMultiBytes {
+		return errFull
+	}
+	m = t.meta
+	m.Writer = newWriterID()
+	ops = append(ops, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: st.Version})
+	sn := &snapshot{exists: true, meta: t.meta, stat: st}
+	v, err := s.commit(ctx, ops, m, sn)
+	if err != nil {
+		return err
+	}
+	s.collect(ctx, v.Zxid, m.Current, kids)
+	return nil
+}
+
+// txn is the state of one small write: meta and the buckets it read.
+type txn struct {
+	s       *Store
+	ctx     context.Context
+	meta    meta
+	stat    *zk.Stat
+	gen     string
+	buckets map[string]*tbucket
+	order   []string
+}
+
+type tbucket struct {
+	recs  []record // sorted by name
+	orig  []byte
+	ver   int32
+	dirty bool
+}
+
+func (t *txn) nextPos() int64 {
+	p := t.meta.Seq
+	t.meta.Seq += positionStride
+	return p
+}
+
+// load reads the buckets at paths it has not read yet, pipelined.
+func (t *txn) load(paths ...string) error {
+	var need []string
+	for _, p := range paths {
+		if t.buckets[p] == nil {
+			need = append(need, p)
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	data, stats, err := t.s.getMany(t.ctx, need, nil)
+	if err != nil {
+		return err
+	}
+	for i, p := range need {
+		if stats[i] == nil {
+			// The generation was replaced under us: start again.
+			return fmt.Errorf("bucket %s vanished: %w", p, ErrConflict)
+		}
+		recs, err := splitBucket(data[i])
+		if err != nil {
+			return fmt.Errorf("ZooKeeper node %s is corrupt: %v", p, err)
+		}
+		t.buckets[p] = &tbucket{recs: recs, orig: data[i], ver: stats[i].Version}
+		t.order = append(t.order, p)
+	}
+	return nil
+}
+
+func (t *txn) hostPath(name string) string {
+	return hostBucketPath(t.gen, bucketOf(name, t.meta.HostBuckets), t.meta.HostBuckets)
+}
+
+func (t *txn) groupPath(name string) string {
+	return groupBucketPath(t.gen, bucketOf(name, t.meta.GroupBuckets), t.meta.GroupBuckets)
+}
+
+func (b *tbucket) find(name string) (int, bool) {
+	i := sort.Search(len(b.recs), func(i int) bool { return b.recs[i].name >= name })
+	return i, i < len(b.recs) && b.recs[i].name == name
+}
+
+func (b *tbucket) put(name string, json []byte) {
+	i, ok := b.find(name)
+	if ok {
+		b.recs[i].json = json
+	} else {
+		b.recs = append(b.recs, record{})
+		copy(b.recs[i+1:], b.recs[i:])
+		b.recs[i] = record{name, json}
+	}
+	b.dirty = true
+}
+
+// host returns the host's record, or nil when there is none.
+func (t *txn) host(name string) (*hostEntry, error) {
+	p := t.hostPath(name)
+	if err := t.load(p); err != nil {
+		return nil, err
+	}
+	b := t.buckets[p]
+	i, ok := b.find(name)
+	if !ok {
+		return nil, nil
+	}
+	e, err := newDecoder(b.recs[i].json, nil).hostRecord(name)
+	if err != nil {
+		return nil, fmt.Errorf("ZooKeeper node %s is corrupt: host %q: %v", p, name, err)
+	}
+	return &e, nil
+}
+
+func (t *txn) putHost(e *hostEntry) error {
+	rec := hostRecord(e.vars, e.groups)
+	if len(rec)+len(e.name) > maxRecord {
+		return fmt.Errorf("host %q would take %d KiB, more than the %d KiB ZooKeeper can hold in one node", e.name, len(rec)>>10, maxRecord>>10)
+	}
+	t.buckets[t.hostPath(e.name)].put(e.name, rec)
+	return nil
+}
+
+func (t *txn) delHost(name string) error {
+	b := t.buckets[t.hostPath(name)]
+	if i, ok := b.find(name); ok {
+		b.recs = append(b.recs[:i], b.recs[i+1:]...)
+		b.dirty = true
+	}
+	return nil
+}
+
+func (t *txn) group(name string) (*groupEntry, error) {
+	p := t.groupPath(name)
+	if err := t.load(p); err != nil {
+		return nil, err
+	}
+	b := t.buckets[p]
+	i, ok := b.find(name)
+	if !ok {
+		return nil, nil
+	}
+	e, err := newDecoder(b.recs[i].json, nil).groupRecord(name)
+	if err != nil {
+		return nil, fmt.Errorf("ZooKeeper node %s is corrupt: group %q: %v", p, name, err)
+	}
+	return &e, nil
+}
+
+// putGroup writes a group record; the group's bucket must have been read.
+func (t *txn) putGroup(e *groupEntry) error {
+	p := t.groupPath(e.name)
+	if err := t.load(p); err != nil {
+		return err
+	}
+	rec := groupRecord(e.vars, e.children)
+	if len(rec)+len(e.name) > maxRecord {
+		return fmt.Errorf("group %q would take %d KiB, more than the %d KiB ZooKeeper can hold in one node", e.name, len(rec)>>10, maxRecord>>10)
+	}
+	t.buckets[p].put(e.name, rec)
+	return nil
+}
+
+// linkUnderAll appends name to the children of "all".
+func (t *txn) linkUnderAll(name string) error {
+	all, err := t.group(kook.All)
+	if err != nil {
+		return err
+	}
+	if all == nil {
+		return fmt.Errorf("the inventory under %s is corrupt: it has no group %q", t.s.cfg.Root, kook.All)
+	}
+	for _, c := range all.children {
+		if c == name {
+			return nil
+		}
+	}
+	all.children = append(all.children, name)
+	return t.putGroup(all)
+}
+
+// allGroups reads every group bucket and returns every group. The
+// entries are fresh: change them and putGroup them.
+func (t *txn) allGroups() (map[string]*groupEntry, error) {
+	n := t.meta.GroupBuckets
+	paths := make([]string, n)
+	for i := range paths {
+		paths[i] = groupBucketPath(t.gen, i, n)
+	}
+	if err := t.load(paths...); err != nil {
+		return nil, err
+	}
+	out := map[string]*groupEntry{}
+	for _, p := range paths {
+		for _, r := range t.buckets[p].recs {
+			e, err := newDecoder(r.json, nil).groupRecord(r.name)
+			if err != nil {
+				return nil, fmt.Errorf("ZooKeeper node %s is corrupt: group %q: %v", p, r.name, err)
+			}
+			out[r.name] = &e
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,359 @@
+// Package store keeps a kook inventory in ZooKeeper, in the layout of
+// DESIGN.md (schema 1):
+//
+//	ROOT/meta            {"schema":1,"current":"g0000000007",...}; its mzxid is the inventory's version
+//	ROOT/g0000000007     {"group_buckets":8,"host_buckets":64}
+//	ROOT/g.../h/00..3f   hosts packed by an FNV-1a hash of their name:
+//	                     {"web01":{"groups":{"db":0,"web":3072},"vars":{...}},...}
+//	ROOT/g.../g/0..7     groups likewise: {"web":{"children":["a","b"],"vars":{...}},...}
+//
+// Membership lives on the host with the host's position in each group, so
+// a group's host order is its members sorted by position and no znode grows
+// with a group's size.
+//
+// Consistency: every write is one multi that sets each bucket it changed at
+// the version it read and sets meta at the version it read, so concurrent
+// writers never lose an update (the loser gets ErrConflict, and Update and
+// the small writes retry on fresh data). A change too large for one multi,
+// or one that changes the bucket counts, is written as a new generation
+// beside the current one and switched to by one multi on meta. A reader
+// gets meta, every bucket (pipelined over one connection) and meta again,
+// and reads again if meta moved, so it never sees half a write.
+//
+// Every call has a deadline (Config.Timeout, or the context's if sooner);
+// a dead ZooKeeper gives "cannot reach ZooKeeper at ...", never a hang.
+// Nothing is ever printed: go-zookeeper's logging is switched off.
+//
+// A Store is safe for concurrent use.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// Config says how to reach ZooKeeper and where the inventory lives.
+type Config struct {
+	// Servers are "host:port" addresses of the ensemble.
+	Servers []string
+	// Root is the znode under which the inventory lives; default "/kook".
+	Root string
+	// Timeout bounds connecting and each operation (a Load, a small
+	// write, each request of a large write); default 5s.
+	Timeout time.Duration
+	// SessionTimeout is the ZooKeeper session timeout; default 10s.
+	SessionTimeout time.Duration
+	// Digest is "user:password" for ZooKeeper digest auth. When set, every
+	// znode kook creates (the root and its missing parents included) lets
+	// only that identity change it. It is never printed.
+	Digest string
+	// WorldRead, with Digest, lets clients without credentials read.
+	WorldRead bool
+	// Dialer, when set, opens the connections (for TLS).
+	Dialer zk.Dialer
+}
+
+// String describes the configuration without the password.
+func (c Config) String() string {
+	auth := "none"
+	if c.Digest != "" {
+		user, _, _ := strings.Cut(c.Digest, ":")
+		auth = "digest " + user + ":***"
+	}
+	return fmt.Sprintf("servers=%s root=%s timeout=%v session=%v auth=%s world_read=%v",
+		strings.Join(c.Servers, ","), c.Root, c.Timeout, c.SessionTimeout, auth, c.WorldRead)
+}
+
+// GoString is String, so that %#v does not print the password either.
+func (c Config) GoString() string { return c.String() }
+
+// Defaults of Config.
+const (
+	DefaultRoot           = "/kook"
+	DefaultTimeout        = 5 * time.Second
+	DefaultSessionTimeout = 10 * time.Second
+)
+
+// ErrConflict is wrapped by the error of a write that lost a race with
+// another writer (or found the inventory at another version than
+// WriteOptions.ExpectVersion wanted); the error names what conflicted.
+var ErrConflict = errors.New("conflict with a concurrent change")
+
+// ErrNotFound is wrapped by the error of a small write that names a host
+// or group the inventory does not hold.
+var ErrNotFound = errors.New("not found")
+
+// Store is an open connection to the inventory under one root.
+type Store struct {
+	cfg     Config
+	servers string // for messages
+	conn    *zk.Conn
+	acl     []zk.ACL
+	metaP   string
+
+	mu          sync.Mutex
+	lastDialErr error
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Printf(string, ...any) {}
+
+// Open connects to ZooKeeper and waits for a session, failing within
+// cfg.Timeout (or ctx's deadline) with "cannot reach ZooKeeper at ...".
+// It does not read or create anything.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Root == "" {
+		cfg.Root = DefaultRoot
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.SessionTimeout <= 0 {
+		cfg.SessionTimeout = DefaultSessionTimeout
+	}
+	if len(cfg.Servers) == 0 {
+		return nil, errors.New("no ZooKeeper servers configured")
+	}
+	if !strings.HasPrefix(cfg.Root, "/") || cfg.Root == "/" || strings.HasSuffix(cfg.Root, "/") || path.Clean(cfg.Root) != cfg.Root {
+		return nil, fmt.Errorf("bad ZooKeeper root %q: want an absolute path such as /kook", cfg.Root)
+	}
+	s := &Store{cfg: cfg, servers: strings.Join(cfg.Servers, ","), metaP: cfg.Root + "/meta"}
+	s.acl = zk.WorldACL(zk.PermAll)
+	var user, password string
+	if cfg.Digest != "" {
+		var ok bool
+		user, password, ok = strings.Cut(cfg.Digest, ":")
+		if !ok || user == "" {
+			return nil, errors.New("bad ZooKeeper digest credentials: want user:password")
+		}
+		s.acl = zk.DigestACL(zk.PermAll, user, password)
+		if cfg.WorldRead {
+			s.acl = append(s.acl, zk.WorldACL(zk.PermRead)...)
+		}
+	}
+	dial := cfg.Dialer
+	if dial == nil {
+		dial = net.DialTimeout
+	}
+	recording := func(network, addr string, timeout time.Duration) (net.Conn, error) {
+		if timeout > cfg.Timeout {
+			timeout = cfg.Timeout
+		}
+		c, err := dial(network, addr, timeout)
+		s.mu.Lock()
+		s.lastDialErr = err
+		s.mu.Unlock()
+		return c, err
+	}
+	ctx, cancel := s.opContext(ctx, cfg.Timeout)
+	defer cancel()
+	hasSession := make(chan struct{}, 1)
+	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
+		zk.WithLogger(nopLogger{}), zk.WithLogInfo(false), zk.WithDialer(recording),
+		zk.WithEventCallback(func(ev zk.Event) {
+			if ev.Type == zk.EventSession && ev.State == zk.StateHasSession {
+				select {
+				case hasSession <- struct{}{}:
+				default:
+				}
+			}
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach ZooKeeper at %s: %v", s.servers, err)
+	}
+	s.conn = conn
+	if conn.State() != zk.StateHasSession {
+		select {
+		case <-hasSession:
+		case <-ctx.Done():
+			go conn.Close()
+			err := s.ctxErr(ctx)
+			s.mu.Lock()
+			if s.lastDialErr != nil {
+				err = fmt.Errorf("%w (last attempt: %v)", err, s.lastDialErr)
+			}
+			s.mu.Unlock()
+			return nil, err
+		}
+	}
+	if cfg.Digest != "" {
+		err := s.do(ctx, func() error { return conn.AddAuth("digest", []byte(user+":"+password)) })
+		if err != nil {
+			go conn.Close()
+			return nil, fmt.Errorf("ZooKeeper at %s refused the digest credentials of user %q: %v", s.servers, user, err)
+		}
+	}
+	return s, nil
+}
+
+// Close ends the session. It returns quickly even when ZooKeeper is gone.
+func (s *Store) Close() error {
+	done := make(chan struct{})
+	go func() { s.conn.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(250 * time.Millisecond):
+	}
+	return nil
+}
+
+// Root returns the root znode of the inventory.
+func (s *Store) Root() string { return s.cfg.Root }
+
+// Conn returns the underlying connection, for watches and tests. Writing
+// under the root through it bypasses every promise of this package.
+func (s *Store) Conn() *zk.Conn { return s.conn }
+
+// opContext bounds ctx by timeout, with a cause that says who timed out.
+func (s *Store) opContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, timeout,
+		fmt.Errorf("cannot reach ZooKeeper at %s: timed out after %v", s.servers, timeout))
+}
+
+func (s *Store) ctxErr(ctx context.Context) error {
+	cause := context.Cause(ctx)
+	if cause == nil {
+		cause = ctx.Err()
+	}
+	if errors.Is(cause, context.DeadlineExceeded) || errors.Is(cause, context.Canceled) {
+		if !strings.HasPrefix(cause.Error(), "cannot reach") {
+			return fmt.Errorf("cannot reach ZooKeeper at %s: %w", s.servers, cause)
+		}
+	}
+	return cause
+}
+
+// do runs a go-zookeeper call, which takes no context, and returns when it
+// does or when ctx is done; in the latter case the call finishes in the
+// background and its result is dropped.
+func (s *Store) do(ctx context.Context, call func() error) error {
+	if err := ctx.Err(); err != nil {
+		return s.ctxErr(ctx)
+	}
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return s.ctxErr(ctx)
+	}
+}
+
+// zkError turns a go-zookeeper error into one that says what failed.
+func (s *Store) zkError(op, p string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, zk.ErrNoServer), errors.Is(err, zk.ErrConnectionClosed),
+		errors.Is(err, zk.ErrClosing), errors.Is(err, zk.ErrSessionExpired),
+		errors.Is(err, zk.ErrSessionMoved):
+		return fmt.Errorf("cannot reach ZooKeeper at %s: %s %s: %w", s.servers, op, p, err)
+	case errors.Is(err, zk.ErrNoAuth):
+		return fmt.Errorf("ZooKeeper refused to %s %s: not allowed for these credentials: %w", op, p, err)
+	case strings.HasPrefix(err.Error(), "cannot reach"):
+		return err
+	}
+	return fmt.Errorf("ZooKeeper: %s %s: %w", op, p, err)
+}
+
+// ambiguous reports whether a write may or may not have been applied.
+func ambiguous(err error) bool {
+	return errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrSessionExpired) ||
+		errors.Is(err, zk.ErrNoServer) || errors.Is(err, zk.ErrClosing) ||
+		errors.Is(err, context.DeadlineExceeded) || strings.HasPrefix(fmt.Sprint(err), "cannot reach")
+}
+
+func (s *Store) get(ctx context.Context, p string) ([]byte, *zk.Stat, error) {
+	var data []byte
+	var st *zk.Stat
+	err := s.do(ctx, func() (err error) { data, st, err = s.conn.Get(p); return })
+	if err != nil && !errors.Is(err, zk.ErrNoNode) {
+		err = s.zkError("read", p, err)
+	}
+	return data, st, err
+}
+
+func (s *Store) children(ctx context.Context, p string) ([]string, error) {
+	var kids []string
+	err := s.do(ctx, func() (err error) { kids, _, err = s.conn.Children(p); return })
+	if err != nil && !errors.Is(err, zk.ErrNoNode) {
+		err = s.zkError("list", p, err)
+	}
+	return kids, err
+}
+
+func (s *Store) multi(ctx context.Context, ops []any) ([]zk.MultiResponse, error) {
+	var res []zk.MultiResponse
+	err := s.do(ctx, func() (err error) { res, err = s.conn.Multi(ops...); return })
+	return res, err
+}
+
+// getMany reads paths concurrently: go-zookeeper pipelines the requests
+// over its one connection, so n reads cost about one round trip plus the
+// server's time per request. each, when set, runs on every result in the
+// reading goroutine (to decode while other reads are in flight). A missing
+// node gives nil data and a nil Stat.
+func (s *Store) getMany(ctx context.Context, paths []string, each func(i int, data []byte) error) ([][]byte, []*zk.Stat, error) {
+	data := make([][]byte, len(paths))
+	stats := make([]*zk.Stat, len(paths))
+	errs := make(chan error, len(paths))
+	sem := make(chan struct{}, 256)
+	var wg sync.WaitGroup
+	for i, p := range paths {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, nil, s.ctxErr(ctx)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, st, err := s.conn.Get(p)
+			<-sem
+			if errors.Is(err, zk.ErrNoNode) {
+				return
+			}
+			if err != nil {
+				errs <- s.zkError("read", p, err)
+				return
+			}
+			data[i], stats[i] = d, st
+			if each != nil {
+				if err := each(i, d); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return nil, nil, s.ctxErr(ctx)
+	}
+	close(errs)
+	for err := range errs {
+		return nil, nil, err
+	}
+	return data, stats, nil
+}
+
+// newWriterID identifies one write in meta.
+func newWriterID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,468 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/kook-project/kook/pkg/kook"
+)
+
+// WriteOptions tune Replace and Update.
+type WriteOptions struct {
+	// Progress, when set, is called as buckets are written (a large write
+	// calls it many times; a small one once with done == total).
+	Progress func(done, total int)
+	// ExpectVersion, when set, makes the write fail with ErrConflict
+	// unless the inventory is at that version when the write commits.
+	ExpectVersion *Version
+}
+
+// Result describes a successful write.
+type Result struct {
+	// Version is the inventory's version after the write (the version it
+	// was at when the write changed nothing).
+	Version Version
+	// NewGeneration is true when the write built a new generation.
+	NewGeneration bool
+	// BucketsWritten counts bucket znodes written (0: nothing changed).
+	BucketsWritten int
+	// Hosts and Groups count what the inventory holds now.
+	Hosts, Groups int
+}
+
+// maxAttempts bounds how often a write retries after a conflict.
+const maxAttempts = 8
+
+// Replace makes the stored inventory equal inv, which should be a
+// reconciled graph: Load gives back exactly inv (vars with their types,
+// every group's host and children order). Only buckets that changed are
+// written. Without ExpectVersion a conflicting concurrent write makes it
+// start again on fresh data (the last writer wins); with it, it fails with
+// ErrConflict. inv is not modified.
+func (s *Store) Replace(ctx context.Context, inv *kook.Inventory, opts WriteOptions) (Result, error) {
+	return s.update(ctx, func(*kook.Inventory) (*kook.Inventory, error) { return inv, nil }, opts)
+}
+
+// Update loads the inventory, lets fn edit it and writes the result; fn
+// gets a fresh copy on each attempt, and the result is reconciled
+// (kook.Inventory.Reconcile) before it is written. When a concurrent write
+// gets in between, Update runs fn again on fresh data (a few times) unless
+// ExpectVersion is set. An error from fn is returned as it is and nothing
+// is written.
+func (s *Store) Update(ctx context.Context, fn func(inv *kook.Inventory) error, opts WriteOptions) (Result, error) {
+	return s.update(ctx, func(inv *kook.Inventory) (*kook.Inventory, error) {
+		if err := fn(inv); err != nil {
+			return nil, err
+		}
+		inv.Reconcile()
+		return inv, nil
+	}, opts)
+}
+
+func (s *Store) update(ctx context.Context, fn func(*kook.Inventory) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			if err := sleep(ctx, attempt); err != nil {
+				return Result{}, err
+			}
+		}
+		var res Result
+		res, err = s.updateOnce(ctx, fn, opts)
+		if err == nil || !errors.Is(err, ErrConflict) || opts.ExpectVersion != nil {
+			return res, err
+		}
+	}
+	return Result{}, fmt.Errorf("gave up after %d attempts: %w", maxAttempts, err)
+}
+
+// sleep backs off before a retry, with jitter so racing writers spread out.
+func sleep(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(5*time.Millisecond) << min(attempt, 5)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
+	rctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	sn, err := s.snapshot(rctx, true)
+	cancel()
+	if err != nil {
+		return Result{}, err
+	}
+	if opts.ExpectVersion != nil && *opts.ExpectVersion != sn.version() {
+		return Result{}, fmt.Errorf("the inventory under %s is at version %v, not %v: %w", s.cfg.Root, sn.version(), *opts.ExpectVersion, ErrConflict)
+	}
+	old, oldPos, err := sn.inventory(true)
+	if err != nil {
+		return Result{}, err
+	}
+	inv, err := fn(old)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.write(ctx, sn, oldPos, inv, opts)
+}
+
+// write makes the store equal inv, given the snapshot it read.
+func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[string]int64, inv *kook.Inventory, opts WriteOptions) (Result, error) {
+	m := sn.meta
+	m.Schema = Schema
+	hostRecs, groupRecs, err := encodeInventory(inv, oldPos, &m.Seq)
+	if err != nil {
+		return Result{}, err
+	}
+	curH, curG := 0, 0
+	if sn.exists {
+		curH, curG = sn.meta.HostBuckets, sn.meta.GroupBuckets
+	}
+	if m.HostBuckets, err = chooseBuckets(hostRecs, curH); err != nil {
+		return Result{}, fmt.Errorf("host %v", err)
+	}
+	if m.GroupBuckets, err = chooseBuckets(groupRecs, curG); err != nil {
+		return Result{}, fmt.Errorf("group %v", err)
+	}
+	hostB, err := buildBuckets(hostRecs, m.HostBuckets, "host")
+	if err != nil {
+		return Result{}, err
+	}
+	groupB, err := buildBuckets(groupRecs, m.GroupBuckets, "group")
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Hosts: len(hostRecs), Groups: len(groupRecs)}
+	m.Writer = newWriterID()
+
+	if sn.exists && m.HostBuckets == curH && m.GroupBuckets == curG {
+		gen := s.cfg.Root + "/" + m.Current
+		var ops []any
+		size := 0
+		for i, b := range hostB {
+			if !bytes.Equal(b, sn.hostData[i]) {
+				p := hostBucketPath(gen, i, curH)
+				ops = append(ops, &zk.SetDataRequest{Path: p, Data: b, Version: sn.hostVer[i]})
+				size += len(b) + len(p) + 32
+			}
+		}
+		for i, b := range groupB {
+			if !bytes.Equal(b, sn.groupData[i]) {
+				p := groupBucketPath(gen, i, curG)
+				ops = append(ops, &zk.SetDataRequest{Path: p, Data: b, Version: sn.groupVer[i]})
+				size += len(b) + len(p) + 32
+			}
+		}
+		if len(ops) == 0 {
+			res.Version = sn.version()
+			if opts.Progress != nil {
+				opts.Progress(0, 0)
+			}
+			return res, nil
+		}
+		if len(ops) < maxMultiOps && size <= maxMultiBytes {
+			n := len(ops)
+			ops = append(ops, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: sn.stat.Version})
+			v, err := s.commit(ctx, ops, m, sn)
+			if err != nil {
+				return Result{}, err
+			}
+			if opts.Progress != nil {
+				opts.Progress(n, n)
+			}
+			res.Version, res.BucketsWritten = v, n
+			s.collect(ctx, v.Zxid, m.Current, sn.kids)
+			return res, nil
+		}
+	}
+	v, err := s.writeGeneration(ctx, sn, &m, hostB, groupB, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Version, res.NewGeneration, res.BucketsWritten = v, true, len(hostB)+len(groupB)
+	kids := sn.kids
+	if sn.exists {
+		kids = append(kids, sn.meta.Current)
+	}
+	s.collect(ctx, v.Zxid, m.Current, kids)
+	return res, nil
+}
+
+// encodeInventory encodes every host and group record, giving members
+// their positions (kept from oldPos where the order allows).
+func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, seq *int64) (hosts, groups []record, err error) {
+	memberships := make(map[string][]membership, len(inv.Hosts))
+	names := inv.GroupNames()
+	groups = make([]record, 0, len(names))
+	for _, name := range names {
+		g := inv.Groups[name]
+		for _, c := range g.Children {
+			if inv.Groups[c] == nil {
+				return nil, nil, fmt.Errorf("group %q has child %q, which is not in the inventory", name, c)
+			}
+		}
+		pos := assignPositions(g.Hosts, oldPos[name], seq)
+		for i, h := range g.Hosts {
+			if inv.Hosts[h] == nil {
+				return nil, nil, fmt.Errorf("group %q lists host %q, which is not in the inventory", name, h)
+			}
+			memberships[h] = append(memberships[h], membership{name, pos[i]})
+		}
+		groups = append(groups, record{name, groupRecord(g.Vars, g.Children)})
+	}
+	hosts = make([]record, 0, len(inv.Hosts))
+	for name, h := range inv.Hosts {
+		hosts = append(hosts, record{name, hostRecord(h.Vars, memberships[name])})
+	}
+	return hosts, groups, nil
+}
+
+// commit runs the multi that ends a write and returns the new version. A
+// failed check is ErrConflict naming the node; when the connection drops
+// mid-request, meta is read again to learn whether the multi was applied
+// rather than sending it blindly again.
+func (s *Store) commit(ctx context.Context, ops []any, m meta, sn *snapshot) (Version, error) {
+	cctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	defer cancel()
+	res, err := s.multi(cctx, ops)
+	if err == nil {
+		// meta is the last op: when it was set, its Stat is the new version.
+		if st := res[len(res)-1].Stat; st != nil {
+			return Version{Zxid: st.Mzxid, Generation: m.Current}, nil
+		}
+		// meta was created, not set: read its version.
+		return s.Stat(ctx)
+	}
+	if errors.Is(err, zk.ErrBadVersion) || errors.Is(err, zk.ErrNoNode) || errors.Is(err, zk.ErrNodeExists) {
+		what := "the inventory"
+		for i, r := range res {
+			if r.Error != nil && !errors.Is(r.Error, zk.ErrAPIError) && i < len(ops) {
+				what = opPath(ops[i])
+				break
+			}
+		}
+		return Version{}, fmt.Errorf("%s under %s was changed by another writer since it was read (%v): %w", what, s.cfg.Root, err, ErrConflict)
+	}
+	if ambiguous(err) || errors.Is(err, context.DeadlineExceeded) {
+		// Resolve by reading: our writer id in meta means it was applied.
+		rctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+		defer cancel()
+		for i := 0; i < 3; i++ {
+			cur, st, exists, rerr := s.readMeta(rctx)
+			if rerr != nil {
+				if rctx.Err() != nil {
+					break
+				}
+				continue
+			}
+			if exists && cur.Writer == m.Writer {
+				return Version{Zxid: st.Mzxid, Generation: cur.Current}, nil
+			}
+			if exists != sn.exists || (exists && st.Version != sn.stat.Version) {
+				return Version{}, fmt.Errorf("the inventory under %s was changed by another writer while the connection dropped: %w", s.cfg.Root, ErrConflict)
+			}
+			// meta did not move: the multi was not applied; safe to retry.
+			return Version{}, fmt.Errorf("write not applied, connection lost (%v): %w", err, ErrConflict)
+		}
+		return Version{}, fmt.Errorf("%v; whether the write was applied is unknown", s.zkError("write", s.cfg.Root, err))
+	}
+	return Version{}, s.zkError("write", s.cfg.Root, err)
+}
+
+func opPath(op any) string {
+	switch o := op.(type) {
+	case *zk.SetDataRequest:
+		return o.Path
+	case *zk.CreateRequest:
+		return o.Path
+	case *zk.DeleteRequest:
+		return o.Path
+	case *zk.CheckVersionRequest:
+		return o.Path
+	}
+	return "?"
+}
+
+// writeGeneration writes every bucket into a new generation beside the
+// current one, in multis that each stay under the request limit, then
+// switches meta.current to it in one multi that checks meta's version.
+// Until that switch readers see the old generation; a writer killed half
+// way leaves a generation that is never current and is collected later.
+func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, hostB, groupB [][]byte, opts WriteOptions) (Version, error) {
+	root := s.cfg.Root
+	if !sn.exists {
+		if err := s.ensurePath(ctx, root); err != nil {
+			return Version{}, err
+		}
+	}
+	var gen string
+	cctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	err := s.do(cctx, func() (err error) {
+		gen, err = s.conn.Create(root+"/g", genData(m.HostBuckets, m.GroupBuckets), zk.FlagSequence, s.acl)
+		return
+	})
+	cancel()
+	if err != nil {
+		return Version{}, s.zkError("create", root+"/g...", err)
+	}
+	m.Current = gen[strings.LastIndexByte(gen, '/')+1:]
+	total := len(hostB) + len(groupB)
+	ops := []any{
+		&zk.CreateRequest{Path: gen + "/h", Acl: s.acl},
+		&zk.CreateRequest{Path: gen + "/g", Acl: s.acl},
+	}
+	size, done, inBatch := 0, 0, 0
+	flush := func() error {
+		if len(ops) == 0 {
+			return nil
+		}
+		cctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+		defer cancel()
+		if _, err := s.multi(cctx, ops); err != nil {
+			if errors.Is(err, zk.ErrNoNode) || errors.Is(err, zk.ErrNodeExists) {
+				return fmt.Errorf("generation %s was removed by another writer while being built: %w", gen, ErrConflict)
+			}
+			return s.zkError("write", gen, err)
+		}
+		done += inBatch
+		ops, size, inBatch = ops[:0], 0, 0
+		if opts.Progress != nil {
+			opts.Progress(done, total)
+		}
+		return nil
+	}
+	add := func(p string, data []byte) error {
+		n := len(data) + len(p) + 64
+		if len(ops) > 0 && (size+n > maxMultiBytes || len(ops) >= maxMultiOps) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		ops = append(ops, &zk.CreateRequest{Path: p, Data: data, Acl: s.acl})
+		size += n
+		inBatch++
+		return nil
+	}
+	for i, b := range hostB {
+		if err := add(hostBucketPath(gen, i, len(hostB)), b); err != nil {
+			return Version{}, err
+		}
+	}
+	for i, b := range groupB {
+		if err := add(groupBucketPath(gen, i, len(groupB)), b); err != nil {
+			return Version{}, err
+		}
+	}
+	if err := flush(); err != nil {
+		return Version{}, err
+	}
+	sw := []any{&zk.CheckVersionRequest{Path: gen, Version: 0}}
+	if sn.exists {
+		sw = append(sw, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: sn.stat.Version})
+	} else {
+		sw = append(sw, &zk.CreateRequest{Path: s.metaP, Data: m.encode(), Acl: s.acl})
+	}
+	return s.commit(ctx, sw, *m, sn)
+}
+
+// ensurePath creates p and its missing parents, with the store's ACL.
+func (s *Store) ensurePath(ctx context.Context, p string) error {
+	cctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	defer cancel()
+	parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	cur := ""
+	for _, part := range parts {
+		cur += "/" + part
+		err := s.do(cctx, func() error {
+			_, err := s.conn.Create(cur, nil, 0, s.acl)
+			return err
+		})
+		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			return s.zkError("create", cur, err)
+		}
+	}
+	return nil
+}
+
+// collect deletes generations that are not current, best effort.
+//
+// Which ones are safe: a writer reads meta before it creates its
+// generation, and its switch checks the meta version it read. zxid is the
+// version of a write that has just committed; any generation created
+// before it (czxid < zxid) belongs to a writer that read meta before that
+// commit, so its switch must fail: it can never become current, whether
+// its writer was killed, is still building, or finished long ago. A
+// generation created after it may belong to a writer that will still
+// succeed, so it is left for a later write. Errors are ignored: what is
+// left now is collected by the next write.
+func (s *Store) collect(ctx context.Context, zxid int64, current string, kids []string) {
+	var cands []string
+	seen := map[string]bool{current: true}
+	for _, k := range kids {
+		if genName.MatchString(k) && !seen[k] {
+			seen[k] = true
+			cands = append(cands, s.cfg.Root+"/"+k)
+		}
+	}
+	if len(cands) == 0 {
+		return
+	}
+	cctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	defer cancel()
+	sort.Strings(cands)
+	for _, gen := range cands {
+		var st *zk.Stat
+		if err := s.do(cctx, func() (err error) { _, st, err = s.conn.Exists(gen); return }); err != nil || st == nil {
+			continue
+		}
+		if st.Czxid >= zxid {
+			continue
+		}
+		s.deleteTree(cctx, gen)
+	}
+}
+
+// deleteTree deletes a generation: its buckets, then h and g, then itself.
+func (s *Store) deleteTree(ctx context.Context, gen string) {
+	var ops []any
+	flush := func() bool {
+		if len(ops) == 0 {
+			return true
+		}
+		_, err := s.multi(ctx, ops)
+		ops = ops[:0]
+		return err == nil
+	}
+	for _, sub := range []string{gen + "/h", gen + "/g"} {
+		kids, err := s.children(ctx, sub)
+		if err != nil && !errors.Is(err, zk.ErrNoNode) {
+			return
+		}
+		for _, k := range kids {
+			ops = append(ops, &zk.DeleteRequest{Path: sub + "/" + k, Version: -1})
+			if len(ops) >= maxMultiOps {
+				if !flush() {
+					return
+				}
+			}
+		}
+		if err == nil {
+			ops = append(ops, &zk.DeleteRequest{Path: sub, Version: -1})
+		}
+	}
+	if !flush() {
+		return
+	}
+	s.do(ctx, func() error { return s.conn.Delete(gen, -1) })
+}
