@@ -27,7 +27,6 @@ func benchLoad(b *testing.B, n int) {
 	for _, d := range append(sn.hostData, sn.groupData...) {
 		size += len(d)
 	}
-	b.ReportMetric(float64(sn.meta.HostBuckets+sn.meta.GroupBuckets), "buckets")
 	b.SetBytes(int64(size))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -35,6 +34,7 @@ func benchLoad(b *testing.B, n int) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(sn.meta.HostBuckets+sn.meta.GroupBuckets), "buckets")
 }
 
 func BenchmarkLoad1k(b *testing.B)  { benchLoad(b, 1000) }

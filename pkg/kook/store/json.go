@@ -78,8 +78,19 @@ func (d *decoder) end() error {
 	return nil
 }
 
-// object calls field for each key of an object; field must consume the value.
+// object calls field for each key of an object; field must consume the
+// value. Keys are interned.
 func (d *decoder) object(field func(key string) error) error {
+	return d.objectKeys(d.key, field)
+}
+
+// names is object for objects keyed by unique names (a bucket's hosts),
+// which interning would only slow down.
+func (d *decoder) names(field func(key string) error) error {
+	return d.objectKeys(d.str, field)
+}
+
+func (d *decoder) objectKeys(readKey func() (string, error), field func(key string) error) error {
 	if err := d.expect('{'); err != nil {
 		return err
 	}
@@ -88,7 +99,7 @@ func (d *decoder) object(field func(key string) error) error {
 		return nil
 	}
 	for {
-		key, err := d.key()
+		key, err := readKey()
 		if err != nil {
 			return err
 		}

@@ -349,7 +349,7 @@ func (d *decoder) groupRecord(name string) (groupEntry, error) {
 func decodeHostBucket(data []byte) ([]hostEntry, error) {
 	d := newDecoder(data, nil)
 	var out []hostEntry
-	err := d.object(func(name string) error {
+	err := d.names(func(name string) error {
 		e, err := d.hostRecord(name)
 		out = append(out, e)
 		return err
@@ -363,7 +363,7 @@ func decodeHostBucket(data []byte) ([]hostEntry, error) {
 func decodeGroupBucket(data []byte) ([]groupEntry, error) {
 	d := newDecoder(data, nil)
 	var out []groupEntry
-	err := d.object(func(name string) error {
+	err := d.names(func(name string) error {
 		e, err := d.groupRecord(name)
 		out = append(out, e)
 		return err
@@ -379,7 +379,7 @@ func decodeGroupBucket(data []byte) ([]groupEntry, error) {
 func splitBucket(data []byte) ([]record, error) {
 	d := newDecoder(data, nil)
 	var out []record
-	err := d.object(func(name string) error {
+	err := d.names(func(name string) error {
 		d.skipSpace()
 		start := d.pos
 		if err := d.skip(); err != nil {

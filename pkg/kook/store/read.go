@@ -178,8 +178,8 @@ func (s *Store) snapshot(ctx context.Context, listRoot bool) (*snapshot, error) 
 		if kidsErr != nil {
 			return nil, kidsErr
 		}
-		var again *zk.Stat
-		if err := s.do(ctx, func() (err error) { _, again, err = s.conn.Exists(s.metaP); return }); err != nil {
+		again, err := s.exists(ctx, s.metaP)
+		if err != nil {
 			return nil, s.zkError("read", s.metaP, err)
 		}
 		if again == nil || again.Mzxid != st.Mzxid {

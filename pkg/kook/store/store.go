@@ -238,17 +238,35 @@ func (s *Store) ctxErr(ctx context.Context) error {
 // does or when ctx is done; in the latter case the call finishes in the
 // background and its result is dropped.
 func (s *Store) do(ctx context.Context, call func() error) error {
+	_, err := run(s, ctx, func() (struct{}, error) { return struct{}{}, call() })
+	return err
+}
+
+// run is do for a call with a result. The result travels through the
+// channel, so a call abandoned at the deadline writes nothing the caller
+// still uses.
+func run[T any](s *Store, ctx context.Context, call func() (T, error)) (T, error) {
+	var zero T
 	if err := ctx.Err(); err != nil {
-		return s.ctxErr(ctx)
+		return zero, s.ctxErr(ctx)
 	}
-	done := make(chan error, 1)
-	go func() { done <- call() }()
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() { v, err := call(); done <- result{v, err} }()
 	select {
-	case err := <-done:
-		return err
+	case r := <-done:
+		return r.v, r.err
 	case <-ctx.Done():
-		return s.ctxErr(ctx)
+		return zero, s.ctxErr(ctx)
 	}
+}
+
+type getResult struct {
+	data []byte
+	st   *zk.Stat
 }
 
 // zkError turns a go-zookeeper error into one that says what failed.
@@ -276,18 +294,28 @@ func ambiguous(err error) bool {
 }
 
 func (s *Store) get(ctx context.Context, p string) ([]byte, *zk.Stat, error) {
-	var data []byte
-	var st *zk.Stat
-	err := s.do(ctx, func() (err error) { data, st, err = s.conn.Get(p); return })
+	r, err := run(s, ctx, func() (getResult, error) {
+		data, st, err := s.conn.Get(p)
+		return getResult{data, st}, err
+	})
 	if err != nil && !errors.Is(err, zk.ErrNoNode) {
 		err = s.zkError("read", p, err)
 	}
-	return data, st, err
+	return r.data, r.st, err
+}
+
+func (s *Store) exists(ctx context.Context, p string) (*zk.Stat, error) {
+	return run(s, ctx, func() (*zk.Stat, error) {
+		_, st, err := s.conn.Exists(p)
+		return st, err
+	})
 }
 
 func (s *Store) children(ctx context.Context, p string) ([]string, error) {
-	var kids []string
-	err := s.do(ctx, func() (err error) { kids, _, err = s.conn.Children(p); return })
+	kids, err := run(s, ctx, func() ([]string, error) {
+		kids, _, err := s.conn.Children(p)
+		return kids, err
+	})
 	if err != nil && !errors.Is(err, zk.ErrNoNode) {
 		err = s.zkError("list", p, err)
 	}
@@ -295,9 +323,7 @@ func (s *Store) children(ctx context.Context, p string) ([]string, error) {
 }
 
 func (s *Store) multi(ctx context.Context, ops []any) ([]zk.MultiResponse, error) {
-	var res []zk.MultiResponse
-	err := s.do(ctx, func() (err error) { res, err = s.conn.Multi(ops...); return })
-	return res, err
+	return run(s, ctx, func() ([]zk.MultiResponse, error) { return s.conn.Multi(ops...) })
 }
 
 // getMany reads paths concurrently: go-zookeeper pipelines the requests

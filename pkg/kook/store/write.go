@@ -38,7 +38,7 @@ type Result struct {
 }
 
 // maxAttempts bounds how often a write retries after a conflict.
-const maxAttempts = 8
+const maxAttempts = 16
 
 // Replace makes the stored inventory equal inv, which should be a
 // reconciled graph: Load gives back exactly inv (vars with their types,
@@ -306,11 +306,9 @@ func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, host
 			return Version{}, err
 		}
 	}
-	var gen string
 	cctx, cancel := s.opContext(ctx, s.cfg.Timeout)
-	err := s.do(cctx, func() (err error) {
-		gen, err = s.conn.Create(root+"/g", genData(m.HostBuckets, m.GroupBuckets), zk.FlagSequence, s.acl)
-		return
+	gen, err := run(s, cctx, func() (string, error) {
+		return s.conn.Create(root+"/g", genData(m.HostBuckets, m.GroupBuckets), zk.FlagSequence, s.acl)
 	})
 	cancel()
 	if err != nil {
@@ -384,8 +382,9 @@ func (s *Store) ensurePath(ctx context.Context, p string) error {
 	cur := ""
 	for _, part := range parts {
 		cur += "/" + part
+		p := cur
 		err := s.do(cctx, func() error {
-			_, err := s.conn.Create(cur, nil, 0, s.acl)
+			_, err := s.conn.Create(p, nil, 0, s.acl)
 			return err
 		})
 		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
@@ -422,8 +421,8 @@ func (s *Store) collect(ctx context.Context, zxid int64, current string, kids []
 	defer cancel()
 	sort.Strings(cands)
 	for _, gen := range cands {
-		var st *zk.Stat
-		if err := s.do(cctx, func() (err error) { _, st, err = s.conn.Exists(gen); return }); err != nil || st == nil {
+		st, err := s.exists(cctx, gen)
+		if err != nil || st == nil {
 			continue
 		}
 		if st.Czxid >= zxid {
