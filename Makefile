@@ -1,0 +1,60 @@
+# kook: an Ansible inventory kept in ZooKeeper.
+#   make test   install what the tests need, then run every test
+#   make demo   start a local ZooKeeper, import a sample, show Ansible reading it
+#   make bench  performance figures against a real ZooKeeper
+
+GO      ?= go
+ZK_PORT ?= 21810
+DEMO    ?= testdata/inventories/demo.ini
+export KOOK_ZK   ?= 127.0.0.1:$(ZK_PORT)
+export KOOK_ROOT ?= /kook-demo
+
+.PHONY: build deps test test-short vet fuzz bench demo zk-start zk-stop clean
+
+build:
+	$(GO) build -o bin/kook-inventory ./cmd/kook-inventory
+	$(GO) build -o bin/kook-import ./cmd/kook-import
+
+deps:
+	@scripts/deps.sh
+
+vet:
+	$(GO) vet ./...
+
+test: deps vet
+	$(GO) test -count=1 -timeout 30m ./...
+
+# Unit tests only: no ZooKeeper, no Ansible.
+test-short:
+	$(GO) test -short ./...
+
+FUZZTIME ?= 2m
+fuzz:
+	@for t in $$($(GO) test -list 'Fuzz.*' ./pkg/ansible | grep ^Fuzz); do \
+		echo "== $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./pkg/ansible || exit 1; \
+	done
+
+bench: deps
+	$(GO) run ./internal/bench
+
+zk-start: deps
+	@scripts/zk.sh start $(ZK_PORT)
+
+zk-stop:
+	@scripts/zk.sh stop
+
+demo: deps build zk-start
+	./bin/kook-import --prune $(DEMO)
+	@echo
+	@echo '$$ ansible-inventory -i ./bin/kook-inventory --graph'
+	@ansible-inventory -i ./bin/kook-inventory --graph
+	@echo
+	@echo '$$ ansible-inventory -i ./bin/kook-inventory --host web01.example.com'
+	@ansible-inventory -i ./bin/kook-inventory --host web01.example.com
+	@echo
+	@echo "ZooKeeper keeps running on $(KOOK_ZK) (root $(KOOK_ROOT)); try"
+	@echo "  KOOK_ZK=$(KOOK_ZK) KOOK_ROOT=$(KOOK_ROOT) ./bin/kook-inventory --export --format ini"
+	@echo "and stop it with: make zk-stop"
+
+clean:
+	rm -rf bin .kook

@@ -1,0 +1,379 @@
+// Command bench prints kook's performance figures against a real ZooKeeper:
+// it starts its own server, builds the synthetic fleets, runs the binaries
+// as Ansible would and prints one table. `make bench` runs it.
+//
+//	go run ./internal/bench [-sizes 10000,100000] [-load 60s]
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kook-project/kook/internal/fleet"
+	"github.com/kook-project/kook/internal/zktest"
+	"github.com/kook-project/kook/pkg/ansible"
+	"github.com/kook-project/kook/pkg/kook"
+	"github.com/kook-project/kook/pkg/kook/store"
+)
+
+func main() {
+	sizes := flag.String("sizes", "10000,100000", "fleet sizes, comma separated")
+	load := flag.Duration("load", 60*time.Second, "how long the writer runs during the --list under load figure (0 skips it)")
+	runs := flag.Int("runs", 15, "runs of each command; the median is reported")
+	flag.Parse()
+	if err := run(*sizes, *load, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type figures struct {
+	size                           int
+	listCold, listCached, listLoad time.Duration
+	listLoadMax                    time.Duration
+	loadRuns, loadWrites           int
+	rssMB                          float64
+	importEmpty, reimport10        time.Duration
+	reimportBuckets, buckets       string
+	setVar                         time.Duration
+	bigGroup                       string
+}
+
+func run(sizeList string, load time.Duration, runs int) error {
+	work, err := os.MkdirTemp("", "kook-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	for _, name := range []string{"kook-import", "kook-inventory"} {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(work, name), "./cmd/"+name).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("build %s: %v\n%s", name, err, out)
+		}
+	}
+	zk, err := zktest.StartProcess(filepath.Join(work, "zk"))
+	if err != nil {
+		return err
+	}
+	defer zk.Stop()
+	fmt.Fprintf(os.Stderr, "ZooKeeper %s on %s, %d cores\n", zkVersion(zk.Addr), zk.Addr, runtime.NumCPU())
+
+	var all []figures
+	for _, s := range strings.Split(sizeList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("bad size %q", s)
+		}
+		f, err := measure(work, zk.Addr, n, load, runs)
+		if err != nil {
+			return fmt.Errorf("%d hosts: %w", n, err)
+		}
+		all = append(all, f)
+	}
+
+	fmt.Printf("kook performance: %d cores, ZooKeeper %s (standalone, loopback), %s/%s\n\n",
+		runtime.NumCPU(), zkVersion(zk.Addr), runtime.GOOS, runtime.GOARCH)
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := "figure\t"
+	for _, f := range all {
+		header += fmt.Sprintf("%s hosts\t", humanInt(f.size))
+	}
+	fmt.Fprintln(w, header+"goal (10k / 100k)\t")
+	row := func(name, goal string, cell func(f figures) string) {
+		line := name + "\t"
+		for _, f := range all {
+			line += cell(f) + "\t"
+		}
+		fmt.Fprintln(w, line+goal+"\t")
+	}
+	row("kook-inventory --list, fresh process, no cache (median)", "50 ms / 500 ms", func(f figures) string { return ms(f.listCold) })
+	row("kook-inventory --list, nothing changed (median)", "15 ms / 150 ms", func(f figures) string { return ms(f.listCached) })
+	row("peak RSS of kook-inventory --list", "60 MB / 400 MB", func(f figures) string { return fmt.Sprintf("%.0f MB", f.rssMB) })
+	row("kook-import into an empty root", "1.5 s / 15 s", func(f figures) string { return ms(f.importEmpty) })
+	row("re-import with 10 hosts changed", "200 ms / 2 s", func(f figures) string { return ms(f.reimport10) })
+	row("  buckets written by that re-import", "only what changed", func(f figures) string { return f.reimportBuckets })
+	row("one host var set through the Go API (median)", "10 ms / 10 ms", func(f figures) string { return ms(f.setVar) })
+	if load > 0 {
+		row("--list (no cache) while 100 writes/s (median)", "2x the fresh figure", func(f figures) string { return ms(f.listLoad) })
+		row("  slowest --list under that load", "", func(f figures) string { return ms(f.listLoadMax) })
+		row("  --list runs, all consistent / host var writes", "", func(f figures) string {
+			return fmt.Sprintf("%d / %d", f.loadRuns, f.loadWrites)
+		})
+	}
+	row("a group holding every host (default jute.maxbuffer)", "works", func(f figures) string { return f.bigGroup })
+	row("buckets (hosts+groups)", "", func(f figures) string { return f.buckets })
+	return w.Flush()
+}
+
+func measure(work, addr string, n int, load time.Duration, runs int) (figures, error) {
+	f := figures{size: n}
+	root := fmt.Sprintf("/bench-%d", n)
+	env := append(os.Environ(), "KOOK_ZK="+addr, "KOOK_ROOT="+root, "XDG_CACHE_HOME="+filepath.Join(work, "cache"), "KOOK_CONFIG=/nonexistent")
+	fmt.Fprintf(os.Stderr, "%d hosts: generating\n", n)
+	inv := fleet.Generate(n, 42)
+	src := filepath.Join(work, fmt.Sprintf("fleet-%d.json", n))
+	if err := writeInventory(src, inv); err != nil {
+		return f, err
+	}
+
+	fmt.Fprintf(os.Stderr, "%d hosts: import into an empty root\n", n)
+	d, _, err := timeCmd(env, filepath.Join(work, "kook-import"), "--prune", src)
+	if err != nil {
+		return f, err
+	}
+	f.importEmpty = d
+
+	// Ten hosts change one var each.
+	names := inv.HostNames()
+	for i := 0; i < 10; i++ {
+		inv.Hosts[names[i*len(names)/10]].Vars["rack"] = fmt.Sprintf("moved-%d", i)
+	}
+	changed := filepath.Join(work, fmt.Sprintf("fleet-%d-changed.json", n))
+	if err := writeInventory(changed, inv); err != nil {
+		return f, err
+	}
+	fmt.Fprintf(os.Stderr, "%d hosts: re-import with 10 hosts changed\n", n)
+	d, stderr, err := timeCmd(env, filepath.Join(work, "kook-import"), "--prune", changed)
+	if err != nil {
+		return f, err
+	}
+	f.reimport10 = d
+	f.reimportBuckets = bucketsWritten(stderr)
+
+	inventory := filepath.Join(work, "kook-inventory")
+	fmt.Fprintf(os.Stderr, "%d hosts: --list without cache\n", n)
+	var cold []time.Duration
+	for i := 0; i < runs; i++ {
+		d, rss, err := timeRSS(env, inventory, "--list", "--no-cache")
+		if err != nil {
+			return f, err
+		}
+		cold = append(cold, d)
+		f.rssMB = max(f.rssMB, rss)
+	}
+	f.listCold = median(cold)
+
+	fmt.Fprintf(os.Stderr, "%d hosts: --list, nothing changed\n", n)
+	if _, _, err := timeCmd(env, inventory, "--list"); err != nil {
+		return f, err
+	}
+	var warm []time.Duration
+	for i := 0; i < runs; i++ {
+		d, rss, err := timeRSS(env, inventory, "--list")
+		if err != nil {
+			return f, err
+		}
+		warm = append(warm, d)
+		f.rssMB = max(f.rssMB, rss)
+	}
+	f.listCached = median(warm)
+
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{Servers: []string{addr}, Root: root})
+	if err != nil {
+		return f, err
+	}
+	defer st.Close()
+	var sets []time.Duration
+	for i := 0; i < 50; i++ {
+		start := time.Now()
+		if err := st.SetHostVar(ctx, names[i*7%len(names)], "checkin", int64(i)); err != nil {
+			return f, err
+		}
+		sets = append(sets, time.Since(start))
+	}
+	f.setVar = median(sets)
+
+	if load > 0 {
+		fmt.Fprintf(os.Stderr, "%d hosts: --list under 100 writes/s for %v\n", n, load)
+		if err := underLoad(&f, st, env, inventory, names, load); err != nil {
+			return f, err
+		}
+	}
+
+	fmt.Fprintf(os.Stderr, "%d hosts: one group holding every host\n", n)
+	f.bigGroup = bigGroup(ctx, st, names)
+	inv2, _, err := st.Load(ctx)
+	if err == nil {
+		f.buckets = fmt.Sprintf("%d hosts / %d groups", len(inv2.Hosts), len(inv2.Groups))
+	}
+	return f, nil
+}
+
+// underLoad runs --list in a loop while a writer sets 100 host vars a
+// second, and checks every answer is a whole inventory.
+func underLoad(f *figures, st *store.Store, env []string, inventory string, names []string, load time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), load)
+	defer cancel()
+	var writes atomic.Int64
+	writerErr := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				writerErr <- nil
+				return
+			case <-tick.C:
+			}
+			if err := st.SetHostVar(context.Background(), names[i*31%len(names)], "checkin", int64(i)); err != nil {
+				writerErr <- err
+				return
+			}
+			writes.Add(1)
+		}
+	}()
+	var times []time.Duration
+	for ctx.Err() == nil {
+		start := time.Now()
+		cmd := exec.Command(inventory, "--list", "--no-cache")
+		cmd.Env = env
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("--list under load: %v", err)
+		}
+		times = append(times, time.Since(start))
+		inv, err := ansible.ParseJSON("list", out, nil)
+		if err != nil {
+			return fmt.Errorf("--list under load printed bad JSON: %v", err)
+		}
+		if len(inv.Hosts) != len(names) {
+			return fmt.Errorf("--list under load: %d hosts, want %d", len(inv.Hosts), len(names))
+		}
+	}
+	if err := <-writerErr; err != nil {
+		return fmt.Errorf("writer: %v", err)
+	}
+	f.listLoad, f.listLoadMax = median(times), slices.Max(times)
+	f.loadRuns, f.loadWrites = len(times), int(writes.Load())
+	return nil
+}
+
+// bigGroup puts every host into one group and reads the inventory back.
+func bigGroup(ctx context.Context, st *store.Store, names []string) string {
+	start := time.Now()
+	_, err := st.Update(ctx, func(inv *kook.Inventory) error {
+		for _, h := range names {
+			inv.AddMember("everyone", h)
+		}
+		inv.Reconcile()
+		return nil
+	}, store.WriteOptions{})
+	if err != nil {
+		return "FAILED: " + err.Error()
+	}
+	inv, _, err := st.Load(ctx)
+	if err != nil {
+		return "FAILED: " + err.Error()
+	}
+	if g := inv.Groups["everyone"]; g == nil || len(g.Hosts) != len(names) {
+		return "FAILED: group incomplete"
+	}
+	return "ok (" + ms(time.Since(start)) + ")"
+}
+
+func writeInventory(path string, inv *kook.Inventory) error {
+	var buf bytes.Buffer
+	if err := ansible.WriteJSON(&buf, inv); err != nil {
+		return err
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+func timeCmd(env []string, name string, args ...string) (time.Duration, string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = nil, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if err != nil {
+		return d, stderr.String(), fmt.Errorf("%s %v: %v\n%s", filepath.Base(name), args, err, stderr.String())
+	}
+	return d, stderr.String(), nil
+}
+
+func timeRSS(env []string, name string, args ...string) (time.Duration, float64, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if err != nil || stderr.Len() > 0 {
+		return d, 0, fmt.Errorf("%s %v: %v %s", filepath.Base(name), args, err, stderr.String())
+	}
+	rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
+	return d, rss, nil
+}
+
+func bucketsWritten(summary string) string {
+	i := strings.Index(summary, "wrote ")
+	if i < 0 {
+		return "?"
+	}
+	rest := summary[i+len("wrote "):]
+	if j := strings.Index(rest, " bucket"); j >= 0 {
+		return rest[:j]
+	}
+	return "?"
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) string {
+	if d >= 10*time.Second {
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+}
+
+func humanInt(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func zkVersion(addr string) string {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return "?"
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	c.Write([]byte("srvr"))
+	sc := bufio.NewScanner(c)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "Zookeeper version: "); ok {
+			if i := strings.IndexAny(v, "-,"); i > 0 {
+				v = v[:i]
+			}
+			return v
+		}
+	}
+	return "?"
+}

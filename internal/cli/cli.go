@@ -1,0 +1,129 @@
+// Package cli holds what kook's two commands do: their flags, how they
+// wire configuration, the store and pkg/ansible together, and their exit
+// codes. The mains in cmd/ only hand it the process's arguments and streams.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"golang.org/x/term"
+
+	"github.com/kook-project/kook/internal/config"
+	"github.com/kook-project/kook/pkg/kook/store"
+)
+
+// Env is what a command sees of its process: arguments without the program
+// name, standard streams and the environment.
+type Env struct {
+	Args   []string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// OSEnv returns the running process's Env.
+func OSEnv() Env {
+	return Env{Args: os.Args[1:], Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+// ZKFlags are the connection flags both commands share; they win over the
+// environment and the configuration file.
+type ZKFlags struct {
+	ZK      string        `name:"zk" help:"ZooKeeper servers, host:port[,host:port...] (else KOOK_ZK, else hosts: in the config file)." placeholder:"SERVERS"`
+	Root    string        `help:"Znode under which the inventory lives (else KOOK_ROOT, else root: in the config file, else /kook)." placeholder:"PATH"`
+	Config  string        `help:"Configuration file (else KOOK_CONFIG, else /etc/kook.yml)." placeholder:"FILE" type:"path"`
+	Timeout time.Duration `help:"Give up on ZooKeeper after this long (default 5s, or timeout: in the config file)."`
+}
+
+func (f ZKFlags) load(env Env) (config.Config, error) {
+	return config.Load(config.Flags{Servers: f.ZK, Root: f.Root, Timeout: f.Timeout, Config: f.Config}, env.Getenv,
+		func(msg string) { fmt.Fprintf(env.Stderr, "warning: %s\n", msg) })
+}
+
+// open connects to the store the configuration names.
+func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	sc := store.Config{
+		Servers:        cfg.Servers,
+		Root:           cfg.Root,
+		Timeout:        cfg.Timeout,
+		SessionTimeout: cfg.SessionTimeout,
+		Digest:         cfg.Digest,
+		WorldRead:      cfg.WorldRead,
+	}
+	if cfg.TLS.Enabled() {
+		d, err := tlsDialer(cfg.TLS, cfg.Timeout)
+		if err != nil {
+			return nil, err
+		}
+		sc.Dialer = d
+	}
+	return store.Open(ctx, sc)
+}
+
+// parse runs kong over args. It returns a non-nil exit code when parsing
+// ended the command (help, or a usage error already reported).
+func parse(name, description string, cli any, env Env, usageExit int) (exit *int) {
+	code := -1
+	parser, err := kong.New(cli,
+		kong.Name(name),
+		kong.Description(description),
+		kong.Writers(env.Stdout, env.Stderr),
+		kong.Exit(func(c int) { code = c; panic(exitPanic{}) }),
+		kong.UsageOnError(),
+	)
+	if err != nil {
+		panic(err) // a bug in the flag declarations
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitPanic); !ok {
+				panic(r)
+			}
+			exit = &code
+		}
+	}()
+	if _, err := parser.Parse(env.Args); err != nil {
+		fmt.Fprintf(env.Stderr, "%s: %v\n", name, err)
+		code = usageExit
+		return &code
+	}
+	return nil
+}
+
+type exitPanic struct{}
+
+// isTerminal reports whether w is a terminal, where progress may be drawn.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// versionKey names an inventory version for the local cache.
+func versionKey(v store.Version) string {
+	return strconv.FormatInt(v.Zxid, 16) + "-" + v.Generation
+}
+
+// fail prints err for the person at the terminal and returns code.
+func fail(env Env, name string, code int, err error) int {
+	fmt.Fprintf(env.Stderr, "%s: %v\n", name, err)
+	return code
+}
+
+// humanInt writes n with thousands separators: 12,345.
+func humanInt(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + humanInt(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

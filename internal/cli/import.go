@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/kook-project/kook/pkg/ansible"
+	"github.com/kook-project/kook/pkg/kook"
+	"github.com/kook-project/kook/pkg/kook/store"
+)
+
+// importCmd is kook-import's command line.
+type importCmd struct {
+	Sources []string `arg:"" name:"SOURCE" help:"Inventory files or directories (INI, YAML, JSON, kook dump archives), - for stdin. Several merge as several -i do in Ansible."`
+	Format  string   `help:"Read every file source as this format instead of detecting it: ini, yaml, json or archive." enum:",ini,yaml,json,archive" default:""`
+	Output  string   `help:"Do not touch ZooKeeper: print the sources as one inventory in this format (json, yaml or ini)." enum:",json,yaml,ini" default:""`
+	Prune   bool     `help:"Make ZooKeeper equal the sources: also remove what they lack. Without it kook-import adds and updates, never deletes."`
+	DryRun  bool     `help:"Print the changes the import would make; write nothing." xor:"plan"`
+	Check   bool     `help:"For CI: exit 0 when the import would change nothing, 1 and the changes when it would, 2 on error." xor:"plan"`
+	ZKFlags
+}
+
+const importHelp = `Import Ansible inventories into ZooKeeper, check them for drift, or convert them.`
+
+// Import runs kook-import and returns its exit code.
+func Import(env Env) int {
+	var cmd importCmd
+	if code := parse("kook-import", importHelp, &cmd, env, 2); code != nil {
+		return *code
+	}
+	errCode := 1
+	if cmd.Check {
+		errCode = 2
+	}
+	code, err := cmd.run(env)
+	if err != nil {
+		return fail(env, "kook-import", errCode, err)
+	}
+	return code
+}
+
+func (cmd *importCmd) run(env Env) (int, error) {
+	start := time.Now()
+	warn := func(msg string) { fmt.Fprintf(env.Stderr, "warning: %s\n", msg) }
+	src, err := ansible.Read(cmd.Sources, ansible.Format(cmd.Format), warn)
+	if err != nil {
+		return 0, err
+	}
+	if cmd.Output != "" {
+		return 0, writeFormat(env.Stdout, src, cmd.Output)
+	}
+
+	cfg, err := cmd.load(env)
+	if err != nil {
+		return 0, err
+	}
+	ctx := context.Background()
+	st, err := open(ctx, cfg)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+
+	if cmd.DryRun || cmd.Check {
+		cur, _, err := st.Load(ctx)
+		if err != nil {
+			return 0, err
+		}
+		changes := kook.Diff(cur, plan(cur, src, cmd.Prune))
+		for _, c := range changes {
+			fmt.Fprintln(env.Stdout, c.String())
+		}
+		if cmd.Check && len(changes) > 0 {
+			fmt.Fprintf(env.Stderr, "kook-import: %s differs from the sources: %s\n", cfg.Root, summarize(changes))
+			return 1, nil
+		}
+		if cmd.DryRun {
+			fmt.Fprintf(env.Stderr, "dry run: %s; nothing written\n", summarize(changes))
+		}
+		return 0, nil
+	}
+
+	opts := store.WriteOptions{}
+	if isTerminal(env.Stderr) {
+		opts.Progress = newProgress(env.Stderr, "importing")
+	}
+	var changes []kook.Change
+	res, err := st.Update(ctx, func(inv *kook.Inventory) error {
+		next := plan(inv, src, cmd.Prune)
+		changes = kook.Diff(inv, next)
+		*inv = *next
+		return nil
+	}, opts)
+	if opts.Progress != nil {
+		opts.Progress(-1, -1)
+	}
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(env.Stderr, "imported %s hosts, %s groups into %s (generation %s) in %s; wrote %d buckets; %s\n",
+		humanInt(res.Hosts), humanInt(res.Groups), cfg.Root, res.Version.Generation,
+		time.Since(start).Round(time.Millisecond), res.BucketsWritten, summarize(changes))
+	return 0, nil
+}
+
+// plan returns what the store should hold after importing src into cur:
+// src itself with prune, else cur with src merged over it.
+func plan(cur, src *kook.Inventory, prune bool) *kook.Inventory {
+	if prune {
+		return src.Clone()
+	}
+	next := cur.Clone()
+	if err := next.Merge(src); err != nil {
+		// A cycle between what ZooKeeper holds and the sources: keep the
+		// sources' links, which the person asked for.
+		next = src.Clone()
+	}
+	next.Reconcile()
+	return next
+}
+
+// summarize counts changes for one line of output.
+func summarize(changes []kook.Change) string {
+	if len(changes) == 0 {
+		return "no changes"
+	}
+	return kook.Changes(changes).Summary().String()
+}
+
+func writeFormat(w io.Writer, inv *kook.Inventory, format string) error {
+	var buf bytes.Buffer
+	var err error
+	switch format {
+	case "json":
+		err = ansible.WriteJSON(&buf, inv)
+	case "yaml":
+		err = ansible.WriteYAML(&buf, inv)
+	case "ini":
+		err = ansible.WriteINI(&buf, inv)
+	default:
+		err = errors.New("unknown output format " + format)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}

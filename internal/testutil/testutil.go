@@ -1,0 +1,127 @@
+// Package testutil holds comparisons and fixtures shared by kook's tests.
+package testutil
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/kook-project/kook/pkg/kook"
+)
+
+// GraphDiff returns a readable difference between two inventories, or ""
+// when they hold the same hosts, groups, vars (types included) and orders.
+func GraphDiff(want, got *kook.Inventory) string {
+	return cmp.Diff(want, got,
+		cmpopts.IgnoreUnexported(kook.Inventory{}, kook.Group{}),
+		cmpopts.EquateEmpty(),
+	)
+}
+
+// JSONDiff compares two JSON documents as values: object key order does not
+// matter, array order does, and 1 differs from 1.0.
+func JSONDiff(want, got []byte) (string, error) {
+	w, err := decode(want)
+	if err != nil {
+		return "", err
+	}
+	g, err := decode(got)
+	if err != nil {
+		return "", err
+	}
+	return cmp.Diff(w, g), nil
+}
+
+func decode(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
+}
+
+// RepoRoot returns the repository's top directory.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Corpus returns the shared real-world inventory corpus directory, or ""
+// when it is not present on this machine.
+func Corpus() string {
+	dir := filepath.Join(RepoRoot(), "..", "shared", "inventories", "realworld")
+	if _, err := os.Stat(dir); err != nil {
+		return ""
+	}
+	return dir
+}
+
+// KookArchive returns the original Python Kook's dump shared with the team,
+// or "" when it is not present.
+func KookArchive() string {
+	p := filepath.Join(RepoRoot(), "..", "shared", "inventories", "kook-archive", "kook-archive.json")
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
+}
+
+// Case is one inventory source of a test corpus.
+type Case struct {
+	Name string // path relative to the corpus root, for test names
+	Path string
+	// Expected outputs next to the source, as Ansible printed them; empty
+	// when absent.
+	List, Export, Error string
+}
+
+// Cases lists the sources in dir: every file and directory that is not an
+// expected output (.list.json, .export.json, .error.txt, .warnings.txt) or
+// a note (.md), searched depth levels down.
+func Cases(dir string, depth int) []Case {
+	var out []Case
+	var walk func(string, int)
+	walk = func(d string, level int) {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			return
+		}
+		for _, e := range entries {
+			p := filepath.Join(d, e.Name())
+			if e.IsDir() && level < depth {
+				walk(p, level+1)
+				continue
+			}
+			if isOutput(e.Name()) {
+				continue
+			}
+			rel, _ := filepath.Rel(dir, p)
+			c := Case{Name: rel, Path: p}
+			for _, x := range []struct {
+				ext string
+				dst *string
+			}{{".list.json", &c.List}, {".export.json", &c.Export}, {".error.txt", &c.Error}} {
+				if _, err := os.Stat(p + x.ext); err == nil {
+					*x.dst = p + x.ext
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	walk(dir, 1)
+	return out
+}
+
+func isOutput(name string) bool {
+	for _, suf := range []string{".list.json", ".export.json", ".error.txt", ".warnings.txt", ".md"} {
+		if len(name) > len(suf) && name[len(name)-len(suf):] == suf {
+			return true
+		}
+	}
+	return name[0] == '.'
+}

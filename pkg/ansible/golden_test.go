@@ -1,0 +1,130 @@
+package ansible_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kook-project/kook/internal/testutil"
+	"github.com/kook-project/kook/pkg/ansible"
+	"github.com/kook-project/kook/pkg/kook"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// writers are the formats kook writes; a golden file holds either the
+// output or, when the writer refuses the inventory, its error.
+var writers = []struct {
+	ext   string
+	write func(*bytes.Buffer, *kook.Inventory) error
+}{
+	{"json", func(b *bytes.Buffer, inv *kook.Inventory) error { return ansible.WriteJSON(b, inv) }},
+	{"yaml", func(b *bytes.Buffer, inv *kook.Inventory) error { return ansible.WriteYAML(b, inv) }},
+	{"ini", func(b *bytes.Buffer, inv *kook.Inventory) error { return ansible.WriteINI(b, inv) }},
+}
+
+// TestGolden reads every case in testdata/inventories and compares what
+// each writer makes of it, or the reader's error, with testdata/golden.
+func TestGolden(t *testing.T) {
+	root := testutil.RepoRoot()
+	golden := filepath.Join(root, "testdata", "golden")
+	for _, c := range testutil.Cases(filepath.Join(root, "testdata", "inventories"), 1) {
+		t.Run(c.Name, func(t *testing.T) {
+			inv, err := ansible.Read([]string{c.Path}, "", nil)
+			if err != nil {
+				checkGolden(t, filepath.Join(golden, c.Name+".error"), []byte(relErr(err, root)+"\n"))
+				return
+			}
+			for _, w := range writers {
+				var buf bytes.Buffer
+				if err := w.write(&buf, inv); err != nil {
+					buf.Reset()
+					buf.WriteString("error: " + err.Error() + "\n")
+				}
+				checkGolden(t, filepath.Join(golden, c.Name+"."+w.ext), buf.Bytes())
+			}
+		})
+	}
+}
+
+// relErr makes error messages independent of where the repository lives.
+func relErr(err error, root string) string {
+	return strings.ReplaceAll(err.Error(), root+string(filepath.Separator), "")
+}
+
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./pkg/ansible -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", filepath.Base(path), diff)
+	}
+}
+
+// TestRoundTrip: every inventory of the test cases and of the real-world
+// corpus survives INI -> YAML -> JSON -> back to the same graph, for every
+// writer that accepts it.
+func TestRoundTrip(t *testing.T) {
+	root := testutil.RepoRoot()
+	cases := testutil.Cases(filepath.Join(root, "testdata", "inventories"), 1)
+	if corpus := testutil.Corpus(); corpus != "" {
+		cases = append(cases, testutil.Cases(corpus, 2)...)
+	}
+	parsers := map[string]func(string, []byte, ansible.Warner) (*kook.Inventory, error){
+		"json": ansible.ParseJSON, "yaml": ansible.ParseYAML, "ini": ansible.ParseINI,
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			want, err := ansible.Read([]string{c.Path}, "", nil)
+			if err != nil {
+				if c.Error == "" && !strings.Contains(c.Path, "bad-") {
+					t.Logf("not readable, nothing to round-trip: %v", err)
+				}
+				return
+			}
+			// INI -> YAML -> JSON -> graph, skipping a writer that refuses
+			// (its refusal is recorded in the golden files).
+			cur := want
+			legs := 0
+			for _, w := range []string{"ini", "yaml", "json"} {
+				var buf bytes.Buffer
+				var werr error
+				for _, x := range writers {
+					if x.ext == w {
+						werr = x.write(&buf, cur)
+					}
+				}
+				if werr != nil {
+					t.Logf("%s writer refused: %v", w, werr)
+					continue
+				}
+				next, err := parsers[w]("roundtrip."+w, buf.Bytes(), nil)
+				if err != nil {
+					t.Fatalf("reading back the %s written from %s: %v\n%s", w, c.Name, err, buf.Bytes())
+				}
+				next.Reconcile()
+				if diff := testutil.GraphDiff(want, next); diff != "" {
+					t.Fatalf("%s round trip changed the inventory (-want +got):\n%s\nwritten:\n%s", w, diff, buf.Bytes())
+				}
+				cur = next
+				legs++
+			}
+			if legs == 0 {
+				t.Fatalf("no writer accepted %s", c.Name)
+			}
+		})
+	}
+}
