@@ -74,7 +74,11 @@ func oracle(t *testing.T, src string) (list, export []byte, ok bool) {
 		}
 		l := ansibleThroughScript(t, data, "--list")
 		e := ansibleThroughScript(t, data, "--list", "--export")
-		return l.stdout, e.stdout, l.code == 0 && e.code == 0
+		if l.code == 0 && e.code == 0 {
+			return l.stdout, e.stdout, true
+		}
+		// Not a script document: Ansible's yaml plugin reads a .json file
+		// given to -i as a YAML inventory, and so does kook-import.
 	}
 	l := ansibleOn(t, src, "--list")
 	e := ansibleOn(t, src, "--list", "--export")

@@ -99,7 +99,6 @@ func baseEnv(t *testing.T) []string {
 		"ANSIBLE_NOCOLOR=1",
 		"ANSIBLE_INVENTORY_UNPARSED_FAILED=true",
 		"ANSIBLE_LOCAL_TEMP=" + filepath.Join(home, "tmp"),
-		"KOOK_CONFIG=" + filepath.Join(home, "no-such-kook.yml"),
 	}
 }
 

@@ -123,7 +123,7 @@ func run(sizeList string, load time.Duration, runs int) error {
 func measure(work, addr string, n int, load time.Duration, runs int) (figures, error) {
 	f := figures{size: n}
 	root := fmt.Sprintf("/bench-%d", n)
-	env := append(os.Environ(), "KOOK_ZK="+addr, "KOOK_ROOT="+root, "XDG_CACHE_HOME="+filepath.Join(work, "cache"), "KOOK_CONFIG=/nonexistent")
+	env := append(os.Environ(), "KOOK_ZK="+addr, "KOOK_ROOT="+root, "XDG_CACHE_HOME="+filepath.Join(work, "cache"))
 	fmt.Fprintf(os.Stderr, "%d hosts: generating\n", n)
 	inv := fleet.Generate(n, 42)
 	src := filepath.Join(work, fmt.Sprintf("fleet-%d.json", n))

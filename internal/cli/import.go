@@ -46,7 +46,7 @@ func Import(env Env) int {
 func (cmd *importCmd) run(env Env) (int, error) {
 	start := time.Now()
 	warn := func(msg string) { fmt.Fprintf(env.Stderr, "warning: %s\n", msg) }
-	src, err := ansible.Read(cmd.Sources, ansible.Format(cmd.Format), warn)
+	src, err := ansible.ReadFrom(cmd.Sources, ansible.Format(cmd.Format), env.Stdin, warn)
 	if err != nil {
 		return 0, err
 	}

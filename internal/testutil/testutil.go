@@ -20,6 +20,7 @@ func GraphDiff(want, got *kook.Inventory) string {
 	return cmp.Diff(want, got,
 		cmpopts.IgnoreUnexported(kook.Inventory{}, kook.Group{}),
 		cmpopts.EquateEmpty(),
+		cmpopts.EquateNaNs(),
 	)
 }
 
@@ -38,7 +39,7 @@ func JSONDiff(want, got []byte) (string, error) {
 }
 
 func decode(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(bytes.NewReader(quoteNonFinite(data)))
 	dec.UseNumber()
 	var v any
 	err := dec.Decode(&v)
@@ -124,4 +125,47 @@ func isOutput(name string) bool {
 		}
 	}
 	return name[0] == '.'
+}
+
+// quoteNonFinite turns the bare NaN, Infinity and -Infinity that Python's
+// json module prints into strings, so that a strict decoder can compare
+// them.
+func quoteNonFinite(data []byte) []byte {
+	var out []byte
+	inString, escaped := false, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			out = append(out, c)
+			continue
+		}
+		if c == '"' {
+			inString = true
+			out = append(out, c)
+			continue
+		}
+		replaced := false
+		for _, word := range []string{"-Infinity", "Infinity", "NaN"} {
+			if bytes.HasPrefix(data[i:], []byte(word)) {
+				out = append(out, '"')
+				out = append(out, "__"+word+"__"...)
+				out = append(out, '"')
+				i += len(word) - 1
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -1,8 +1,494 @@
 package ansible
 
-import "github.com/kook-project/kook/pkg/kook"
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+	"unicode/utf8"
 
-// ParseINI reads an INI inventory as ansible-core 2.14's ini plugin does.
+	"github.com/kook-project/kook/pkg/kook"
+)
+
+// warnInvalidGroupChars is Ansible's warning (group.py to_safe_group_name
+// with TRANSFORM_INVALID_GROUP_CHARS=never), printed once per run.
+const warnInvalidGroupChars = "Invalid characters were found in group names but not replaced, use -vvvv to see details"
+
+// ParseINI reads an INI inventory as ansible-core 2.14's ini plugin does
+// (plugins/inventory/ini.py), quirks included:
+//
+//   - lines are split as Python's str.splitlines splits them and stripped;
+//     blank lines and lines starting with '#' or ';' are skipped;
+//   - hosts before the first section header belong to "ungrouped";
+//   - [g] and [g:children] declare g; a [g:vars] or a child never declared
+//     anywhere is an error reported at the line that first mentioned it;
+//   - host lines are split like shlex.split(line, comments=True); the first
+//     word is a host pattern (ExpandHostPattern, plus the INI-only refusal
+//     of '---' and of a trailing ':'), the others key=value host vars;
+//   - :vars lines are split at the first '=' with no quoting rules;
+//   - every value goes through Python's ast.literal_eval and keeps its raw
+//     text when that fails, so 1 is an int, 'x' a string, [1] a list.
+//
+// It returns the raw, unreconciled inventory built in Ansible's order, or
+// an *Error naming file and line. Literals Ansible cannot use (sets,
+// complex numbers, unhashable keys, integers beyond int64, ...) are errors
+// too, and so is listing "all" as a child, on which Ansible's reconcile
+// step fails. Group names Ansible considers invalid are kept and warned
+// about once. Error lines are given even where Ansible's message has none.
 func ParseINI(file string, data []byte, warn Warner) (*kook.Inventory, error) {
-	return nil, errorf(file, 0, "INI reader not implemented yet")
+	p := &iniParser{
+		file:    file,
+		inv:     kook.New(),
+		warn:    warn,
+		pending: map[string]*iniPending{},
+	}
+	if err := p.parse(data); err != nil {
+		return nil, err
+	}
+	return p.inv, nil
+}
+
+type iniPending struct {
+	line    int
+	vars    bool // [g:vars] waiting for [g]; else a child waiting for [g]
+	parents []string
+}
+
+type iniParser struct {
+	file string
+	inv  *kook.Inventory
+	warn Warner
+	line int
+
+	warned       bool
+	pending      map[string]*iniPending
+	pendingOrder []string
+	groupOrder   []string // groups in creation order
+	allLinkLine  int      // first line that made "all" a child
+}
+
+func (p *iniParser) errorf(format string, args ...any) error {
+	return errorf(p.file, p.line, format, args...)
+}
+
+// pySplitLines yields the lines of data as Python's str.splitlines does.
+func pySplitLines(data []byte, fn func(line string) error) error {
+	start := 0
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c >= 0x20 && c < 0x80 {
+			i++
+			continue
+		}
+		size := 1
+		brk := false
+		switch c {
+		case '\n', '\v', '\f', 0x1c, 0x1d, 0x1e:
+			brk = true
+		case '\r':
+			brk = true
+			if i+1 < len(data) && data[i+1] == '\n' {
+				size = 2
+			}
+		default:
+			if c >= 0x80 {
+				r, n := utf8.DecodeRune(data[i:])
+				size = n
+				brk = r == 0x85 || r == 0x2028 || r == 0x2029
+			}
+		}
+		if brk {
+			if err := fn(string(data[start:i])); err != nil {
+				return err
+			}
+			start = i + size
+		}
+		i += size
+	}
+	if start < len(data) {
+		return fn(string(data[start:]))
+	}
+	return nil
+}
+
+func (p *iniParser) parse(data []byte) error {
+	group, state := kook.Ungrouped, "hosts"
+	err := pySplitLines(data, func(raw string) error {
+		p.line++
+		line := pyStrip(raw)
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			return nil
+		}
+		if name, tag, ok := matchSection(line); ok {
+			if !utf8.ValidString(name) || !utf8.ValidString(tag) {
+				return p.errorf("section header is not valid UTF-8")
+			}
+			p.checkGroupName(name)
+			group, state = name, tag
+			if state == "" {
+				state = "hosts"
+			}
+			if state != "hosts" && state != "children" && state != "vars" {
+				return p.errorf("Section [%s:%s] has unknown type: %s", name, tag, tag)
+			}
+			return p.declare(group, state)
+		}
+		if line[0] == '[' && line[len(line)-1] == ']' {
+			return p.errorf("Invalid section entry: '%s'. Please make sure that there are no spaces in the section entry, and that there are no other invalid characters", line)
+		}
+		switch state {
+		case "hosts":
+			return p.hostLine(group, line)
+		case "vars":
+			return p.varsLine(group, line)
+		default:
+			return p.childLine(group, line)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range p.pendingOrder {
+		d, ok := p.pending[name]
+		if !ok {
+			continue
+		}
+		if d.vars {
+			return errorf(p.file, d.line, "Section [%s:vars] not valid for undefined group: %s", name, name)
+		}
+		return errorf(p.file, d.line, "Section [%s:children] includes undefined group: %s", d.parents[len(d.parents)-1], name)
+	}
+	return p.checkAllIsChild()
+}
+
+// checkAllIsChild reports what Ansible's reconcile_inventory fails on when
+// "all" was listed as a child: the first parentless group, in creation
+// order, that has "all" below it cannot itself be put under "all".
+func (p *iniParser) checkAllIsChild() error {
+	if p.allLinkLine == 0 {
+		return nil
+	}
+	parents := p.inv.Parents()
+	for _, g := range append([]string{kook.Ungrouped}, p.groupOrder...) {
+		if len(parents[g]) == 0 && p.reaches(g, kook.All, map[string]bool{}) {
+			return errorf(p.file, p.allLinkLine, "Adding group '%s' as child to 'all' creates a recursive dependency loop.", g)
+		}
+	}
+	return nil
+}
+
+func (p *iniParser) reaches(from, to string, seen map[string]bool) bool {
+	if from == to {
+		return true
+	}
+	if seen[from] {
+		return false
+	}
+	seen[from] = true
+	for _, c := range p.inv.Groups[from].Children {
+		if p.reaches(c, to, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchSection is ini.py's section pattern
+// `^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$`.
+func matchSection(line string) (name, tag string, ok bool) {
+	if line[0] != '[' {
+		return "", "", false
+	}
+	i := 1
+	for i < len(line) {
+		r, n := utf8.DecodeRuneInString(line[i:])
+		if r == ':' || r == ']' || isPySpace(r) {
+			break
+		}
+		i += n
+	}
+	if i == 1 || i >= len(line) {
+		return "", "", false
+	}
+	name = line[1:i]
+	if line[i] == ':' {
+		j := i + 1
+		for j < len(line) {
+			r, n := utf8.DecodeRuneInString(line[j:])
+			if !isPyWord(r) {
+				break
+			}
+			j += n
+		}
+		if j == i+1 {
+			return "", "", false
+		}
+		tag = line[i+1 : j]
+		i = j
+	}
+	if i >= len(line) || line[i] != ']' {
+		return "", "", false
+	}
+	rest := strings.TrimLeftFunc(line[i+1:], isPySpace)
+	if rest != "" && rest[0] != '#' {
+		return "", "", false
+	}
+	return name, tag, true
+}
+
+// matchGroupName is ini.py's children-line pattern
+// `^([^:\]\s]+)\s*(?:#.*)?$`, backtracking included: in "a#b c" the name
+// is "a" and the rest a comment.
+func matchGroupName(line string) (string, bool) {
+	i := 0
+	for i < len(line) {
+		r, n := utf8.DecodeRuneInString(line[i:])
+		if r == ':' || r == ']' || isPySpace(r) {
+			break
+		}
+		i += n
+	}
+	if i == 0 {
+		return "", false
+	}
+	rest := strings.TrimLeftFunc(line[i:], isPySpace)
+	if rest == "" || rest[0] == '#' {
+		return line[:i], true
+	}
+	if k := strings.LastIndexByte(line[1:i], '#'); k >= 0 {
+		return line[:k+1], true
+	}
+	return "", false
+}
+
+// checkGroupName warns, once, about a name matching Ansible's
+// INVALID_VARIABLE_NAMES `^[\d\W]|[^\w]`.
+func (p *iniParser) checkGroupName(name string) {
+	if p.warned {
+		return
+	}
+	for i, r := range name {
+		if !isPyWord(r) || (i == 0 && isPyDecimal(r)) {
+			p.warned = true
+			p.warn.warn("%s", warnInvalidGroupChars)
+			return
+		}
+	}
+}
+
+func (p *iniParser) addPending(name string, d *iniPending) {
+	p.pending[name] = d
+	p.pendingOrder = append(p.pendingOrder, name)
+}
+
+// declare handles a section header for group in state.
+func (p *iniParser) declare(group, state string) error {
+	if _, exists := p.inv.Groups[group]; !exists {
+		if _, pend := p.pending[group]; state == "vars" && !pend {
+			p.addPending(group, &iniPending{line: p.line, vars: true})
+		}
+		p.inv.AddGroup(group)
+		p.groupOrder = append(p.groupOrder, group)
+	}
+	if d, pend := p.pending[group]; pend && state != "vars" {
+		if d.vars {
+			delete(p.pending, group)
+		} else {
+			return p.addPendingChildren(group)
+		}
+	}
+	return nil
+}
+
+// addPendingChildren is ini.py's _add_pending_children.
+func (p *iniParser) addPendingChildren(group string) error {
+	d := p.pending[group]
+	for _, parent := range d.parents {
+		if err := p.link(parent, group); err != nil {
+			return err
+		}
+		if pd, ok := p.pending[parent]; ok && !pd.vars && parent != group {
+			if err := p.addPendingChildren(parent); err != nil {
+				return err
+			}
+		}
+	}
+	delete(p.pending, group)
+	return nil
+}
+
+func (p *iniParser) link(parent, child string) error {
+	if parent == child {
+		return p.errorf("can't add group to itself")
+	}
+	if child == kook.All && p.allLinkLine == 0 {
+		p.allLinkLine = p.line
+	}
+	if err := p.inv.AddChild(parent, child); err != nil {
+		return p.errorf("%v", err)
+	}
+	return nil
+}
+
+func (p *iniParser) childLine(group, line string) error {
+	child, ok := matchGroupName(line)
+	if !ok {
+		return p.errorf("Expected group name, got: %s", line)
+	}
+	if !utf8.ValidString(child) {
+		return p.errorf("group name is not valid UTF-8")
+	}
+	if _, exists := p.inv.Groups[child]; exists {
+		return p.link(group, child)
+	}
+	if d, pend := p.pending[child]; pend {
+		d.parents = append(d.parents, group)
+		return nil
+	}
+	p.addPending(child, &iniPending{line: p.line, parents: []string{group}})
+	return nil
+}
+
+func (p *iniParser) varsLine(group, line string) error {
+	k, v, ok := strings.Cut(line, "=")
+	if !ok {
+		return p.errorf("Expected key=value, got: %s", line)
+	}
+	if !utf8.ValidString(line) {
+		return p.errorf("variable definition is not valid UTF-8")
+	}
+	val, err := iniValue(pyStrip(v))
+	if err != nil {
+		return p.errorf("%v", err)
+	}
+	return p.setVar(group, pyStrip(k), val)
+}
+
+func (p *iniParser) hostLine(group, line string) error {
+	tokens, err := shlexSplit(line)
+	if err != nil {
+		return p.errorf("Error parsing host definition '%s': %v", line, err)
+	}
+	for _, t := range tokens {
+		if !utf8.ValidString(t) {
+			return p.errorf("host definition is not valid UTF-8")
+		}
+	}
+	if len(tokens) == 0 {
+		return p.errorf("list index out of range")
+	}
+	pattern := tokens[0]
+	names, port, hasPort, err := ExpandHostPattern(pattern)
+	if err != nil {
+		return p.errorf("%v", err)
+	}
+	if !hasPort && strings.HasSuffix(pyStrip(pattern), ":") {
+		return p.errorf("Invalid host pattern '%s' supplied, ending in ':' is not allowed, this character is reserved to provide a port.", pattern)
+	}
+	for _, n := range names {
+		if pyStrip(n) == "---" {
+			return p.errorf("Invalid host pattern '%s' supplied, '---' is normally a sign this is a YAML file.", pattern)
+		}
+	}
+	type kv struct {
+		k string
+		v any
+	}
+	vars := make([]kv, 0, len(tokens)-1)
+	index := map[string]int{}
+	for _, t := range tokens[1:] {
+		k, raw, ok := strings.Cut(t, "=")
+		if !ok {
+			return p.errorf("Expected key=value host variable assignment, got: %s", t)
+		}
+		v, err := iniValue(raw)
+		if err != nil {
+			return p.errorf("%v", err)
+		}
+		if i, dup := index[k]; dup {
+			vars[i].v = v // a Python dict: the last value, the first position
+		} else {
+			index[k] = len(vars)
+			vars = append(vars, kv{k, v})
+		}
+	}
+	for _, n := range names {
+		if n == "" {
+			return p.errorf("Invalid empty host name provided: ")
+		}
+		_, existed := p.inv.Hosts[n]
+		p.inv.AddMember(group, n)
+		if !existed && hasPort && port != 0 {
+			p.inv.Hosts[n].Vars["ansible_port"] = int64(port)
+		}
+		for _, e := range vars {
+			if err := p.setVar(n, e.k, kook.CopyValue(e.v)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setVar is InventoryData.set_variable: a name that is a group takes the
+// var even when a host was meant (Ansible looks up groups first).
+func (p *iniParser) setVar(entity, key string, value any) error {
+	if g, ok := p.inv.Groups[entity]; ok {
+		if key == "ansible_group_priority" {
+			prio, err := pyIntOf(value)
+			if err != nil {
+				return p.errorf("%v", err)
+			}
+			if prio == 1 {
+				delete(g.Vars, key)
+			} else {
+				g.Vars[key] = prio
+			}
+			return nil
+		}
+		g.Vars[key] = value
+		return nil
+	}
+	p.inv.Hosts[entity].Vars[key] = value
+	return nil
+}
+
+// pyIntOf is Python's int(value) for the value types kook holds.
+func pyIntOf(v any) (int64, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	case float64:
+		switch {
+		case math.IsInf(x, 0):
+			return 0, errors.New("cannot convert float infinity to integer")
+		case math.IsNaN(x):
+			return 0, errors.New("cannot convert float NaN to integer")
+		}
+		t := math.Trunc(x)
+		if t < -(1<<63) || t >= 1<<63 {
+			return 0, fmt.Errorf("integer too large: %s", big.NewFloat(t).Text('f', 0))
+		}
+		return int64(t), nil
+	case string:
+		b, err := pyIntParse(x)
+		if err != nil {
+			return 0, err
+		}
+		if !b.IsInt64() {
+			return 0, fmt.Errorf("integer too large: %s", b)
+		}
+		return b.Int64(), nil
+	case nil:
+		return 0, errors.New("int() argument must be a string, a bytes-like object or a real number, not 'NoneType'")
+	case []any:
+		return 0, errors.New("int() argument must be a string, a bytes-like object or a real number, not 'list'")
+	}
+	return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", "dict")
 }

@@ -1,9 +1,557 @@
 package ansible
 
-import "github.com/kook-project/kook/pkg/kook"
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/kook-project/kook/pkg/kook"
+)
 
 // ParseJSON reads a script-protocol document (what an inventory script
-// prints for --list, also what ansible-inventory --list [--export] prints).
+// prints for --list, also what ansible-inventory --list [--export] prints)
+// exactly as ansible-core 2.14's script plugin reads it:
+//
+//   - every top-level key except _meta is a group, created in document order;
+//   - a list value is the group's hosts; an object may hold hosts (a list),
+//     vars (an object) and children (anything iterable: a string is taken
+//     character by character, an object by its keys); an object with none of
+//     those keys is a group holding one host named like the group, with the
+//     object as the group's vars;
+//   - _meta.hostvars gives the vars of the hosts the groups list; entries for
+//     other hosts are ignored; without it hosts get no vars;
+//   - host names are taken verbatim, without ranges or ports;
+//   - ansible_group_priority in group vars is converted with Python's int()
+//     and kept as an int64, dropped when it is the default 1.
+//
+// Errors carry the line of the offending value and Ansible's wording.
 func ParseJSON(file string, data []byte, warn Warner) (*kook.Inventory, error) {
-	return nil, errorf(file, 0, "JSON reader not implemented yet")
+	top, serr := decodeJSONDocument(data)
+	if serr != nil {
+		return nil, jsonSyntaxErr(file, data, serr)
+	}
+	p := &scriptParser{file: file, data: data, inv: kook.New(), warn: warn, listed: map[string]bool{}}
+	if err := p.document(top); err != nil {
+		return nil, err
+	}
+	return p.inv, nil
+}
+
+func jsonSyntaxErr(file string, data []byte, e *jsonSyntaxError) error {
+	return errorf(file, jsonLineAt(data, e.off), "%s: %s", e.msg, jsonPythonPosition(data, e.off))
+}
+
+// scriptParser mirrors script.py's InventoryModule.parse and _parse_group.
+type scriptParser struct {
+	file   string
+	data   []byte
+	inv    *kook.Inventory
+	warn   Warner
+	listed map[string]bool // hosts some group lists: the only ones _meta may give vars
+	order  []string        // the same, in the order they were listed
+	warned bool            // the invalid group name warning was given
+}
+
+// addGroup creates a group as InventoryData.add_group does, with the
+// warning Group() gives (once) for a name that is not a Python identifier.
+func (p *scriptParser) addGroup(name string) {
+	if _, ok := p.inv.Groups[name]; !ok {
+		if !p.warned && jsonInvalidGroupName(name) {
+			p.warned = true
+			p.warn.warn("Invalid characters were found in group names but not replaced, use -vvvv to see details")
+		}
+		p.inv.AddGroup(name)
+	}
+}
+
+// jsonInvalidGroupName reports whether Ansible's INVALID_VARIABLE_NAMES
+// (`^[\d\W]|[^\w]`, Unicode aware) matches name.
+func jsonInvalidGroupName(name string) bool {
+	for i, r := range name {
+		word := r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.In(r, unicode.Mn, unicode.Mc)
+		if !word || (i == 0 && unicode.IsDigit(r)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *scriptParser) errAt(off int, format string, args ...any) error {
+	return errorf(p.file, jsonLineAt(p.data, off), format, args...)
+}
+
+func (p *scriptParser) document(top any) error {
+	obj, ok := jsonPlain(top).(*jsonObject)
+	if !ok {
+		return p.errAt(p.firstValue(), "needs to be a json dict, got %s", jsonPyTypeName(top))
+	}
+	var meta any
+	metaOff, haveMeta := 0, false
+	for i, name := range obj.keys {
+		if name == "_meta" {
+			v, off, err := p.metaHostvars(obj.vals[i], obj.offs[i])
+			if err != nil {
+				return err
+			}
+			if off >= 0 {
+				meta, metaOff, haveMeta = v, off, true
+			}
+			continue
+		}
+		if err := p.group(name, obj.vals[i], obj.offs[i]); err != nil {
+			return err
+		}
+	}
+	if !haveMeta || len(p.order) == 0 {
+		// Ansible would run the script with --host per host; a document has
+		// nothing more to say, so those hosts have no vars.
+		return nil
+	}
+	hostvars, ok := jsonPlain(meta).(*jsonObject)
+	if !ok {
+		return p.errAt(metaOff, "Improperly formatted host information for %s: '%s' object has no attribute 'get'",
+			p.order[0], jsonPyTypeName(meta))
+	}
+	for _, host := range p.order {
+		v, off, ok := hostvars.get(host)
+		if !ok {
+			continue
+		}
+		vars, unsafe, ok := jsonVarsObject(v)
+		if !ok {
+			return p.errAt(off, "Invalid data from file, expected dictionary and got: %s", jsonPyStr(v))
+		}
+		h := p.inv.AddHost(host)
+		for i, k := range vars.keys {
+			h.Vars[k] = jsonVarValue(vars.vals[i], unsafe)
+		}
+	}
+	return nil
+}
+
+// firstValue is the offset of the document's first non-blank byte.
+func (p *scriptParser) firstValue() int {
+	for i, c := range p.data {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return i
+		}
+	}
+	return len(p.data)
+}
+
+// metaHostvars returns _meta's hostvars and its offset (-1 when there is
+// none), failing where Python's `'hostvars' in gdata` and
+// `gdata['hostvars']` would.
+func (p *scriptParser) metaHostvars(meta any, off int) (any, int, error) {
+	switch m := jsonPlain(meta).(type) {
+	case *jsonObject:
+		v, voff, ok := m.get("hostvars")
+		if !ok {
+			return nil, -1, nil
+		}
+		return v, voff, nil
+	case *jsonArray:
+		for _, e := range m.vals {
+			if s, ok := e.(string); ok && s == "hostvars" {
+				return nil, 0, p.errAt(off, "list indices must be integers or slices, not str")
+			}
+		}
+		return nil, -1, nil
+	case string:
+		if strings.Contains(m, "hostvars") {
+			return nil, 0, p.errAt(off, "string indices must be integers, not 'str'")
+		}
+		return nil, -1, nil
+	}
+	return nil, 0, p.errAt(off, "argument of type '%s' is not iterable", jsonPyTypeName(meta))
+}
+
+func (p *scriptParser) group(name string, data any, off int) error {
+	if name == "" {
+		return p.errAt(off, "Invalid empty/false group name provided: ")
+	}
+	p.addGroup(name)
+	data = jsonPlain(data)
+	var hosts, vars, children any
+	var hostsOff, varsOff, childrenOff int
+	var haveHosts, haveVars, haveChildren bool
+	obj, isObj := data.(*jsonObject)
+	switch {
+	case !isObj:
+		hosts, hostsOff, haveHosts = data, off, true
+	case !obj.has("hosts") && !obj.has("vars") && !obj.has("children"):
+		// The shorthand: a host named like the group, the object as vars.
+		hosts = &jsonArray{vals: []any{name}, offs: []int{off}}
+		hostsOff, haveHosts = off, true
+		vars, varsOff, haveVars = obj, off, true
+		p.warn.warn("Found both group and host with same name: %s", name)
+	default:
+		hosts, hostsOff, haveHosts = obj.get("hosts")
+		vars, varsOff, haveVars = obj.get("vars")
+		children, childrenOff, haveChildren = obj.get("children")
+	}
+	if haveHosts {
+		list, ok := jsonPlain(hosts).(*jsonArray)
+		if !ok {
+			return p.errAt(hostsOff, "You defined a group '%s' with bad data for the host list: %s", name, p.groupRepr(data))
+		}
+		for i, h := range list.vals {
+			host, err := p.hostName(jsonPlain(h), list.offs[i])
+			if err != nil {
+				return err
+			}
+			p.inv.AddMember(name, host)
+			if !p.listed[host] {
+				p.listed[host] = true
+				p.order = append(p.order, host)
+			}
+		}
+	}
+	if haveVars {
+		obj, unsafe, ok := jsonVarsObject(vars)
+		if !ok {
+			return p.errAt(varsOff, "You defined a group '%s' with bad data for variables: %s", name, p.groupRepr(data))
+		}
+		g := p.inv.Groups[name]
+		for i, k := range obj.keys {
+			if err := jsonSetGroupVar(g, k, jsonVarValue(obj.vals[i], unsafe)); err != nil {
+				return p.errAt(obj.offs[i], "%v", err)
+			}
+		}
+	}
+	if haveChildren {
+		names, offs, err := jsonPyIterate(jsonPlain(children))
+		if err != nil {
+			return p.errAt(childrenOff, "%v", err)
+		}
+		for i, c := range names {
+			child, err := jsonGroupName(jsonPlain(c))
+			if err != nil {
+				return p.errAt(jsonPick(offs, i, childrenOff), "%v", err)
+			}
+			p.addGroup(child)
+			if child == name {
+				return p.errAt(jsonPick(offs, i, childrenOff), "can't add group to itself")
+			}
+			if err := p.inv.AddChild(name, child); err != nil {
+				return p.errAt(jsonPick(offs, i, childrenOff), "%v", err)
+			}
+		}
+	}
+	return nil
+}
+
+// jsonVarsObject returns a vars object, saying whether it was marked
+// unsafe as a whole (its values are then unsafe too).
+func jsonVarsObject(v any) (obj *jsonObject, unsafe, ok bool) {
+	if t, isTagged := v.(*jsonTagged); isTagged && t.key == "__ansible_unsafe" {
+		obj, _, ok = jsonVarsObject(t.val)
+		return obj, true, ok
+	}
+	obj, ok = v.(*jsonObject)
+	return obj, false, ok
+}
+
+func jsonVarValue(v any, unsafe bool) any {
+	if unsafe {
+		return jsonWrapUnsafe(jsonValue(v))
+	}
+	return jsonValue(v)
+}
+
+func (p *scriptParser) groupRepr(data any) string {
+	if _, ok := data.(*jsonObject); ok {
+		return jsonPyRepr(data)
+	}
+	return "{'hosts': " + jsonPyRepr(data) + "}"
+}
+
+func jsonPick(offs []int, i, def int) int {
+	if i < len(offs) {
+		return offs[i]
+	}
+	return def
+}
+
+// hostName checks a host list entry as script.py (a set) and
+// InventoryData.add_host do.
+func (p *scriptParser) hostName(h any, off int) (string, error) {
+	switch x := h.(type) {
+	case string:
+		if x == "" {
+			return "", p.errAt(off, "Invalid empty host name provided: ")
+		}
+		return x, nil
+	case *jsonArray, *jsonObject:
+		return "", p.errAt(off, "unhashable type: '%s'", jsonPyTypeName(h))
+	}
+	if !jsonPyTruthy(h) {
+		return "", p.errAt(off, "Invalid empty host name provided: %s", jsonPyStr(h))
+	}
+	return "", p.errAt(off, "Invalid host name supplied, expected a string but got <class '%s'> for %s", jsonPyTypeName(h), jsonPyStr(h))
+}
+
+// jsonGroupName checks a child group name as InventoryData.add_group does.
+func jsonGroupName(g any) (string, error) {
+	if !jsonPyTruthy(g) {
+		return "", fmt.Errorf("Invalid empty/false group name provided: %s", jsonPyStr(g))
+	}
+	if s, ok := g.(string); ok {
+		return s, nil
+	}
+	return "", fmt.Errorf("Invalid group name supplied, expected a string but got <class '%s'> for %s", jsonPyTypeName(g), jsonPyStr(g))
+}
+
+// jsonPyIterate lists what Python's `for x in v` yields: a string's
+// characters, a list's elements, an object's keys.
+func jsonPyIterate(v any) ([]any, []int, error) {
+	switch x := v.(type) {
+	case string:
+		out := make([]any, 0, len(x))
+		for _, r := range x {
+			out = append(out, string(r))
+		}
+		return out, nil, nil
+	case *jsonArray:
+		return x.vals, x.offs, nil
+	case *jsonObject:
+		out := make([]any, len(x.keys))
+		for i, k := range x.keys {
+			out[i] = k
+		}
+		return out, x.offs, nil
+	}
+	return nil, nil, fmt.Errorf("'%s' object is not iterable", jsonPyTypeName(v))
+}
+
+// jsonSetGroupVar sets a group variable as Group.set_variable does:
+// ansible_group_priority goes through int() and is kept only when it is
+// not the default 1, everything else is stored as it is.
+func jsonSetGroupVar(g *kook.Group, key string, value any) error {
+	if key != "ansible_group_priority" {
+		g.Vars[key] = value
+		return nil
+	}
+	n, err := jsonPyInt(value)
+	if err != nil {
+		return err
+	}
+	if n == 1 {
+		delete(g.Vars, key)
+	} else {
+		g.Vars[key] = n
+	}
+	return nil
+}
+
+// jsonPyInt converts a value the way Python's int() does.
+func jsonPyInt(v any) (int64, error) {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	case int64:
+		return x, nil
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			return 0, errors.New("cannot convert float NaN to integer")
+		case math.IsInf(x, 0):
+			return 0, errors.New("cannot convert float infinity to integer")
+		case x >= math.MaxInt64 || x < math.MinInt64:
+			return 0, fmt.Errorf("ansible_group_priority %s is out of range", jsonPyStr(x))
+		}
+		return int64(x), nil
+	case string:
+		if n, ok := jsonPyIntString(x); ok {
+			return n, nil
+		}
+		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", jsonPyRepr(x))
+	}
+	return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", jsonPyTypeName(v))
+}
+
+// jsonPyIntString parses a base-10 integer literal as int(str) does:
+// surrounding whitespace, a sign, underscores between digits.
+func jsonPyIntString(s string) (int64, bool) {
+	s = strings.TrimFunc(s, unicode.IsSpace)
+	sign := ""
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		sign, s = s[:1], s[1:]
+	}
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return 0, false
+	}
+	digits := strings.ReplaceAll(s, "_", "")
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(sign+digits, 10, 64)
+	return n, err == nil
+}
+
+func jsonPyTruthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0
+	case string:
+		return x != ""
+	case *jsonArray:
+		return len(x.vals) > 0
+	case *jsonObject:
+		return len(x.keys) > 0
+	}
+	return true
+}
+
+func jsonPyTypeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "NoneType"
+	case bool:
+		return "bool"
+	case int64:
+		return "int"
+	case float64:
+		return "float"
+	case string:
+		return "str"
+	case *jsonArray, []any:
+		return "list"
+	case *jsonTagged:
+		return "AnsibleVaultEncryptedUnicode"
+	}
+	return "dict"
+}
+
+// jsonPyStr is Python's str() of a decoded value.
+func jsonPyStr(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return jsonPyRepr(v)
+}
+
+// jsonPyRepr is Python's repr() of a decoded value, for error messages that
+// quote the data the way Ansible quotes it.
+func jsonPyRepr(v any) string {
+	var b strings.Builder
+	jsonWritePyRepr(&b, v)
+	return b.String()
+}
+
+func jsonWritePyRepr(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("None")
+	case bool:
+		if x {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			b.WriteString("nan")
+		case math.IsInf(x, 1):
+			b.WriteString("inf")
+		case math.IsInf(x, -1):
+			b.WriteString("-inf")
+		default:
+			b.Write(kook.AppendFloat(nil, x))
+		}
+	case string:
+		jsonWritePyString(b, x)
+	case *jsonTagged:
+		jsonWritePyRepr(b, x.val)
+	case *jsonArray:
+		jsonWritePyList(b, x.vals)
+	case []any:
+		jsonWritePyList(b, x)
+	case *jsonObject:
+		b.WriteByte('{')
+		for i, k := range x.keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			jsonWritePyString(b, k)
+			b.WriteString(": ")
+			jsonWritePyRepr(b, x.vals[i])
+		}
+		b.WriteByte('}')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range jsonSortedVarKeys(x) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			jsonWritePyString(b, k)
+			b.WriteString(": ")
+			jsonWritePyRepr(b, x[k])
+		}
+		b.WriteByte('}')
+	default:
+		fmt.Fprint(b, x)
+	}
+}
+
+func jsonWritePyList(b *strings.Builder, l []any) {
+	b.WriteByte('[')
+	for i, e := range l {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		jsonWritePyRepr(b, e)
+	}
+	b.WriteByte(']')
+}
+
+func jsonWritePyString(b *strings.Builder, s string) {
+	quote := byte('\'')
+	if strings.Contains(s, "'") && !strings.Contains(s, "\"") {
+		quote = '"'
+	}
+	b.WriteByte(quote)
+	for _, r := range s {
+		switch {
+		case r == rune(quote) || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(b, `\x%02x`, r)
+		case r > 0x7f && !unicode.IsPrint(r):
+			if r <= 0xff {
+				fmt.Fprintf(b, `\x%02x`, r)
+			} else if r <= 0xffff {
+				fmt.Fprintf(b, `\u%04x`, r)
+			} else {
+				fmt.Fprintf(b, `\U%08x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(quote)
 }

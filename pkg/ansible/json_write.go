@@ -1,20 +1,278 @@
 package ansible
 
 import (
-	"errors"
 	"io"
+	"slices"
+	"strconv"
 
 	"github.com/kook-project/kook/pkg/kook"
 )
 
 // WriteJSON writes a reconciled inventory as the script protocol's --list
-// document: group vars on the groups, host-level vars in _meta.hostvars.
+// document: every group with its direct hosts and children in order and its
+// own vars, and each host's own vars in _meta.hostvars (hosts without vars
+// are left out, which Ansible reads as {}). Ansible reading the document
+// through its script plugin ends up with the same inventory, so it prints
+// for it what it prints for the source the inventory came from.
+//
+// Keys are sorted and the layout is fixed (one line per group and per
+// host), so equal inventories give equal bytes. A group that has nothing is
+// written as {"hosts": []}, because {} would mean a host named like it. A
+// group named "_meta" cannot be written (the key is the protocol's own) and
+// is left out; it still appears in its parents' children.
+//
+// The output is built by hand and written in chunks: 100,000 hosts take
+// tens of milliseconds.
 func WriteJSON(w io.Writer, inv *kook.Inventory) error {
-	return errors.New("JSON writer not implemented yet")
+	hosts := make([]jsonHostEntry, 0, len(inv.Hosts))
+	for name, h := range inv.Hosts {
+		if len(h.Vars) > 0 {
+			hosts = append(hosts, jsonHostEntry{name, h.Vars})
+		}
+	}
+	jsonSortHosts(hosts, make([]jsonHostEntry, len(hosts)), 0)
+	groups := make([]string, 0, len(inv.Groups))
+	for name := range inv.Groups {
+		if name != "_meta" {
+			groups = append(groups, name)
+		}
+	}
+	slices.Sort(groups)
+
+	out := &jsonChunkWriter{w: w, buf: make([]byte, 0, jsonChunk+4096)}
+	out.buf = append(out.buf, "{\n"...)
+	first := true
+	sep := func() {
+		if !first {
+			out.buf = append(out.buf, ",\n"...)
+		}
+		first = false
+	}
+	// "_meta" sorts between upper-case and lower-case names, as in Python.
+	metaDone := false
+	meta := func() {
+		sep()
+		out.buf = append(out.buf, `  "_meta": {"hostvars": {`...)
+		for i, h := range hosts {
+			if i > 0 {
+				out.buf = append(out.buf, ',')
+			}
+			out.buf = append(out.buf, "\n    "...)
+			out.buf = jsonAppendString(out.buf, h.name)
+			out.buf = append(out.buf, ": "...)
+			out.buf = jsonAppendVars(out.buf, h.vars)
+			out.flushIfFull()
+		}
+		if len(hosts) > 0 {
+			out.buf = append(out.buf, "\n  "...)
+		}
+		out.buf = append(out.buf, "}}"...)
+		metaDone = true
+	}
+	for _, name := range groups {
+		if !metaDone && name > "_meta" {
+			meta()
+		}
+		sep()
+		out.buf = append(out.buf, "  "...)
+		out.buf = jsonAppendString(out.buf, name)
+		out.buf = append(out.buf, ": "...)
+		out.buf = jsonAppendGroup(out.buf, inv.Groups[name])
+		out.flushIfFull()
+	}
+	if !metaDone {
+		meta()
+	}
+	out.buf = append(out.buf, "\n}\n"...)
+	return out.flush()
 }
 
 // WriteHostJSON writes the script protocol's --host answer for one host:
 // its own vars, or {} for a host the inventory does not hold.
 func WriteHostJSON(w io.Writer, inv *kook.Inventory, host string) error {
-	return errors.New("JSON writer not implemented yet")
+	var buf []byte
+	if h := inv.Hosts[host]; h != nil {
+		buf = jsonAppendVars(buf, h.Vars)
+	} else {
+		buf = append(buf, "{}"...)
+	}
+	_, err := w.Write(append(buf, '\n'))
+	return err
 }
+
+const jsonChunk = 64 << 10
+
+// jsonChunkWriter hands its buffer to w whenever it passes jsonChunk, so a
+// large inventory is never held twice in memory.
+type jsonChunkWriter struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+func (c *jsonChunkWriter) flushIfFull() {
+	if len(c.buf) >= jsonChunk {
+		c.flush()
+	}
+}
+
+func (c *jsonChunkWriter) flush() error {
+	if c.err == nil && len(c.buf) > 0 {
+		_, c.err = c.w.Write(c.buf)
+	}
+	c.buf = c.buf[:0]
+	return c.err
+}
+
+type jsonHostEntry struct {
+	name string
+	vars kook.Vars
+}
+
+// jsonSortHosts sorts by name with an MSD radix sort: host names share
+// long prefixes (web-0001.dc1...), where comparison sorts spend their time.
+// tmp is scratch space as long as a.
+func jsonSortHosts(a, tmp []jsonHostEntry, depth int) {
+	if len(a) < 32 {
+		for i := 1; i < len(a); i++ {
+			for j := i; j > 0 && a[j].name[depth:] < a[j-1].name[depth:]; j-- {
+				a[j], a[j-1] = a[j-1], a[j]
+			}
+		}
+		return
+	}
+	var count [257]int // bucket 0: names that end at depth
+	for i := range a {
+		count[jsonRadixKey(a[i].name, depth)]++
+	}
+	var start [258]int
+	for i := 0; i < 257; i++ {
+		start[i+1] = start[i] + count[i]
+	}
+	next := start
+	for i := range a {
+		k := jsonRadixKey(a[i].name, depth)
+		tmp[next[k]] = a[i]
+		next[k]++
+	}
+	copy(a, tmp[:len(a)])
+	for k := 1; k < 257; k++ {
+		if count[k] > 1 {
+			jsonSortHosts(a[start[k]:start[k+1]], tmp, depth+1)
+		}
+	}
+}
+
+func jsonRadixKey(s string, depth int) int {
+	if depth < len(s) {
+		return int(s[depth]) + 1
+	}
+	return 0
+}
+
+func jsonAppendGroup(buf []byte, g *kook.Group) []byte {
+	buf = append(buf, '{')
+	n := 0
+	key := func(k string) {
+		if n > 0 {
+			buf = append(buf, ", "...)
+		}
+		n++
+		buf = append(buf, k...)
+	}
+	if len(g.Children) > 0 {
+		key(`"children": `)
+		buf = jsonAppendStrings(buf, g.Children)
+	}
+	if len(g.Hosts) > 0 || (len(g.Children) == 0 && len(g.Vars) == 0) {
+		key(`"hosts": `)
+		buf = jsonAppendStrings(buf, g.Hosts)
+	}
+	if len(g.Vars) > 0 {
+		key(`"vars": `)
+		buf = jsonAppendVars(buf, g.Vars)
+	}
+	return append(buf, '}')
+}
+
+func jsonAppendStrings(buf []byte, list []string) []byte {
+	buf = append(buf, '[')
+	for i, s := range list {
+		if i > 0 {
+			buf = append(buf, ", "...)
+		}
+		buf = jsonAppendString(buf, s)
+	}
+	return append(buf, ']')
+}
+
+// jsonAppendVars is kook.AppendJSON for a vars object, without the
+// per-call key slice and map lookups for the few keys hosts usually have.
+func jsonAppendVars(buf []byte, vars kook.Vars) []byte {
+	type kv struct {
+		k string
+		v any
+	}
+	var small [16]kv
+	if len(vars) > len(small) {
+		return kook.AppendJSON(buf, map[string]any(vars))
+	}
+	pairs := small[:0]
+	for k, v := range vars {
+		pairs = append(pairs, kv{k, v})
+	}
+	for i := 1; i < len(pairs); i++ {
+		for j := i; j > 0 && pairs[j].k < pairs[j-1].k; j-- {
+			pairs[j], pairs[j-1] = pairs[j-1], pairs[j]
+		}
+	}
+	buf = append(buf, '{')
+	for i, p := range pairs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = jsonAppendString(buf, p.k)
+		buf = append(buf, ':')
+		switch v := p.v.(type) {
+		case string:
+			buf = jsonAppendString(buf, v)
+		case int64:
+			buf = strconv.AppendInt(buf, v, 10)
+		default:
+			buf = kook.AppendJSON(buf, v)
+		}
+	}
+	return append(buf, '}')
+}
+
+// jsonAppendString is kook.AppendString with a fast path for the plain
+// ASCII strings names almost always are.
+func jsonAppendString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if !jsonPlainByte[s[i]] {
+			return kook.AppendString(buf, s)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
+}
+
+// jsonSortedVarKeys returns m's keys in sorted order.
+func jsonSortedVarKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// jsonPlainByte tells the bytes a JSON string holds as they are: printable
+// ASCII except the quote and the backslash.
+var jsonPlainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()

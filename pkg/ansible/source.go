@@ -2,14 +2,308 @@ package ansible
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/kook-project/kook/pkg/kook"
 )
 
 // Read reads inventory sources — files, directories, "-" for stdin — and
 // merges them in order the way Ansible merges several -i options, then
-// reconciles the result. format, when not empty, overrides detection for
-// every file source.
+// reconciles the result and merges in the group_vars/ and host_vars/ found
+// next to each source (a directory's own, a file's directory's), which win
+// over the vars the sources set. format, when not empty, overrides
+// detection for every file source (stdin included); see DetectFormat for
+// detection.
+//
+// Unlike Ansible, which skips a source it cannot parse with a warning,
+// Read fails on the first source that does not parse and returns nothing
+// else. Identical warnings are passed to warn once, as Ansible shows them.
 func Read(sources []string, format Format, warn Warner) (*kook.Inventory, error) {
-	return nil, errors.New("Read not implemented yet")
+	return ReadFrom(sources, format, os.Stdin, warn)
+}
+
+// ReadFrom is Read with the source "-" read from stdin.
+func ReadFrom(sources []string, format Format, stdin io.Reader, warn Warner) (*kook.Inventory, error) {
+	warn = onceWarner(warn)
+	inv := kook.New()
+	var varsDirs []string
+	for _, src := range sources {
+		part, varsDir, err := readSource(src, format, stdin, warn)
+		if err != nil {
+			return nil, err
+		}
+		if err := inv.Merge(part); err != nil {
+			return nil, &Error{File: src, Err: err}
+		}
+		if varsDir != "" {
+			varsDirs = append(varsDirs, varsDir)
+		}
+	}
+	inv.Reconcile()
+	if err := LoadVarsDirs(inv, varsDirs, warn); err != nil {
+		return nil, err
+	}
+	for _, name := range inv.GroupNames() {
+		if _, ok := inv.Hosts[name]; ok {
+			warn.warn("Found both group and host with same name: %s", name)
+		}
+	}
+	return inv, nil
+}
+
+// onceWarner passes each distinct message to warn only the first time.
+func onceWarner(warn Warner) Warner {
+	if warn == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	return func(msg string) {
+		if !seen[msg] {
+			seen[msg] = true
+			warn(msg)
+		}
+	}
+}
+
+// readSource reads one source into a raw inventory and says where its
+// group_vars/ and host_vars/ live ("" for stdin).
+func readSource(src string, format Format, stdin io.Reader, warn Warner) (*kook.Inventory, string, error) {
+	if src == "-" {
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, "", &Error{File: "<stdin>", Err: err}
+		}
+		inv, err := ParseSource("<stdin>", data, format, warn)
+		return inv, "", err
+	}
+	st, err := os.Stat(src)
+	if err != nil {
+		return nil, "", &Error{File: src, Err: unwrapPathError(err)}
+	}
+	if st.IsDir() {
+		inv, err := ReadDir(src, format, warn)
+		return inv, src, err
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return nil, "", &Error{File: src, Err: unwrapPathError(err)}
+	}
+	inv, err := ParseSource(src, data, format, warn)
+	return inv, filepath.Dir(src), err
+}
+
+// unwrapPathError drops the path an *os.PathError repeats, since *Error
+// already names the file.
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// DetectFormat says how a source named name holding data is read when no
+// format is given, mirroring the order in which Ansible tries its plugins
+// (without running inventory scripts):
+//
+//   - a .json file is the script protocol (FormatJSON), or the Python
+//     Kook's archive (FormatArchive) when its top-level object has
+//     "__meta__"; ParseSource reads a FormatJSON file that is not a valid
+//     script document as a YAML inventory written in JSON, as Ansible
+//     would;
+//   - a file without extension or with .yml/.yaml is FormatYAML, which
+//     ParseSource reads as YAML and, when that is not a YAML inventory, as
+//     INI — Ansible's yaml plugin and then its ini plugin;
+//   - any other file is FormatINI;
+//   - stdin ("-" or "<stdin>") has no name to go by: a JSON object is
+//     FormatJSON or FormatArchive as above, anything else FormatYAML.
+func DetectFormat(name string, data []byte) Format {
+	if name == "-" || name == "<stdin>" {
+		if f, ok := jsonObjectFormat(data); ok {
+			return f
+		}
+		return FormatYAML
+	}
+	switch ext := pySplitExt(filepath.Base(name)); ext {
+	case ".json":
+		if f, ok := jsonObjectFormat(data); ok {
+			return f
+		}
+		return FormatJSON
+	case "", ".yml", ".yaml":
+		return FormatYAML
+	}
+	return FormatINI
+}
+
+// jsonObjectFormat reports whether data is a JSON object, and whether it is
+// an archive.
+func jsonObjectFormat(data []byte) (Format, bool) {
+	v, err := decodeJSONDocument(data)
+	if err != nil {
+		return "", false
+	}
+	obj, ok := v.(*jsonObject)
+	if !ok {
+		return "", false
+	}
+	if obj.has("__meta__") {
+		return FormatArchive, true
+	}
+	return FormatJSON, true
+}
+
+// pySplitExt returns the extension as Python's os.path.splitext does:
+// leading dots of the name do not start one.
+func pySplitExt(base string) string {
+	trimmed := strings.TrimLeft(base, ".")
+	i := strings.LastIndexByte(trimmed, '.')
+	if i < 0 {
+		return ""
+	}
+	return trimmed[i:]
+}
+
+// ParseSource parses one source's content. With format empty it is
+// detected with DetectFormat and a detected FormatYAML falls back to INI as
+// Ansible does; an explicit format is the only one tried.
+func ParseSource(name string, data []byte, format Format, warn Warner) (*kook.Inventory, error) {
+	if format != "" {
+		return parseAs(name, data, format, warn)
+	}
+	var inv *kook.Inventory
+	var err error
+	switch f := DetectFormat(name, data); f {
+	case FormatYAML:
+		inv, err = parseYAMLThenINI(name, data, warn)
+	case FormatJSON:
+		inv, err = parseJSONThenYAML(name, data, warn)
+	default:
+		inv, err = parseAs(name, data, f, warn)
+	}
+	if err != nil {
+		return nil, withScriptHint(name, data, err)
+	}
+	return inv, nil
+}
+
+func parseAs(name string, data []byte, format Format, warn Warner) (*kook.Inventory, error) {
+	switch format {
+	case FormatINI:
+		return ParseINI(name, data, warn)
+	case FormatYAML:
+		return ParseYAML(name, data, warn)
+	case FormatJSON:
+		return ParseJSON(name, data, warn)
+	case FormatArchive:
+		return ParseArchive(name, data, warn)
+	}
+	return nil, &Error{File: name, Err: fmt.Errorf("unknown inventory format %q", format)}
+}
+
+// parseYAMLThenINI is Ansible's yaml plugin followed by its ini plugin.
+// When both fail, the error shown is the one of the plugin the file was
+// meant for: YAML's when the file is a YAML inventory that is wrong, INI's
+// when the file is not YAML at all.
+func parseYAMLThenINI(name string, data []byte, warn Warner) (*kook.Inventory, error) {
+	inv, yerr := ParseYAML(name, data, warn)
+	if yerr == nil {
+		return inv, nil
+	}
+	inv, ierr := ParseINI(name, data, warn)
+	if ierr == nil {
+		return inv, nil
+	}
+	if yamlDeclined(yerr) {
+		return nil, ierr
+	}
+	return nil, yerr
+}
+
+// parseJSONThenYAML reads a .json file as the script protocol or as a YAML
+// inventory written in JSON, which is what Ansible's yaml plugin makes of
+// a .json file. The protocol wants host lists, a YAML inventory host
+// mappings and children mappings whose values define the children; a
+// document with either of those is read as YAML first. Otherwise the
+// script protocol comes first and YAML is tried when it fails; when
+// neither reading works, the error shown is the one of the first reading.
+func parseJSONThenYAML(name string, data []byte, warn Warner) (*kook.Inventory, error) {
+	first, second := ParseJSON, ParseYAML
+	if v, err := decodeJSONDocument(data); err == nil && jsonLooksLikeYAMLInventory(v) {
+		first, second = ParseYAML, ParseJSON
+	}
+	var firstWarnings, secondWarnings []string
+	inv, ferr := first(name, data, func(m string) { firstWarnings = append(firstWarnings, m) })
+	if ferr != nil {
+		var serr error
+		inv, serr = second(name, data, func(m string) { secondWarnings = append(secondWarnings, m) })
+		if serr != nil {
+			return nil, ferr
+		}
+		firstWarnings = secondWarnings
+	}
+	for _, m := range firstWarnings {
+		warn.warn("%s", m)
+	}
+	return inv, nil
+}
+
+// jsonLooksLikeYAMLInventory reports whether a decoded document has a
+// group whose hosts are a mapping, or whose children mapping gives a child
+// a body: shapes only the YAML inventory format gives a meaning to.
+func jsonLooksLikeYAMLInventory(v any) bool {
+	top, ok := v.(*jsonObject)
+	if !ok {
+		return false
+	}
+	for i, name := range top.keys {
+		g, ok := top.vals[i].(*jsonObject)
+		if name == "_meta" || !ok {
+			continue
+		}
+		if hosts, _, ok := g.get("hosts"); ok {
+			if _, isMap := hosts.(*jsonObject); isMap {
+				return true
+			}
+		}
+		if children, _, ok := g.get("children"); ok {
+			if kids, isMap := children.(*jsonObject); isMap {
+				for _, body := range kids.vals {
+					if body != nil {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// yamlDeclined reports whether ParseYAML failed because the data is not a
+// YAML inventory at all: declined by the yaml plugin (ErrNotYAMLInventory)
+// or not YAML (a syntax error, which yamlvalue.go words "YAML syntax
+// error: ..." without a sentinel to test).
+func yamlDeclined(err error) bool {
+	if errors.Is(err, ErrNotYAMLInventory) {
+		return true
+	}
+	var e *Error
+	return errors.As(err, &e) && e.Err != nil && strings.HasPrefix(e.Err.Error(), "YAML syntax error")
+}
+
+// withScriptHint adds, to the error for a file that starts with #!, that
+// kook reads inventory scripts' output but never runs them.
+func withScriptHint(name string, data []byte, err error) error {
+	if !strings.HasPrefix(string(data[:min(len(data), 2)]), "#!") {
+		return err
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return &Error{File: e.File, Line: e.Line, Err: fmt.Errorf("%w (%s looks like an inventory script: kook does not run scripts, give it their --list output)", e.Err, name)}
+	}
+	return err
 }

@@ -1,0 +1,290 @@
+package ansible
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kook-project/kook/pkg/kook"
+)
+
+// inventoryIgnoredSuffixes is Ansible's INVENTORY_IGNORE_EXTS: names with
+// these endings are skipped inside an inventory directory. Note ".ini":
+// an INI file in a directory given as a source is never read.
+var inventoryIgnoredSuffixes = []string{
+	".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst",
+	".orig", ".ini", ".cfg", ".retry",
+}
+
+// ignoredInInventoryDir reports whether Ansible skips an entry of an
+// inventory directory (manager.py IGNORED).
+func ignoredInInventoryDir(name string) bool {
+	switch {
+	case strings.HasPrefix(name, "."),
+		name == "group_vars", name == "host_vars", name == "vars_plugins":
+		return true
+	}
+	for _, suffix := range inventoryIgnoredSuffixes {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadDir reads an inventory directory as Ansible reads one given as a
+// source: every entry in sorted order, sub-directories recursively,
+// skipping hidden names, group_vars, host_vars, vars_plugins and the
+// extensions Ansible ignores (.ini among them), each file parsed as
+// ParseSource would (format, when not empty, for all of them). The files'
+// inventories are merged in that order into one raw inventory.
+//
+// ReadDir does not load group_vars/ and host_vars/: Ansible merges those
+// once every source is read (see LoadVarsDirs and Read). A directory in
+// which nothing can be parsed is an error; a file that fails to parse fails
+// the whole directory.
+func ReadDir(dir string, format Format, warn Warner) (*kook.Inventory, error) {
+	inv := kook.New()
+	parsed, err := readDirInto(inv, dir, format, warn)
+	if err != nil {
+		return nil, err
+	}
+	if !parsed {
+		msg := "Unable to parse it as an inventory source: no inventory file in the directory"
+		if ini := iniFilesIn(dir); len(ini) > 0 {
+			msg += fmt.Sprintf(" (Ansible ignores .ini files in a directory: give %s itself)", strings.Join(ini, ", "))
+		}
+		return nil, &Error{File: dir, Err: errors.New(msg)}
+	}
+	return inv, nil
+}
+
+// iniFilesIn lists the .ini files directly in dir, for a hint.
+func iniFilesIn(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".ini") && !e.IsDir() {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out
+}
+
+func readDirInto(inv *kook.Inventory, dir string, format Format, warn Warner) (bool, error) {
+	entries, err := os.ReadDir(dir) // sorted by name, as Ansible's sorted(os.listdir())
+	if err != nil {
+		return false, &Error{File: dir, Err: unwrapPathError(err)}
+	}
+	parsed := false
+	for _, e := range entries {
+		if ignoredInInventoryDir(e.Name()) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		st, err := os.Stat(path) // follows symlinks, as os.path.isdir does
+		if err != nil {
+			return false, &Error{File: path, Err: unwrapPathError(err)}
+		}
+		switch {
+		case st.IsDir():
+			sub, err := readDirInto(inv, path, format, warn)
+			if err != nil {
+				return false, err
+			}
+			if !sub {
+				warn.warn("Unable to parse %s as an inventory source", path)
+			}
+			parsed = parsed || sub
+		case st.Mode().IsRegular():
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return false, &Error{File: path, Err: unwrapPathError(err)}
+			}
+			part, err := ParseSource(path, data, format, warn)
+			if err != nil {
+				return false, err
+			}
+			if err := inv.Merge(part); err != nil {
+				return false, &Error{File: path, Err: err}
+			}
+			parsed = true
+		}
+	}
+	return parsed, nil
+}
+
+// varsExtensions are the names tried after N itself (YAML_FILENAME_EXTENSIONS).
+var varsExtensions = []string{".yml", ".yaml", ".json"}
+
+// LoadVarsDirs merges D/group_vars/ and D/host_vars/ of each directory D,
+// in order, into the inventory's groups and hosts, as Ansible's
+// host_group_vars plugin does once all sources are parsed: for a group or
+// host N, the first of N, N.yml, N.yaml, N.json that exists is read — a
+// file, or a directory whose files (recursively, in sorted order, hidden
+// names, backups~ and other extensions skipped) are read in turn — later
+// keys replacing earlier ones. Only groups and hosts the inventory holds
+// are looked up (names starting with "/" never are), and what is read
+// replaces the vars they already have, key by key.
+//
+// An ansible_group_priority found there is stored as a plain var, as
+// Ansible keeps it. Vars files are YAML (JSON being YAML).
+func LoadVarsDirs(inv *kook.Inventory, dirs []string, warn Warner) error {
+	for _, dir := range dirs {
+		for _, kind := range []string{"group_vars", "host_vars"} {
+			base := filepath.Join(dir, kind)
+			st, err := os.Stat(base)
+			switch {
+			case err != nil:
+				continue
+			case !st.IsDir():
+				warn.warn("Found %s that is not a directory, skipping: %s", kind, base)
+				continue
+			}
+			// One listing instead of four stats per host: most hosts of a
+			// large inventory have no file here.
+			present := map[string]bool{}
+			if entries, err := os.ReadDir(base); err == nil {
+				for _, e := range entries {
+					present[e.Name()] = true
+				}
+			}
+			var names []string
+			if kind == "group_vars" {
+				names = inv.GroupNames()
+			} else {
+				names = inv.HostNames()
+			}
+			for _, name := range names {
+				if strings.HasPrefix(name, "/") || !varsCandidatePresent(present, name) {
+					continue
+				}
+				vars, err := loadVarsFor(base, name, warn)
+				if err != nil {
+					return err
+				}
+				if len(vars) == 0 {
+					continue
+				}
+				var target kook.Vars
+				if kind == "group_vars" {
+					target = inv.Groups[name].Vars
+				} else {
+					target = inv.Hosts[name].Vars
+				}
+				for k, v := range vars {
+					target[k] = v
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// varsCandidatePresent reports whether base may hold vars for name: its
+// first path component (a name may hold "/"), with or without a vars
+// extension, is an entry of base.
+func varsCandidatePresent(present map[string]bool, name string) bool {
+	first, _, nested := strings.Cut(name, "/")
+	if nested {
+		return present[first]
+	}
+	if present[name] {
+		return true
+	}
+	for _, ext := range varsExtensions {
+		if present[name+ext] {
+			return true
+		}
+	}
+	return false
+}
+
+// loadVarsFor reads the vars files for entity name under base
+// (DataLoader.find_vars_files and VarsModule.get_vars).
+func loadVarsFor(base, name string, warn Warner) (kook.Vars, error) {
+	stem := base + string(filepath.Separator) + name
+	var files []string
+	for _, ext := range append([]string{""}, varsExtensions...) {
+		path := stem + ext
+		st, err := os.Stat(path)
+		if err != nil {
+			continue
+		}
+		if st.IsDir() {
+			found, err := varsDirFiles(path)
+			if err != nil {
+				return nil, err
+			}
+			files = found
+		} else {
+			files = []string{path}
+		}
+		break
+	}
+	var out kook.Vars
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, &Error{File: f, Err: unwrapPathError(err)}
+		}
+		vars, err := DecodeYAMLVarsWarn(f, data, warn)
+		if err != nil {
+			return nil, err
+		}
+		if len(vars) == 0 {
+			continue // Ansible ignores empty files
+		}
+		if out == nil {
+			out = kook.Vars{}
+		}
+		for k, v := range vars {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// varsDirFiles lists the vars files of a group_vars/N/ directory as
+// DataLoader._get_dir_vars_files does.
+func varsDirFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, &Error{File: dir, Err: unwrapPathError(err)}
+	}
+	var found []string
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		st, err := os.Stat(path)
+		if err != nil {
+			continue
+		}
+		ext := pySplitExt(name)
+		switch {
+		case st.IsDir() && ext == "":
+			sub, err := varsDirFiles(path)
+			if err != nil {
+				return nil, err
+			}
+			found = append(found, sub...)
+		case st.Mode().IsRegular() && (ext == "" || isVarsExtension(ext)):
+			found = append(found, path)
+		}
+	}
+	return found, nil
+}
+
+func isVarsExtension(ext string) bool {
+	for _, e := range varsExtensions {
+		if e == ext {
+			return true
+		}
+	}
+	return false
+}
