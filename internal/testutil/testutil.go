@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -168,4 +170,20 @@ func quoteNonFinite(data []byte) []byte {
 		}
 	}
 	return out
+}
+
+// AnsibleInventory returns the path of ansible-inventory, the oracle. Under
+// -short the test is skipped; otherwise a missing oracle fails it, because
+// `make test` installs ansible-core and a check that silently did not run
+// must not pass.
+func AnsibleInventory(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the real ansible-inventory; skipped under -short")
+	}
+	bin, err := exec.LookPath("ansible-inventory")
+	if err != nil {
+		t.Fatalf("ansible-inventory not found (make deps installs ansible-core): %v", err)
+	}
+	return bin
 }

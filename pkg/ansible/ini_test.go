@@ -2,6 +2,7 @@ package ansible
 
 import (
 	"errors"
+	"github.com/kook-project/kook/internal/testutil"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -280,10 +281,7 @@ func TestParseINIAnsible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	bin, err := exec.LookPath("ansible-inventory")
-	if err != nil {
-		t.Skip("ansible-inventory not installed")
-	}
+	bin := testutil.AnsibleInventory(t)
 	files, _ := filepath.Glob(filepath.Join(iniTestdataDir(t), "ini-*.ini"))
 	for _, f := range files {
 		f := f

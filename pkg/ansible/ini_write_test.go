@@ -164,10 +164,7 @@ func TestWriteINIAnsible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	bin, err := exec.LookPath("ansible-inventory")
-	if err != nil {
-		t.Skip("ansible-inventory not installed")
-	}
+	bin := testutil.AnsibleInventory(t)
 	for _, f := range iniTestdataFiles(t) {
 		f := f
 		t.Run(filepath.Base(f), func(t *testing.T) {

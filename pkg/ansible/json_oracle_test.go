@@ -33,10 +33,7 @@ func ansibleScript(t *testing.T, doc []byte, args ...string) (stdout, stderr str
 	if testing.Short() {
 		t.Skip("runs ansible-inventory; skipped with -short")
 	}
-	bin, lerr := exec.LookPath("ansible-inventory")
-	if lerr != nil {
-		t.Skip("ansible-inventory not installed")
-	}
+	bin := testutil.AnsibleInventory(t)
 	dir := t.TempDir()
 	script := filepath.Join(dir, "inv.py")
 	if err := os.WriteFile(script, []byte(standIn), 0o755); err != nil {

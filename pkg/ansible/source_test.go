@@ -49,10 +49,7 @@ func ansibleExport(t *testing.T, source string) *kook.Inventory {
 	if testing.Short() {
 		t.Skip("runs ansible-inventory; skipped with -short")
 	}
-	bin, err := exec.LookPath("ansible-inventory")
-	if err != nil {
-		t.Skip("ansible-inventory not installed")
-	}
+	bin := testutil.AnsibleInventory(t)
 	cwd := t.TempDir()
 	cmd := exec.Command(bin, "-i", source, "--list", "--export")
 	cmd.Dir = cwd
@@ -209,10 +206,7 @@ func TestReadFileVars(t *testing.T) {
 // ansibleExportSources is ansibleExport for several -i sources.
 func ansibleExportSources(t *testing.T, sources ...string) *kook.Inventory {
 	t.Helper()
-	bin, err := exec.LookPath("ansible-inventory")
-	if err != nil {
-		t.Skip("ansible-inventory not installed")
-	}
+	bin := testutil.AnsibleInventory(t)
 	cwd := t.TempDir()
 	var args []string
 	for _, s := range sources {

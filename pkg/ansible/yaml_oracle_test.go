@@ -2,6 +2,7 @@ package ansible
 
 import (
 	"bytes"
+	"github.com/kook-project/kook/internal/testutil"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,10 +21,7 @@ func ansibleYAMLExport(t *testing.T, data []byte) ([]byte, string) {
 	if testing.Short() {
 		t.Skip("runs ansible-inventory; skipped with -short")
 	}
-	bin, err := exec.LookPath("ansible-inventory")
-	if err != nil {
-		t.Skip("ansible-inventory not installed")
-	}
+	bin := testutil.AnsibleInventory(t)
 	dir := t.TempDir()
 	f := filepath.Join(dir, "inv.yml")
 	if err := os.WriteFile(f, data, 0o644); err != nil {

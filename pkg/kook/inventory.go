@@ -328,6 +328,14 @@ func (inv *Inventory) Reconcile() {
 		case inUngrouped && other:
 			inv.RemoveMember(Ungrouped, name)
 		case !inUngrouped && !other:
+			// Ansible's add_child looks the name up as a group first, so a
+			// host named like a group links that group under ungrouped
+			// and stays out of it itself. Where that link is impossible
+			// (a host named "all" or "ungrouped", on which Ansible fails)
+			// the host goes to ungrouped as any other.
+			if _, isGroup := inv.Groups[name]; isGroup && inv.AddChild(Ungrouped, name) == nil {
+				continue
+			}
 			ungrouped.addHost(name)
 		}
 	}

@@ -1,7 +1,6 @@
 package kook
 
 import (
-	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -58,9 +57,7 @@ func TestValidateWarnings(t *testing.T) {
 // TestValidateWarningsAnsible compares the warnings with those
 // ansible-inventory prints, which come in hash order: sorted here.
 func TestValidateWarningsAnsible(t *testing.T) {
-	if _, err := exec.LookPath("ansible-inventory"); err != nil {
-		t.Skip("ansible-inventory is not on PATH")
-	}
+	needAnsible(t)
 	inv := warningsInventory()
 	want, err := inv.Validate()
 	if err != nil {
@@ -117,9 +114,7 @@ func TestInvalidGroupName(t *testing.T) {
 // TestInvalidGroupNameAnsible runs ansible-inventory once on all the valid
 // names together and once per invalid name.
 func TestInvalidGroupNameAnsible(t *testing.T) {
-	if _, err := exec.LookPath("ansible-inventory"); err != nil {
-		t.Skip("ansible-inventory is not on PATH")
-	}
+	needAnsible(t)
 	type set struct {
 		names []string
 		want  bool
