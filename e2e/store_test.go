@@ -5,11 +5,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -245,59 +243,6 @@ func TestUnreachableZooKeeper(t *testing.T) {
 	}
 	if !strings.Contains(string(stale.stderr), "cached") {
 		t.Errorf("stale answer without a note of its age: %q", stale.stderr)
-	}
-}
-
-// TestKilledImport: SIGKILL at several moments of a large import leaves
-// kook-inventory printing the previous inventory or the new one, never a
-// mix, and the next import succeeds.
-func TestKilledImport(t *testing.T) {
-	if testing.Short() {
-		t.Skip("large import")
-	}
-	zk := zktest.Shared(t)
-	env := zkEnv(zk.Addr, zktest.UniqueRoot(t))
-	mustImport(t, env, "--prune", demo)
-	old := run(t, t.TempDir(), env, kookInvent, "--list", "--no-cache").stdout
-
-	big := fleet.Generate(30000, 1)
-	var doc bytes.Buffer
-	if err := ansible.WriteJSON(&doc, big); err != nil {
-		t.Fatal(err)
-	}
-	bigPath := writeTemp(t, "big.json", doc.Bytes())
-	var newList []byte
-	for i, delay := range []time.Duration{50, 150, 300, 500, 800, 1200} {
-		cmd := exec.Command(kookImport, "--prune", bigPath)
-		cmd.Env = append(baseEnv(t), env...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(delay * time.Millisecond)
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		_ = cmd.Wait()
-		got := run(t, t.TempDir(), env, kookInvent, "--list", "--no-cache")
-		if got.code != 0 {
-			t.Fatalf("kill %d: --list failed: %s", i, got.stderr)
-		}
-		switch {
-		case bytes.Equal(got.stdout, old):
-		case newList != nil && bytes.Equal(got.stdout, newList):
-		default:
-			// Not the old one: it must be exactly the big inventory.
-			inv, err := ansible.ParseJSON("list", got.stdout, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inv.Reconcile()
-			if diff := testutil.GraphDiff(big, inv); diff != "" {
-				t.Fatalf("kill %d after %v: --list shows neither the old nor the new inventory:\n%s", i, delay, diff)
-			}
-			newList = got.stdout
-		}
-		// Back to the small inventory for the next round.
-		mustImport(t, env, "--prune", demo)
-		old = run(t, t.TempDir(), env, kookInvent, "--list", "--no-cache").stdout
 	}
 }
 
