@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kook-project/kook/internal/fleet"
 	"github.com/kook-project/kook/internal/testutil"
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/pkg/ansible"
