@@ -44,9 +44,12 @@ func main() {
 
 type figures struct {
 	size                           int
+	cpuCold, cpuCached             time.Duration // user+sys of those --list runs (median)
+	cpuImport, cpuReimport         time.Duration
 	listCold, listCached, listLoad time.Duration
 	listLoadMax                    time.Duration
 	loadRuns, loadWrites           int
+	loadErr                        string
 	rssMB                          float64
 	importEmpty, reimport10        time.Duration
 	reimportBuckets, buckets       string
@@ -102,16 +105,23 @@ func run(sizeList string, load time.Duration, runs int) error {
 		fmt.Fprintln(w, line+goal+"\t")
 	}
 	row("kook-inventory --list, fresh process, no cache (median)", "50 ms / 500 ms", func(f figures) string { return ms(f.listCold) })
+	row("  its CPU time, user+sys (median)", "", func(f figures) string { return ms(f.cpuCold) })
 	row("kook-inventory --list, nothing changed (median)", "15 ms / 150 ms", func(f figures) string { return ms(f.listCached) })
+	row("  its CPU time, user+sys (median)", "", func(f figures) string { return ms(f.cpuCached) })
 	row("peak RSS of kook-inventory --list", "60 MB / 400 MB", func(f figures) string { return fmt.Sprintf("%.0f MB", f.rssMB) })
 	row("kook-import into an empty root", "1.5 s / 15 s", func(f figures) string { return ms(f.importEmpty) })
+	row("  its CPU time, user+sys", "", func(f figures) string { return ms(f.cpuImport) })
 	row("re-import with 10 hosts changed", "200 ms / 2 s", func(f figures) string { return ms(f.reimport10) })
+	row("  its CPU time, user+sys", "", func(f figures) string { return ms(f.cpuReimport) })
 	row("  buckets written by that re-import", "only what changed", func(f figures) string { return f.reimportBuckets })
 	row("one host var set through the Go API (median)", "10 ms / 10 ms", func(f figures) string { return ms(f.setVar) })
 	if load > 0 {
 		row("--list (no cache) while 100 writes/s (median)", "2x the fresh figure", func(f figures) string { return ms(f.listLoad) })
 		row("  slowest --list under that load", "", func(f figures) string { return ms(f.listLoadMax) })
 		row("  --list runs, all consistent / host var writes", "", func(f figures) string {
+			if f.loadErr != "" {
+				return "FAILED (see stderr)"
+			}
 			return fmt.Sprintf("%d / %d", f.loadRuns, f.loadWrites)
 		})
 	}
@@ -136,7 +146,7 @@ func measure(work, addr string, n int, load time.Duration, runs int) (figures, e
 	if err != nil {
 		return f, err
 	}
-	f.importEmpty = d
+	f.importEmpty, f.cpuImport = d, lastCPU
 
 	// Ten hosts change one var each.
 	names := inv.HostNames()
@@ -152,36 +162,36 @@ func measure(work, addr string, n int, load time.Duration, runs int) (figures, e
 	if err != nil {
 		return f, err
 	}
-	f.reimport10 = d
+	f.reimport10, f.cpuReimport = d, lastCPU
 	f.reimportBuckets = bucketsWritten(stderr)
 
 	inventory := filepath.Join(work, "kook-inventory")
 	fmt.Fprintf(os.Stderr, "%d hosts: --list without cache\n", n)
-	var cold []time.Duration
+	var cold, coldCPU []time.Duration
 	for i := 0; i < runs; i++ {
 		d, rss, err := timeRSS(env, inventory, "--list", "--no-cache")
 		if err != nil {
 			return f, err
 		}
-		cold = append(cold, d)
+		cold, coldCPU = append(cold, d), append(coldCPU, lastCPU)
 		f.rssMB = max(f.rssMB, rss)
 	}
-	f.listCold = median(cold)
+	f.listCold, f.cpuCold = median(cold), median(coldCPU)
 
 	fmt.Fprintf(os.Stderr, "%d hosts: --list, nothing changed\n", n)
 	if _, _, err := timeCmd(env, inventory, "--list"); err != nil {
 		return f, err
 	}
-	var warm []time.Duration
+	var warm, warmCPU []time.Duration
 	for i := 0; i < runs; i++ {
 		d, rss, err := timeRSS(env, inventory, "--list")
 		if err != nil {
 			return f, err
 		}
-		warm = append(warm, d)
+		warm, warmCPU = append(warm, d), append(warmCPU, lastCPU)
 		f.rssMB = max(f.rssMB, rss)
 	}
-	f.listCached = median(warm)
+	f.listCached, f.cpuCached = median(warm), median(warmCPU)
 
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{Servers: []string{addr}, Root: root})
@@ -202,7 +212,10 @@ func measure(work, addr string, n int, load time.Duration, runs int) (figures, e
 	if load > 0 {
 		fmt.Fprintf(os.Stderr, "%d hosts: --list under 100 writes/s for %v\n", n, load)
 		if err := underLoad(&f, st, env, inventory, names, load); err != nil {
-			return f, err
+			// Reported in the table rather than ending the run, so that
+			// the other figures still print.
+			f.loadErr = err.Error()
+			fmt.Fprintf(os.Stderr, "%d hosts: %v\n", n, err)
 		}
 	}
 
@@ -221,6 +234,9 @@ func underLoad(f *figures, st *store.Store, env []string, inventory string, name
 	ctx, cancel := context.WithTimeout(context.Background(), load)
 	defer cancel()
 	var writes atomic.Int64
+	// The writer's values start above anything set before, so that
+	// consistent can tell its writes apart.
+	base := int64(1) << 32
 	writerErr := make(chan error, 1)
 	go func() {
 		tick := time.NewTicker(10 * time.Millisecond)
@@ -232,7 +248,7 @@ func underLoad(f *figures, st *store.Store, env []string, inventory string, name
 				return
 			case <-tick.C:
 			}
-			if err := st.SetHostVar(context.Background(), names[i*31%len(names)], "checkin", int64(i)); err != nil {
+			if err := st.SetHostVar(context.Background(), names[i*31%len(names)], "checkin", base+int64(i)); err != nil {
 				writerErr <- err
 				return
 			}
@@ -246,7 +262,11 @@ func underLoad(f *figures, st *store.Store, env []string, inventory string, name
 		cmd.Env = env
 		out, err := cmd.Output()
 		if err != nil {
-			return fmt.Errorf("--list under load: %v", err)
+			msg := ""
+			if ee, ok := err.(*exec.ExitError); ok {
+				msg = strings.TrimSpace(string(ee.Stderr))
+			}
+			return fmt.Errorf("--list under load, after %d good runs: %v: %s", len(times), err, msg)
 		}
 		times = append(times, time.Since(start))
 		inv, err := ansible.ParseJSON("list", out, nil)
@@ -256,12 +276,37 @@ func underLoad(f *figures, st *store.Store, env []string, inventory string, name
 		if len(inv.Hosts) != len(names) {
 			return fmt.Errorf("--list under load: %d hosts, want %d", len(inv.Hosts), len(names))
 		}
+		if err := consistent(inv, names, base); err != nil {
+			return fmt.Errorf("--list under load: %v", err)
+		}
 	}
 	if err := <-writerErr; err != nil {
 		return fmt.Errorf("writer: %v", err)
 	}
 	f.listLoad, f.listLoadMax = median(times), slices.Max(times)
 	f.loadRuns, f.loadWrites = len(times), int(writes.Load())
+	return nil
+}
+
+// consistent checks that an answer shows a prefix of the writer's writes:
+// write i sets checkin = base+i on host names[i*31%n], one at a time, so
+// in any state ZooKeeper was in, if write k shows then every earlier write
+// to each host shows too (or a later one). A reader that mixed buckets of
+// two versions would show a write without an earlier one.
+func consistent(inv *kook.Inventory, names []string, base int64) error {
+	last := int64(-1)
+	for _, h := range inv.Hosts {
+		if v, ok := h.Vars["checkin"].(int64); ok && v >= base && v-base > last {
+			last = v - base
+		}
+	}
+	for i := int64(0); i <= last; i++ {
+		h := inv.Hosts[names[int(i)*31%len(names)]]
+		v, _ := h.Vars["checkin"].(int64)
+		if v < base+i {
+			return fmt.Errorf("a mixed answer: write %d shows but host %s lacks write %d (has %d)", last, h.Name, i, v-base)
+		}
+	}
 	return nil
 }
 
@@ -296,6 +341,13 @@ func writeInventory(path string, inv *kook.Inventory) error {
 	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
+// lastCPU is the user+sys time of the last command timeCmd or timeRSS ran:
+// on a machine shared with other work, wall time is disturbed while CPU
+// time mostly is not, so the table shows both.
+var lastCPU time.Duration
+
+func cpuOf(ps *os.ProcessState) time.Duration { return ps.UserTime() + ps.SystemTime() }
+
 func timeCmd(env []string, name string, args ...string) (time.Duration, string, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Env = env
@@ -304,6 +356,9 @@ func timeCmd(env []string, name string, args ...string) (time.Duration, string, 
 	start := time.Now()
 	err := cmd.Run()
 	d := time.Since(start)
+	if cmd.ProcessState != nil {
+		lastCPU = cpuOf(cmd.ProcessState)
+	}
 	if err != nil {
 		return d, stderr.String(), fmt.Errorf("%s %v: %v\n%s", filepath.Base(name), args, err, stderr.String())
 	}
@@ -318,6 +373,9 @@ func timeRSS(env []string, name string, args ...string) (time.Duration, float64,
 	start := time.Now()
 	err := cmd.Run()
 	d := time.Since(start)
+	if cmd.ProcessState != nil {
+		lastCPU = cpuOf(cmd.ProcessState)
+	}
 	if err != nil || stderr.Len() > 0 {
 		return d, 0, fmt.Errorf("%s %v: %v %s", filepath.Base(name), args, err, stderr.String())
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"github.com/kook-project/kook/pkg/ansible"
@@ -45,6 +46,13 @@ func Import(env Env) int {
 
 func (cmd *importCmd) run(env Env) (int, error) {
 	start := time.Now()
+	// An import holds the sources, the stored inventory and the encoded
+	// buckets at once, all alive until it ends: a collection every time
+	// the heap doubles from a small start is most of the collector's work
+	// and buys nothing in a process this short. The memory limit brings
+	// the collector back should a huge import approach it.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(2 << 30))
 	warn := func(msg string) { fmt.Fprintf(env.Stderr, "warning: %s\n", msg) }
 	src, err := ansible.ReadFrom(cmd.Sources, ansible.Format(cmd.Format), env.Stdin, warn)
 	if err != nil {
@@ -88,12 +96,24 @@ func (cmd *importCmd) run(env Env) (int, error) {
 	if isTerminal(env.Stderr) {
 		opts.Progress = newProgress(env.Stderr, "importing")
 	}
-	var changes []kook.Change
-	res, err := st.Update(ctx, func(inv *kook.Inventory) error {
-		next := plan(inv, src, cmd.Prune)
-		changes = kook.Diff(inv, next)
-		*inv = *next
-		return nil
+	if cmd.Prune {
+		// Reconciled once here rather than on every attempt: with --prune
+		// the sources are the plan, used as they are without a copy
+		// (Update does not modify what fn leaves in inv).
+		src.Reconcile()
+	}
+	var summary kook.Summary
+	res, err := st.Apply(ctx, func(cur *kook.Inventory) (*kook.Inventory, error) {
+		// plan returns a reconciled inventory, so Apply need not
+		// reconcile it again.
+		next := src
+		if !cmd.Prune {
+			next = plan(cur, src, false)
+		}
+		// Only the counts are printed: building every Change of a large
+		// first import would cost more than the import's own encoding.
+		summary = kook.DiffSummary(cur, next)
+		return next, nil
 	}, opts)
 	if opts.Progress != nil {
 		opts.Progress(-1, -1)
@@ -103,7 +123,7 @@ func (cmd *importCmd) run(env Env) (int, error) {
 	}
 	fmt.Fprintf(env.Stderr, "imported %s hosts, %s groups into %s (generation %s) in %s; wrote %d buckets; %s\n",
 		humanInt(res.Hosts), humanInt(res.Groups), cfg.Root, res.Version.Generation,
-		time.Since(start).Round(time.Millisecond), res.BucketsWritten, summarize(changes))
+		time.Since(start).Round(time.Millisecond), res.BucketsWritten, summary)
 	return 0, nil
 }
 

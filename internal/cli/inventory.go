@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/kook-project/kook/internal/cache"
@@ -49,6 +50,12 @@ func Inventory(env Env) int {
 }
 
 func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
+	// kook-inventory lives for one answer, and its heap is mostly the
+	// buckets it read and the answer it builds, all alive until the end:
+	// collecting while they grow only burns CPU. A memory limit keeps the
+	// collector as a safety net for a fleet far past the expected sizes.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(256 << 20))
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
 	defer cancel()
 
@@ -86,15 +93,22 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 		}
 	}
 
-	inv, v, err := st.Load(ctx)
+	if !cmd.List {
+		inv, _, err := st.Load(ctx)
+		if err != nil {
+			return err
+		}
+		return cmd.answer(env, inv)
+	}
+	// --list never needs a decoded value: the buckets hold each vars
+	// object as the canonical JSON --list prints, so they are copied as
+	// they are (store.LoadEncoded, ansible.WriteEncodedJSON).
+	enc, v, err := st.LoadEncoded(ctx)
 	if err != nil {
 		return err
 	}
-	if !cmd.List {
-		return cmd.answer(env, inv)
-	}
-	var buf bytes.Buffer
-	if err := ansible.WriteJSON(&buf, inv); err != nil {
+	buf := bytes.NewBuffer(make([]byte, 0, listSizeHint(enc)))
+	if err := ansible.WriteEncodedJSON(buf, enc); err != nil {
 		return err
 	}
 	if _, err := env.Stdout.Write(buf.Bytes()); err != nil {
@@ -106,6 +120,22 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 		_ = c.Put(cfg.Servers, cfg.Root, versionKey(v), buf.Bytes())
 	}
 	return nil
+}
+
+// listSizeHint guesses the size of the --list answer, so that its buffer
+// is allocated once rather than grown (and copied) a dozen times.
+func listSizeHint(enc *kook.Encoded) int {
+	n := 64
+	for _, h := range enc.Hosts {
+		n += 2*len(h.Name) + len(h.Vars) + 16
+	}
+	for _, g := range enc.Groups {
+		n += len(g.Name) + len(g.Vars) + 48
+		for _, c := range g.Children {
+			n += len(c) + 4
+		}
+	}
+	return n
 }
 
 // answer prints what --host or --export asked for.

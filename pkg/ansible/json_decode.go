@@ -3,11 +3,14 @@ package ansible
 import (
 	"bytes"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+	"weak"
 )
 
 // The script protocol is read the way Python's json module reads it, not
@@ -147,7 +150,50 @@ type jsonDecoder struct {
 
 // decodeJSONDocument decodes one JSON document. Invalid UTF-8 is refused
 // first, as Ansible refuses script output it cannot decode.
+//
+// Reading a .json source decodes it three times (format detection, the
+// JSON-or-YAML choice, the parse), which at 10,000 hosts was a third of an
+// import. A large document's decoded tree is therefore remembered, keyed
+// by a hash of its bytes, and handed out again: the tree is never modified
+// after decoding, so sharing it is safe. The memo holds it only weakly, so
+// it never keeps a document alive that its users dropped.
 func decodeJSONDocument(data []byte) (any, *jsonSyntaxError) {
+	if len(data) < jsonMemoMin {
+		return decodeJSONDocumentOnce(data)
+	}
+	h := maphash.Bytes(jsonMemo.seed, data)
+	jsonMemo.mu.Lock()
+	if jsonMemo.hash == h && jsonMemo.size == len(data) {
+		if obj := jsonMemo.obj.Value(); obj != nil {
+			jsonMemo.mu.Unlock()
+			return obj, nil
+		}
+	}
+	jsonMemo.mu.Unlock()
+	v, err := decodeJSONDocumentOnce(data)
+	if obj, ok := v.(*jsonObject); ok && err == nil {
+		jsonMemo.mu.Lock()
+		jsonMemo.hash, jsonMemo.size, jsonMemo.obj = h, len(data), weak.Make(obj)
+		jsonMemo.mu.Unlock()
+	}
+	return v, err
+}
+
+// jsonMemoMin is the smallest document worth remembering: below it the
+// hash costs about what decoding again would.
+const jsonMemoMin = 64 << 10
+
+// jsonMemo remembers the last large document decoded (see
+// decodeJSONDocument).
+var jsonMemo = struct {
+	mu   sync.Mutex
+	seed maphash.Seed
+	hash uint64
+	size int
+	obj  weak.Pointer[jsonObject]
+}{seed: maphash.MakeSeed()}
+
+func decodeJSONDocumentOnce(data []byte) (any, *jsonSyntaxError) {
 	if !utf8.Valid(data) {
 		off := 0
 		for off < len(data) {

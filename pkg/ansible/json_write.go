@@ -21,24 +21,20 @@ import (
 // group named "_meta" cannot be written (the key is the protocol's own) and
 // is left out; it still appears in its parents' children.
 //
-// The output is built by hand and written in chunks: 100,000 hosts take
-// tens of milliseconds.
+// The output is built by hand from the inventory's Encoded form, the one
+// renderer both this function and WriteEncodedJSON use, so a reader that
+// holds canonical vars JSON (the store) prints exactly what WriteJSON
+// would print for the decoded inventory.
 func WriteJSON(w io.Writer, inv *kook.Inventory) error {
-	hosts := make([]jsonHostEntry, 0, len(inv.Hosts))
-	for name, h := range inv.Hosts {
-		if len(h.Vars) > 0 {
-			hosts = append(hosts, jsonHostEntry{name, h.Vars})
-		}
-	}
-	jsonSortHosts(hosts, make([]jsonHostEntry, len(hosts)), 0)
-	groups := make([]string, 0, len(inv.Groups))
-	for name := range inv.Groups {
-		if name != "_meta" {
-			groups = append(groups, name)
-		}
-	}
-	slices.Sort(groups)
+	return WriteEncodedJSON(w, inv.Encode())
+}
 
+// WriteEncodedJSON is WriteJSON for an inventory in Encoded form: it
+// copies each vars span as it is, which must be canonical JSON
+// (kook.AppendJSON's output), and decodes nothing. enc.Hosts and
+// enc.Groups must be sorted by name, as kook.Encode and the store's
+// LoadEncoded give them.
+func WriteEncodedJSON(w io.Writer, enc *kook.Encoded) error {
 	out := &jsonChunkWriter{w: w, buf: make([]byte, 0, jsonChunk+4096)}
 	out.buf = append(out.buf, "{\n"...)
 	first := true
@@ -53,31 +49,40 @@ func WriteJSON(w io.Writer, inv *kook.Inventory) error {
 	meta := func() {
 		sep()
 		out.buf = append(out.buf, `  "_meta": {"hostvars": {`...)
-		for i, h := range hosts {
-			if i > 0 {
+		n := 0
+		for _, h := range enc.Hosts {
+			if !jsonHasVars(h.Vars) {
+				continue
+			}
+			if n > 0 {
 				out.buf = append(out.buf, ',')
 			}
+			n++
 			out.buf = append(out.buf, "\n    "...)
-			out.buf = jsonAppendString(out.buf, h.name)
+			out.buf = jsonAppendString(out.buf, h.Name)
 			out.buf = append(out.buf, ": "...)
-			out.buf = jsonAppendVars(out.buf, h.vars)
+			out.buf = append(out.buf, h.Vars...)
 			out.flushIfFull()
 		}
-		if len(hosts) > 0 {
+		if n > 0 {
 			out.buf = append(out.buf, "\n  "...)
 		}
 		out.buf = append(out.buf, "}}"...)
 		metaDone = true
 	}
-	for _, name := range groups {
-		if !metaDone && name > "_meta" {
+	for i := range enc.Groups {
+		g := &enc.Groups[i]
+		if g.Name == "_meta" {
+			continue
+		}
+		if !metaDone && g.Name > "_meta" {
 			meta()
 		}
 		sep()
 		out.buf = append(out.buf, "  "...)
-		out.buf = jsonAppendString(out.buf, name)
+		out.buf = jsonAppendString(out.buf, g.Name)
 		out.buf = append(out.buf, ": "...)
-		out.buf = jsonAppendGroup(out.buf, inv.Groups[name])
+		out.buf = jsonAppendGroup(out.buf, g)
 		out.flushIfFull()
 	}
 	if !metaDone {
@@ -86,6 +91,9 @@ func WriteJSON(w io.Writer, inv *kook.Inventory) error {
 	out.buf = append(out.buf, "\n}\n"...)
 	return out.flush()
 }
+
+// jsonHasVars reports whether canonical vars JSON holds any var.
+func jsonHasVars(vars []byte) bool { return len(vars) > 2 }
 
 // WriteHostJSON writes the script protocol's --host answer for one host:
 // its own vars, or {} for a host the inventory does not hold.
@@ -124,53 +132,7 @@ func (c *jsonChunkWriter) flush() error {
 	return c.err
 }
 
-type jsonHostEntry struct {
-	name string
-	vars kook.Vars
-}
-
-// jsonSortHosts sorts by name with an MSD radix sort: host names share
-// long prefixes (web-0001.dc1...), where comparison sorts spend their time.
-// tmp is scratch space as long as a.
-func jsonSortHosts(a, tmp []jsonHostEntry, depth int) {
-	if len(a) < 32 {
-		for i := 1; i < len(a); i++ {
-			for j := i; j > 0 && a[j].name[depth:] < a[j-1].name[depth:]; j-- {
-				a[j], a[j-1] = a[j-1], a[j]
-			}
-		}
-		return
-	}
-	var count [257]int // bucket 0: names that end at depth
-	for i := range a {
-		count[jsonRadixKey(a[i].name, depth)]++
-	}
-	var start [258]int
-	for i := 0; i < 257; i++ {
-		start[i+1] = start[i] + count[i]
-	}
-	next := start
-	for i := range a {
-		k := jsonRadixKey(a[i].name, depth)
-		tmp[next[k]] = a[i]
-		next[k]++
-	}
-	copy(a, tmp[:len(a)])
-	for k := 1; k < 257; k++ {
-		if count[k] > 1 {
-			jsonSortHosts(a[start[k]:start[k+1]], tmp, depth+1)
-		}
-	}
-}
-
-func jsonRadixKey(s string, depth int) int {
-	if depth < len(s) {
-		return int(s[depth]) + 1
-	}
-	return 0
-}
-
-func jsonAppendGroup(buf []byte, g *kook.Group) []byte {
+func jsonAppendGroup(buf []byte, g *kook.EncodedGroup) []byte {
 	buf = append(buf, '{')
 	n := 0
 	key := func(k string) {
@@ -184,13 +146,13 @@ func jsonAppendGroup(buf []byte, g *kook.Group) []byte {
 		key(`"children": `)
 		buf = jsonAppendStrings(buf, g.Children)
 	}
-	if len(g.Hosts) > 0 || (len(g.Children) == 0 && len(g.Vars) == 0) {
+	if len(g.Hosts) > 0 || (len(g.Children) == 0 && !jsonHasVars(g.Vars)) {
 		key(`"hosts": `)
 		buf = jsonAppendStrings(buf, g.Hosts)
 	}
-	if len(g.Vars) > 0 {
+	if jsonHasVars(g.Vars) {
 		key(`"vars": `)
-		buf = jsonAppendVars(buf, g.Vars)
+		buf = append(buf, g.Vars...)
 	}
 	return append(buf, '}')
 }

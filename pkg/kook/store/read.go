@@ -38,8 +38,10 @@ type snapshot struct {
 	groupData [][]byte
 	hostVer   []int32
 	groupVer  []int32
-	hosts     [][]hostEntry // decoded, per bucket
+	hosts     [][]hostEntry // decoded, per bucket (scanFull)
 	groups    [][]groupEntry
+	encHosts  [][]encHost // scanned, per bucket (scanEncoded)
+	encGroups [][]kook.EncodedGroup
 	kids      []string // children of the root, when asked for
 }
 
@@ -127,6 +129,20 @@ func (s *Store) Load(ctx context.Context) (*kook.Inventory, Version, error) {
 // listRoot it also lists the root's children (for collecting old
 // generations).
 func (s *Store) snapshot(ctx context.Context, listRoot bool) (*snapshot, error) {
+	return s.snapshotMode(ctx, listRoot, scanFull)
+}
+
+// scanMode says how snapshotMode reads the buckets it gets.
+type scanMode int
+
+const (
+	scanFull    scanMode = iota // decode every record (hosts, groups)
+	scanEncoded                 // slice out vars, decode the rest (encHosts, encGroups)
+)
+
+// snapshotMode is snapshot with a choice of how buckets are read; either
+// way each bucket is read as it arrives, while later reads are in flight.
+func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) (*snapshot, error) {
 	var lastMove error
 	for attempt := 0; attempt < 20; attempt++ {
 		m, st, exists, err := s.readMeta(ctx)
@@ -147,8 +163,13 @@ func (s *Store) snapshot(ctx context.Context, listRoot bool) (*snapshot, error) 
 		for i := 0; i < gb; i++ {
 			paths = append(paths, groupBucketPath(gen, i, gb))
 		}
-		sn.hosts = make([][]hostEntry, hb)
-		sn.groups = make([][]groupEntry, gb)
+		if mode == scanFull {
+			sn.hosts = make([][]hostEntry, hb)
+			sn.groups = make([][]groupEntry, gb)
+		} else {
+			sn.encHosts = make([][]encHost, hb)
+			sn.encGroups = make([][]kook.EncodedGroup, gb)
+		}
 		var kidsErr error
 		kidsDone := make(chan struct{})
 		if listRoot {
@@ -161,9 +182,14 @@ func (s *Store) snapshot(ctx context.Context, listRoot bool) (*snapshot, error) 
 		}
 		data, stats, err := s.getMany(ctx, paths, func(i int, d []byte) error {
 			var err error
-			if i < hb {
+			switch {
+			case mode == scanEncoded && i < hb:
+				sn.encHosts[i], err = scanHostBucket(d, nil)
+			case mode == scanEncoded:
+				sn.encGroups[i-hb], err = scanGroupBucket(d)
+			case i < hb:
 				sn.hosts[i], err = decodeHostBucket(d)
-			} else {
+			default:
 				sn.groups[i-hb], err = decodeGroupBucket(d)
 			}
 			if err != nil {
@@ -178,18 +204,40 @@ func (s *Store) snapshot(ctx context.Context, listRoot bool) (*snapshot, error) 
 		if kidsErr != nil {
 			return nil, kidsErr
 		}
-		again, err := s.exists(ctx, s.metaP)
-		if err != nil {
-			return nil, s.zkError("read", s.metaP, err)
-		}
-		if again == nil || again.Mzxid != st.Mzxid {
-			lastMove = fmt.Errorf("the inventory kept changing while being read")
-			continue // a writer moved meta: read again
-		}
-		for i, st := range stats {
-			if st == nil {
-				return nil, fmt.Errorf("ZooKeeper node %s is missing: the inventory under %s is corrupt", paths[i], root)
+		// Every write sets meta, so meta's mzxid is the last write that
+		// the server had applied when meta was read, and each bucket was
+		// read after it. A bucket whose mzxid is not past meta's was not
+		// written since, so it holds what it held at that version: when
+		// that is true of every bucket, the read is exactly the inventory
+		// at meta's version, however far meta has moved since. Requiring
+		// meta not to move at all would starve readers of a large fleet
+		// while hosts check in a hundred times a second; this way only a
+		// write that lands in a bucket during the read's own round trip
+		// makes it read again, and the common case saves a round trip.
+		whole := true
+		for _, bst := range stats {
+			if bst == nil || bst.Mzxid > st.Mzxid {
+				whole = false
+				break
 			}
+		}
+		if !whole {
+			again, err := s.exists(ctx, s.metaP)
+			if err != nil {
+				return nil, s.zkError("read", s.metaP, err)
+			}
+			if again == nil || again.Mzxid != st.Mzxid {
+				lastMove = fmt.Errorf("the inventory kept changing while being read")
+				continue // a writer moved meta: read again
+			}
+			for i, bst := range stats {
+				if bst == nil {
+					return nil, fmt.Errorf("ZooKeeper node %s is missing: the inventory under %s is corrupt", paths[i], root)
+				}
+			}
+			// Buckets written past meta's version while meta stayed: only
+			// something other than kook writes like that.
+			return nil, fmt.Errorf("the inventory under %s is corrupt: a bucket was written without its meta", root)
 		}
 		sn.hostData, sn.groupData = data[:hb], data[hb:]
 		sn.hostVer, sn.groupVer = make([]int32, hb), make([]int32, gb)

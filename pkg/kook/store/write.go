@@ -66,6 +66,15 @@ func (s *Store) Update(ctx context.Context, fn func(inv *kook.Inventory) error, 
 	}, opts)
 }
 
+// Apply is Update for a caller that builds the whole next inventory
+// itself, such as an import: fn gets the stored inventory (a fresh copy on
+// each attempt) and returns the reconciled inventory to store, which Apply
+// neither reconciles again nor modifies. Reconciling is a pass over every
+// host and group, worth skipping when the caller already did it once.
+func (s *Store) Apply(ctx context.Context, fn func(cur *kook.Inventory) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
+	return s.update(ctx, fn, opts)
+}
+
 func (s *Store) update(ctx context.Context, fn func(*kook.Inventory) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
@@ -256,24 +265,37 @@ func (s *Store) commit(ctx context.Context, ops []any, m meta, sn *snapshot) (Ve
 	}
 	if ambiguous(err) || errors.Is(err, context.DeadlineExceeded) {
 		// Resolve by reading: our writer id in meta means it was applied.
+		// Keep reading until the deadline: after a leader dies the
+		// ensemble may take seconds to serve again.
 		rctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 		defer cancel()
-		for i := 0; i < 3; i++ {
+		for rctx.Err() == nil {
 			cur, st, exists, rerr := s.readMeta(rctx)
 			if rerr != nil {
-				if rctx.Err() != nil {
+				if !ambiguous(rerr) {
 					break
+				}
+				select {
+				case <-rctx.Done():
+				case <-time.After(100 * time.Millisecond):
 				}
 				continue
 			}
 			if exists && cur.Writer == m.Writer {
 				return Version{Zxid: st.Mzxid, Generation: cur.Current}, nil
 			}
-			if exists != sn.exists || (exists && st.Version != sn.stat.Version) {
+			if exists == sn.exists && (!exists || st.Version == sn.stat.Version) {
+				// meta did not move: the multi was not applied; safe to retry.
+				return Version{}, fmt.Errorf("write not applied, connection lost (%v): %w", err, ErrConflict)
+			}
+			// Every commit sets meta once. Moved by one, by another
+			// writer: that commit was theirs and ours was not applied. Moved
+			// further, ours may have been applied and then overwritten:
+			// retrying would apply it twice, so say it is unknown.
+			if exists && ((!sn.exists && st.Version == 0) || (sn.exists && st.Version == sn.stat.Version+1)) {
 				return Version{}, fmt.Errorf("the inventory under %s was changed by another writer while the connection dropped: %w", s.cfg.Root, ErrConflict)
 			}
-			// meta did not move: the multi was not applied; safe to retry.
-			return Version{}, fmt.Errorf("write not applied, connection lost (%v): %w", err, ErrConflict)
+			break
 		}
 		return Version{}, fmt.Errorf("%v; whether the write was applied is unknown", s.zkError("write", s.cfg.Root, err))
 	}

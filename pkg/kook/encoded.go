@@ -1,0 +1,143 @@
+package kook
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+)
+
+// Encoded is an inventory whose vars are kept as their canonical JSON
+// (AppendJSON: compact, keys sorted) instead of as values. It is what a
+// renderer of the script protocol needs and nothing more, so a reader that
+// already holds canonical JSON (the store's buckets) can hand it on without
+// decoding a single value: at 100,000 hosts decoding and re-encoding every
+// var is most of what printing the inventory costs.
+//
+// Hosts and Groups are sorted by name; a Host's or Group's Vars is "{}"
+// when it has none (never nil in what Encode and the store return).
+type Encoded struct {
+	Hosts  []EncodedHost
+	Groups []EncodedGroup
+}
+
+// EncodedHost is one host of an Encoded inventory.
+type EncodedHost struct {
+	Name string
+	// Vars is the host's own vars as canonical JSON.
+	Vars []byte
+}
+
+// EncodedGroup is one group of an Encoded inventory, with the same Hosts
+// and Children order as the Group it stands for.
+type EncodedGroup struct {
+	Name     string
+	Vars     []byte
+	Hosts    []string
+	Children []string
+}
+
+// emptyVars is the canonical JSON of no vars; shared, never written to.
+var emptyVars = []byte("{}")
+
+// Encode returns inv in Encoded form. The vars are encoded with
+// AppendJSON, so an inventory and its stored form encode to equal bytes.
+// Hosts and Children slices are shared with inv, not copied.
+func (inv *Inventory) Encode() *Encoded {
+	e := &Encoded{
+		Hosts:  make([]EncodedHost, 0, len(inv.Hosts)),
+		Groups: make([]EncodedGroup, 0, len(inv.Groups)),
+	}
+	// One backing array for every host's vars: a fleet has many small
+	// objects, and one allocation per host is most of Encode's cost.
+	var buf []byte
+	type span struct{ start, end int }
+	spans := make([]span, 0, len(inv.Hosts))
+	for name, h := range inv.Hosts {
+		start := len(buf)
+		buf = appendVars(buf, h.Vars)
+		spans = append(spans, span{start, len(buf)})
+		e.Hosts = append(e.Hosts, EncodedHost{Name: name})
+	}
+	for i := range e.Hosts {
+		e.Hosts[i].Vars = buf[spans[i].start:spans[i].end:spans[i].end]
+	}
+	SortEncodedHosts(e.Hosts)
+	for name, g := range inv.Groups {
+		e.Groups = append(e.Groups, EncodedGroup{Name: name, Vars: appendVars(nil, g.Vars), Hosts: g.Hosts, Children: g.Children})
+	}
+	slices.SortFunc(e.Groups, func(a, b EncodedGroup) int { return strings.Compare(a.Name, b.Name) })
+	return e
+}
+
+func appendVars(b []byte, vars Vars) []byte {
+	if len(vars) == 0 {
+		return append(b, emptyVars...)
+	}
+	return AppendJSON(b, map[string]any(vars))
+}
+
+// Equal reports whether e and o hold the same hosts, groups, orders and
+// vars bytes (nil and empty lists are equal).
+func (e *Encoded) Equal(o *Encoded) bool {
+	if len(e.Hosts) != len(o.Hosts) || len(e.Groups) != len(o.Groups) {
+		return false
+	}
+	for i, h := range e.Hosts {
+		if h.Name != o.Hosts[i].Name || !bytes.Equal(h.Vars, o.Hosts[i].Vars) {
+			return false
+		}
+	}
+	for i, g := range e.Groups {
+		og := o.Groups[i]
+		if g.Name != og.Name || !bytes.Equal(g.Vars, og.Vars) ||
+			!slices.Equal(g.Hosts, og.Hosts) || !slices.Equal(g.Children, og.Children) {
+			return false
+		}
+	}
+	return true
+}
+
+// SortEncodedHosts sorts hosts by name with an MSD radix sort: fleet host
+// names share long prefixes (web-0001.dc1...), where comparison sorts
+// spend their time.
+func SortEncodedHosts(a []EncodedHost) {
+	radixSortHosts(a, make([]EncodedHost, len(a)), 0)
+}
+
+func radixSortHosts(a, tmp []EncodedHost, depth int) {
+	if len(a) < 32 {
+		for i := 1; i < len(a); i++ {
+			for j := i; j > 0 && a[j].Name[depth:] < a[j-1].Name[depth:]; j-- {
+				a[j], a[j-1] = a[j-1], a[j]
+			}
+		}
+		return
+	}
+	var count [257]int // bucket 0: names that end at depth
+	for i := range a {
+		count[radixKey(a[i].Name, depth)]++
+	}
+	var start [258]int
+	for i := 0; i < 257; i++ {
+		start[i+1] = start[i] + count[i]
+	}
+	next := start
+	for i := range a {
+		k := radixKey(a[i].Name, depth)
+		tmp[next[k]] = a[i]
+		next[k]++
+	}
+	copy(a, tmp[:len(a)])
+	for k := 1; k < 257; k++ {
+		if count[k] > 1 {
+			radixSortHosts(a[start[k]:start[k+1]], tmp, depth+1)
+		}
+	}
+}
+
+func radixKey(s string, depth int) int {
+	if depth < len(s) {
+		return int(s[depth]) + 1
+	}
+	return 0
+}
