@@ -298,8 +298,10 @@ func (inv *Inventory) HostGroups() map[string][]string {
 // (inventory/data.py reconcile_inventory): every group without a parent
 // becomes a child of "all", in creation order; hosts placed directly in
 // "all" or in no group go to "ungrouped"; a host in "ungrouped" and in any
-// other group leaves "ungrouped". Afterwards "all" lists no hosts and every
-// order Ansible shows is explicit in the graph, so Reconcile is idempotent.
+// other group leaves "ungrouped". Afterwards "all" lists only the hosts no
+// other group holds (a host named like a group, which Ansible leaves
+// there), every order Ansible shows is explicit in the graph, and Reconcile
+// is idempotent.
 func (inv *Inventory) Reconcile() {
 	all, ungrouped := inv.AddGroup(All), inv.AddGroup(Ungrouped)
 	if !all.HasChild(Ungrouped) {
@@ -311,6 +313,7 @@ func (inv *Inventory) Reconcile() {
 			all.Children = append(all.Children, name)
 		}
 	}
+	var orphans []string
 	hostGroups := inv.HostGroups()
 	for _, name := range creationOrder(inv.hostOrder, inv.Hosts) {
 		other := false
@@ -334,12 +337,15 @@ func (inv *Inventory) Reconcile() {
 			// (a host named "all" or "ungrouped", on which Ansible fails)
 			// the host goes to ungrouped as any other.
 			if _, isGroup := inv.Groups[name]; isGroup && inv.AddChild(Ungrouped, name) == nil {
+				orphans = append(orphans, name)
 				continue
 			}
 			ungrouped.addHost(name)
 		}
 	}
-	all.Hosts, all.hostSet = nil, nil
+	// "all" keeps only the hosts no other group holds, so that every
+	// format (and the store) still carries them.
+	all.Hosts, all.hostSet = orphans, nil
 	inv.hostOrder, inv.groupOrder = nil, nil
 }
 
