@@ -114,7 +114,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	if _, err := env.Stdout.Write(buf.Bytes()); err != nil {
 		return err
 	}
-	if c != nil && v.Zxid != 0 {
+	if c != nil {
 		// A cache that cannot be written only costs speed; Ansible must not
 		// see a complaint about it.
 		_ = c.Put(cfg.Servers, cfg.Root, versionKey(v), buf.Bytes())

@@ -49,11 +49,6 @@ type meta struct {
 	// Seq is above every membership position in the inventory; new
 	// members get it and it moves on by positionStride.
 	Seq int64
-	// Multi counts the writes that changed more than one bucket (or the
-	// generation). Writes of one bucket are atomic on their own, so a
-	// reader that saw only those land during its read still holds a state
-	// the inventory could have had; only a change of Multi sends it back.
-	Multi int64
 	// Writer identifies the write that produced this meta, so that a
 	// writer whose connection dropped mid-commit can tell whether its
 	// transaction was applied.
@@ -67,8 +62,6 @@ func (m meta) encode() []byte {
 	b = strconv.AppendInt(b, int64(m.GroupBuckets), 10)
 	b = append(b, `,"host_buckets":`...)
 	b = strconv.AppendInt(b, int64(m.HostBuckets), 10)
-	b = append(b, `,"multi":`...)
-	b = strconv.AppendInt(b, m.Multi, 10)
 	b = append(b, `,"schema":`...)
 	b = strconv.AppendInt(b, m.Schema, 10)
 	b = append(b, `,"seq":`...)
@@ -103,7 +96,6 @@ func parseMeta(path string, data []byte) (meta, error) {
 	hb, _ := obj["host_buckets"].(int64)
 	gb, _ := obj["group_buckets"].(int64)
 	m.Seq, _ = obj["seq"].(int64)
-	m.Multi, _ = obj["multi"].(int64)
 	m.Writer, _ = obj["writer"].(string)
 	m.HostBuckets, m.GroupBuckets = int(hb), int(gb)
 	if !genName.MatchString(m.Current) || !validCount(m.HostBuckets) || !validCount(m.GroupBuckets) {

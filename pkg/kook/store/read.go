@@ -14,10 +14,7 @@ import (
 // Version identifies one state of the inventory.
 type Version struct {
 	// Zxid is the mzxid of ROOT/meta: it changes on every write and is
-	// never reused. It is 0 for an empty root, and for a read during
-	// which hosts checked in: such a read holds a whole inventory (no write
-	// is seen in part) that no single version names, so it must not be
-	// cached or written at.
+	// never reused. It is 0 for an empty root.
 	Zxid int64
 	// Generation is the current generation node, "g0000000007"; empty for
 	// an empty root.
@@ -46,18 +43,11 @@ type snapshot struct {
 	encHosts  [][]encHost // scanned, per bucket (scanEncoded)
 	encGroups [][]kook.EncodedGroup
 	kids      []string // children of the root, when asked for
-	// mixed: single-bucket writes landed during the read, so the data is a
-	// state the inventory could have had but not the one at any version
-	// this reader knows; it must not be cached under a version.
-	mixed bool
 }
 
 func (sn *snapshot) version() Version {
 	if !sn.exists {
 		return Version{}
-	}
-	if sn.mixed {
-		return Version{Generation: sn.meta.Current}
 	}
 	return Version{Zxid: sn.stat.Mzxid, Generation: sn.meta.Current}
 }
@@ -190,7 +180,7 @@ func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) 
 		} else {
 			close(kidsDone)
 		}
-		data, stats, err := s.getMany(ctx, paths, func(i int, d []byte) error {
+		each := func(i int, d []byte) error {
 			var err error
 			switch {
 			case mode == scanEncoded && i < hb:
@@ -206,7 +196,8 @@ func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) 
 				return fmt.Errorf("ZooKeeper node %s is corrupt: %v", paths[i], err)
 			}
 			return nil
-		})
+		}
+		data, stats, err := s.getMany(ctx, paths, each)
 		<-kidsDone
 		if err != nil {
 			return nil, err
@@ -237,26 +228,31 @@ func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) 
 					return nil, fmt.Errorf("ZooKeeper node %s is missing: the inventory under %s is corrupt", paths[i], root)
 				}
 			}
-			again, againSt, ok, err := s.readMeta(ctx)
+			if listRoot {
+				// A writer needs the versions of one state to write at,
+				// and its write fails if anything moved: read again.
+				again, err := s.exists(ctx, s.metaP)
+				if err != nil {
+					return nil, s.zkError("read", s.metaP, err)
+				}
+				if again == nil || again.Mzxid != st.Mzxid {
+					lastMove = fmt.Errorf("the inventory kept changing while being read")
+					continue
+				}
+				return nil, fmt.Errorf("the inventory under %s is corrupt: a bucket was written without its meta", root)
+			}
+			// A reader re-reads only what changed, until its data is one
+			// version: hosts checking in a hundred times a second would
+			// otherwise starve readers of a large fleet.
+			again, againSt, moved, err := s.settle(ctx, m, paths, data, stats, each)
 			if err != nil {
 				return nil, err
 			}
-			if !ok || againSt.Mzxid == st.Mzxid {
-				// Buckets written past meta's version while meta stayed:
-				// only something other than kook writes like that.
-				return nil, fmt.Errorf("the inventory under %s is corrupt: a bucket was written without its meta", root)
-			}
-			// A writer (listRoot) needs the versions of one state to
-			// write at; only readers take a mixed one.
-			if listRoot || again.Current != m.Current || again.Multi != m.Multi ||
-				again.HostBuckets != hb || again.GroupBuckets != gb {
+			if moved {
 				lastMove = fmt.Errorf("the inventory kept changing while being read")
-				continue // a write spanning buckets landed: read again
+				continue
 			}
-			// Only single-bucket writes landed during the read (hosts
-			// checking in); each is atomic, so the data read is a whole
-			// inventory, just not one at a version this reader can name.
-			sn.mixed = true
+			sn.meta, sn.stat = again, againSt
 		}
 		sn.hostData, sn.groupData = data[:hb], data[hb:]
 		sn.hostVer, sn.groupVer = make([]int32, hb), make([]int32, gb)

@@ -447,9 +447,6 @@ func (s *Store) smallOnce(ctx context.Context, partial func(*txn) error) error {
 	}
 	m = t.meta
 	m.Writer = newWriterID()
-	if len(ops) > 1 {
-		m.Multi++
-	}
 	ops = append(ops, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: st.Version})
 	sn := &snapshot{exists: true, meta: t.meta, stat: st}
 	v, err := s.commit(ctx, ops, m, sn)

@@ -182,9 +182,6 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 		}
 		if len(ops) < maxMultiOps && size <= maxMultiBytes {
 			n := len(ops)
-			if n > 1 {
-				m.Multi++
-			}
 			ops = append(ops, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: sn.stat.Version})
 			v, err := s.commit(ctx, ops, m, sn)
 			if err != nil {
@@ -391,7 +388,6 @@ func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, host
 		return Version{}, err
 	}
 	sw := []any{&zk.CheckVersionRequest{Path: gen, Version: 0}}
-	m.Multi++
 	if sn.exists {
 		sw = append(sw, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: sn.stat.Version})
 	} else {
