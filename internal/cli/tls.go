@@ -5,8 +5,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -52,6 +54,29 @@ func tlsDialer(t config.TLS, timeout time.Duration) (zk.Dialer, error) {
 		if d <= 0 || d > timeout {
 			d = timeout
 		}
-		return tls.DialWithDialer(&net.Dialer{Timeout: d}, network, address, c)
+		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: d}, network, address, c)
+		if err != nil {
+			return nil, handshakeError(address, err)
+		}
+		return conn, nil
 	}, nil
+}
+
+// handshakeError says what a failed TLS connection means for the person
+// who configured it; go-zookeeper retries, and the store reports the last
+// of these when it gives up.
+func handshakeError(address string, err error) error {
+	var verr *tls.CertificateVerificationError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &verr):
+		return fmt.Errorf("TLS handshake with %s: %w (check tls: ca and server_name)", address, err)
+	case errors.As(err, &op) && op.Op == "remote error":
+		return fmt.Errorf("TLS handshake with %s: the server refused it: %w (a server that needs client certificates wants tls: cert and key, signed by a CA it trusts)", address, err)
+	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
+		return fmt.Errorf("TLS handshake with %s: the server closed the connection (%w): is this its secureClientPort?", address, err)
+	case errors.As(err, new(tls.RecordHeaderError)):
+		return fmt.Errorf("TLS handshake with %s: %w: is this its secureClientPort?", address, err)
+	}
+	return err
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +46,24 @@ type TLS struct {
 	ServerName string `yaml:"server_name"`
 }
 
+// String describes the configuration without the password, so that a
+// Config printed by mistake (%v, %+v or %#v) shows no secret.
+func (c Config) String() string {
+	auth := "none"
+	if c.Digest != "" {
+		auth = "digest ***"
+		// Without a colon the whole value may be a password.
+		if user, _, ok := strings.Cut(c.Digest, ":"); ok {
+			auth = "digest " + user + ":***"
+		}
+	}
+	return fmt.Sprintf("servers=%s root=%s timeout=%v session_timeout=%v auth=%s world_read=%v stale_ok=%v tls=%v file=%s",
+		strings.Join(c.Servers, ","), c.Root, c.Timeout, c.SessionTimeout, auth, c.WorldRead, c.StaleOK, c.TLS.Enabled(), c.File)
+}
+
+// GoString is String, so that %#v does not print the password either.
+func (c Config) GoString() string { return c.String() }
+
 // Enabled reports whether TLS was asked for.
 func (t TLS) Enabled() bool { return t.CA != "" || t.Cert != "" }
 
@@ -57,6 +77,8 @@ type file struct {
 	WorldRead      *bool  `yaml:"world_read"`
 	StaleOK        bool   `yaml:"stale_ok"`
 	TLS            TLS    `yaml:"tls"`
+
+	raw []byte // the file's text, to redact messages about it
 }
 
 // Flags are the values given on the command line; empty means not given.
@@ -70,6 +92,11 @@ type Flags struct {
 // Load resolves the configuration. getenv is os.Getenv in production;
 // warn receives advice that is not an error (a file others can read).
 func Load(flags Flags, getenv func(string) string, warn func(string)) (Config, error) {
+	return load(flags, getenv, warn, DefaultFile)
+}
+
+// load is Load with the default file as a parameter, for tests.
+func load(flags Flags, getenv func(string) string, warn func(string), defaultFile string) (Config, error) {
 	cfg := Config{Root: DefaultRoot, Timeout: 5 * time.Second, SessionTimeout: 10 * time.Second, WorldRead: true}
 
 	path, explicit := flags.Config, flags.Config != ""
@@ -77,7 +104,7 @@ func Load(flags Flags, getenv func(string) string, warn func(string)) (Config, e
 		if p := getenv("KOOK_CONFIG"); p != "" {
 			path, explicit = p, true
 		} else {
-			path = DefaultFile
+			path = defaultFile
 		}
 	}
 	f, err := readFile(path, explicit, warn)
@@ -87,7 +114,7 @@ func Load(flags Flags, getenv func(string) string, warn func(string)) (Config, e
 	if f != nil {
 		cfg.File = path
 		if err := f.apply(&cfg); err != nil {
-			return cfg, fmt.Errorf("config %s: %w", path, err)
+			return cfg, fmt.Errorf("config %s: %s", path, redact(err.Error(), f.raw))
 		}
 	}
 
@@ -116,8 +143,12 @@ func Load(flags Flags, getenv func(string) string, warn func(string)) (Config, e
 	if !strings.HasPrefix(cfg.Root, "/") || (len(cfg.Root) > 1 && strings.HasSuffix(cfg.Root, "/")) {
 		return cfg, fmt.Errorf("root %q must be an absolute znode path such as /kook", cfg.Root)
 	}
-	if cfg.Digest != "" && !strings.Contains(cfg.Digest, ":") {
-		return cfg, errors.New("digest credentials must read user:password")
+	if cfg.Digest != "" {
+		// The message never repeats the value: it may be a password.
+		user, password, ok := strings.Cut(cfg.Digest, ":")
+		if !ok || user == "" || password == "" {
+			return cfg, errors.New("digest credentials must read user:password, with neither empty")
+		}
 	}
 	return cfg, nil
 }
@@ -136,8 +167,10 @@ func readFile(path string, explicit bool, warn func(string)) (*file, error) {
 	}
 	var f file
 	if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("config %s: %s", path, yaml.FormatError(err, false, true))
+		// Without the source lines: they would show the digest's password.
+		return nil, fmt.Errorf("config %s: %s", path, redact(yaml.FormatError(err, false, false), data))
 	}
+	f.raw = data
 	if f.Digest != "" && info.Mode().Perm()&0o077 != 0 && warn != nil {
 		warn(fmt.Sprintf("config %s holds credentials and can be read by others (mode %04o): chmod 600 it", path, info.Mode().Perm()))
 	}
@@ -185,4 +218,36 @@ func splitServers(s string) []string {
 		}
 	}
 	return out
+}
+
+var digestLine = regexp.MustCompile(`(?m)^\s*["']?digest["']?\s*:[ \t]*(.*?)[ \t]*$`)
+
+// redact removes from msg whatever data's digest: lines hold, in case a
+// YAML error message quotes a value (goccy/go-yaml does for a bad tag or
+// alias): the whole value, each word of it, and what follows a colon.
+func redact(msg string, data []byte) string {
+	var secrets []string
+	add := func(s string) {
+		s = strings.Trim(s, `"'*&!{}[], `)
+		if len(s) >= 3 {
+			secrets = append(secrets, s)
+		}
+		if _, pw, ok := strings.Cut(s, ":"); ok && len(strings.TrimSpace(pw)) >= 3 {
+			secrets = append(secrets, strings.TrimSpace(pw))
+		}
+	}
+	for _, m := range digestLine.FindAllSubmatch(data, -1) {
+		add(string(m[1]))
+		for _, w := range strings.Fields(string(m[1])) {
+			if !strings.HasPrefix(w, "!") && !strings.HasPrefix(w, "&") { // tags and anchors are YAML's words
+				add(w)
+			}
+		}
+	}
+	// Longest first, so that a part does not spoil the match of the whole.
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	for _, s := range secrets {
+		msg = strings.ReplaceAll(msg, s, "***")
+	}
+	return msg
 }

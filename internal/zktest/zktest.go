@@ -44,11 +44,15 @@ var StartTimeout = 30 * time.Second
 type Server struct {
 	// Addr is "127.0.0.1:PORT", the client address.
 	Addr string
+	// TLSAddr is "127.0.0.1:PORT", the secureClientPort of a server
+	// started by StartTLS; empty otherwise.
+	TLSAddr string
 	// Dir is the server's data directory; zookeeper.log and zookeeper.out
 	// (the JVM's stdout and stderr) are in it.
 	Dir string
 
 	port int
+	tls  *tlsSetup  // set by StartTLS
 	tb   testing.TB // the test that owns it, for Restart; nil when shared
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -189,6 +193,9 @@ admin.enableServer=false
 preAllocSize=4096
 maxClientCnxns=0
 `, filepath.Join(s.Dir, "data"), s.port)
+	if s.tls != nil {
+		cfg += s.tls.config()
+	}
 	return os.WriteFile(filepath.Join(s.Dir, "zoo.cfg"), []byte(cfg), 0o644)
 }
 
@@ -202,7 +209,11 @@ func (s *Server) start() error {
 	if err != nil {
 		return err
 	}
-	cp := strings.Join(append([]string{ConfDir, ZooKeeperJar}, Log4jJars...), ":")
+	jars := append([]string{ConfDir, ZooKeeperJar}, Log4jJars...)
+	if s.tls != nil {
+		jars = append(jars, NettyJars...)
+	}
+	cp := strings.Join(jars, ":")
 	cmd := exec.Command("java",
 		"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
 		"-Dzookeeper.log.dir="+s.Dir,
@@ -225,7 +236,7 @@ func (s *Server) start() error {
 
 	deadline := time.Now().Add(StartTimeout)
 	for {
-		if serving(s.Addr) {
+		if serving(s.Addr) && (s.tls == nil || s.tls.serving(s.TLSAddr)) {
 			return nil
 		}
 		select {

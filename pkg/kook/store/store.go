@@ -34,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path"
 	"strings"
 	"sync"
@@ -67,8 +68,11 @@ type Config struct {
 func (c Config) String() string {
 	auth := "none"
 	if c.Digest != "" {
-		user, _, _ := strings.Cut(c.Digest, ":")
-		auth = "digest " + user + ":***"
+		auth = "digest ***"
+		// Without a colon the whole value may be a password.
+		if user, _, ok := strings.Cut(c.Digest, ":"); ok {
+			auth = "digest " + user + ":***"
+		}
 	}
 	return fmt.Sprintf("servers=%s root=%s timeout=%v session=%v auth=%s world_read=%v",
 		strings.Join(c.Servers, ","), c.Root, c.Timeout, c.SessionTimeout, auth, c.WorldRead)
@@ -151,10 +155,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			timeout = cfg.Timeout
 		}
 		c, err := dial(network, addr, timeout)
-		s.mu.Lock()
-		s.lastDialErr = err
-		s.mu.Unlock()
-		return c, err
+		if err != nil {
+			s.noteErr(err)
+			return nil, err
+		}
+		return &notingConn{Conn: c, s: s, addr: addr}, nil
 	}
 	ctx, cancel := s.opContext(ctx, cfg.Timeout)
 	defer cancel()
@@ -262,6 +267,31 @@ func run[T any](s *Store, ctx context.Context, call func() (T, error)) (T, error
 	case <-ctx.Done():
 		return zero, s.ctxErr(ctx)
 	}
+}
+
+// noteErr keeps err for the message of an Open that times out: go-zookeeper
+// retries quietly, so without it "cannot reach" could not say why.
+func (s *Store) noteErr(err error) {
+	s.mu.Lock()
+	s.lastDialErr = err
+	s.mu.Unlock()
+}
+
+// notingConn notes why a connection failed after it was dialed: a server
+// that closes it at once (plain TCP to a TLS port), or that refuses a
+// client certificate after a TLS 1.3 handshake.
+type notingConn struct {
+	net.Conn
+	s    *Store
+	addr string
+}
+
+func (c *notingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, os.ErrDeadlineExceeded) {
+		c.s.noteErr(fmt.Errorf("%s closed the connection: %w", c.addr, err))
+	}
+	return n, err
 }
 
 type getResult struct {
