@@ -56,7 +56,10 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	// collector as a safety net for a fleet far past the expected sizes.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(256 << 20))
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
+	// The whole answer, not each request, must come within the deadline:
+	// Ansible waits on this process with no timeout of its own.
+	ctx, cancel := context.WithTimeoutCause(context.Background(), cfg.Timeout,
+		deadlineError{cfg.Timeout})
 	defer cancel()
 
 	// The cache holds the --list answer; --host and --export derive theirs
@@ -166,3 +169,10 @@ func (cmd *inventoryCmd) answerFromList(env Env, list []byte) error {
 	inv.Reconcile()
 	return cmd.answer(env, inv)
 }
+
+// deadlineError is the cause of a missed deadline, worded for the person
+// at the terminal; it still counts as context.DeadlineExceeded.
+type deadlineError struct{ after time.Duration }
+
+func (e deadlineError) Error() string        { return fmt.Sprintf("timed out after %v", e.after) }
+func (e deadlineError) Is(target error) bool { return target == context.DeadlineExceeded }
