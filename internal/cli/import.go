@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kook-project/kook/internal/config"
 	"io"
 	"runtime/debug"
 	"time"
@@ -54,27 +55,60 @@ func (cmd *importCmd) run(env Env) (int, error) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(2 << 30))
 	warn := func(msg string) { fmt.Fprintf(env.Stderr, "warning: %s\n", msg) }
-	src, err := ansible.ReadFrom(cmd.Sources, ansible.Format(cmd.Format), env.Stdin, warn)
-	if err != nil {
-		return 0, err
+	// The sources are read while the store connects and loads: on two
+	// cores that hides most of one behind the other.
+	type parsed struct {
+		inv *kook.Inventory
+		err error
+	}
+	parsing := make(chan parsed, 1)
+	go func() {
+		inv, err := ansible.ReadFrom(cmd.Sources, ansible.Format(cmd.Format), env.Stdin, warn)
+		parsing <- parsed{inv, err}
+	}()
+	var src *kook.Inventory
+	sources := func() (*kook.Inventory, error) {
+		if src == nil {
+			p := <-parsing
+			if p.err != nil {
+				return nil, p.err
+			}
+			src = p.inv
+		}
+		return src, nil
 	}
 	if cmd.Output != "" {
+		if _, err := sources(); err != nil {
+			return 0, err
+		}
 		return 0, writeFormat(env.Stdout, src, cmd.Output)
 	}
 
 	cfg, err := cmd.load(env)
-	if err != nil {
-		return 0, err
+	if err == nil {
+		var st *store.Store
+		if st, err = open(context.Background(), cfg); err == nil {
+			defer st.Close()
+			return cmd.apply(env, cfg, st, sources, start)
+		}
 	}
+	// Bad sources are the first thing to fix, whatever else failed.
+	if _, perr := sources(); perr != nil {
+		return 0, perr
+	}
+	return 0, err
+}
+
+// apply plans and, unless it is a dry run or a check, writes the import.
+func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources func() (*kook.Inventory, error), start time.Time) (int, error) {
 	ctx := context.Background()
-	st, err := open(ctx, cfg)
-	if err != nil {
-		return 0, err
-	}
-	defer st.Close()
 
 	if cmd.DryRun || cmd.Check {
 		cur, _, err := st.Load(ctx)
+		if err != nil {
+			return 0, err
+		}
+		src, err := sources()
 		if err != nil {
 			return 0, err
 		}
@@ -96,14 +130,29 @@ func (cmd *importCmd) run(env Env) (int, error) {
 	if isTerminal(env.Stderr) {
 		opts.Progress = newProgress(env.Stderr, "importing")
 	}
-	if cmd.Prune {
-		// Reconciled once here rather than on every attempt: with --prune
-		// the sources are the plan, used as they are without a copy
-		// (Update does not modify what fn leaves in inv).
-		src.Reconcile()
+	// Apply loads the stored inventory before it calls fn, so the load
+	// overlaps the parse; a source that fails stops it before any write.
+	var src *kook.Inventory
+	ready := func() error {
+		if src != nil {
+			return nil
+		}
+		var err error
+		if src, err = sources(); err != nil {
+			return err
+		}
+		if cmd.Prune {
+			// Once, not on every attempt: with --prune the sources are
+			// the plan, used as they are (Apply does not modify them).
+			src.Reconcile()
+		}
+		return nil
 	}
 	var summary kook.Summary
 	res, err := st.Apply(ctx, func(cur *kook.Inventory) (*kook.Inventory, error) {
+		if err := ready(); err != nil {
+			return nil, err
+		}
 		// plan returns a reconciled inventory, so Apply need not
 		// reconcile it again.
 		next := src
