@@ -47,7 +47,7 @@ func ignoredInInventoryDir(name string) bool {
 // the whole directory.
 func ReadDir(dir string, format Format, warn Warner) (*kook.Inventory, error) {
 	inv := kook.New()
-	parsed, err := readDirInto(inv, dir, format, warn)
+	parsed, err := readDirInto(inv, dir, nil, format, warn)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,14 @@ func iniFilesIn(dir string) []string {
 	return out
 }
 
-func readDirInto(inv *kook.Inventory, dir string, format Format, warn Warner) (bool, error) {
+// readDirInto reads dir into inv; above holds the directories it is in,
+// so that a symlink leading back to one of them is refused instead of
+// followed until the path grows too long.
+func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Format, warn Warner) (bool, error) {
+	above, err := enterDir(dir, above)
+	if err != nil {
+		return false, err
+	}
 	entries, err := os.ReadDir(dir) // sorted by name, as Ansible's sorted(os.listdir())
 	if err != nil {
 		return false, &Error{File: dir, Err: unwrapPathError(err)}
@@ -90,7 +97,7 @@ func readDirInto(inv *kook.Inventory, dir string, format Format, warn Warner) (b
 		}
 		switch {
 		case st.IsDir():
-			sub, err := readDirInto(inv, path, format, warn)
+			sub, err := readDirInto(inv, path, above, format, warn)
 			if err != nil {
 				return false, err
 			}
@@ -98,7 +105,11 @@ func readDirInto(inv *kook.Inventory, dir string, format Format, warn Warner) (b
 				warn.warn("Unable to parse %s as an inventory source", path)
 			}
 			parsed = parsed || sub
-		case st.Mode().IsRegular():
+		case !st.Mode().IsRegular():
+			// A FIFO would block the read forever and a device may never
+			// end; Ansible has no business with either.
+			warn.warn("Skipping %s: not a regular file", path)
+		default:
 			data, err := os.ReadFile(path)
 			if err != nil {
 				return false, &Error{File: path, Err: unwrapPathError(err)}
@@ -213,14 +224,17 @@ func loadVarsFor(base, name string, warn Warner) (kook.Vars, error) {
 		if err != nil {
 			continue
 		}
-		if st.IsDir() {
-			found, err := varsDirFiles(path)
+		switch {
+		case st.IsDir():
+			found, err := varsDirFiles(path, nil, warn)
 			if err != nil {
 				return nil, err
 			}
 			files = found
-		} else {
+		case st.Mode().IsRegular():
 			files = []string{path}
+		default:
+			warn.warn("Skipping %s: not a regular file", path)
 		}
 		break
 	}
@@ -248,8 +262,13 @@ func loadVarsFor(base, name string, warn Warner) (kook.Vars, error) {
 }
 
 // varsDirFiles lists the vars files of a group_vars/N/ directory as
-// DataLoader._get_dir_vars_files does.
-func varsDirFiles(dir string) ([]string, error) {
+// DataLoader._get_dir_vars_files does, refusing a symlink back to a
+// directory it is in (above), and skipping what is not a regular file.
+func varsDirFiles(dir string, above []os.FileInfo, warn Warner) ([]string, error) {
+	above, err := enterDir(dir, above)
+	if err != nil {
+		return nil, err
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, &Error{File: dir, Err: unwrapPathError(err)}
@@ -268,12 +287,18 @@ func varsDirFiles(dir string) ([]string, error) {
 		ext := pySplitExt(name)
 		switch {
 		case st.IsDir() && ext == "":
-			sub, err := varsDirFiles(path)
+			sub, err := varsDirFiles(path, above, warn)
 			if err != nil {
 				return nil, err
 			}
 			found = append(found, sub...)
-		case st.Mode().IsRegular() && (ext == "" || isVarsExtension(ext)):
+		case st.IsDir():
+			// A directory with an extension is not read, as in Ansible.
+		case ext == "" || isVarsExtension(ext):
+			if !st.Mode().IsRegular() {
+				warn.warn("Skipping %s: not a regular file", path)
+				continue
+			}
 			found = append(found, path)
 		}
 	}
@@ -287,4 +312,19 @@ func isVarsExtension(ext string) bool {
 		}
 	}
 	return false
+}
+
+// enterDir returns above with dir added, or an *Error when dir is one of
+// the directories above it (reached again through a symlink).
+func enterDir(dir string, above []os.FileInfo) ([]os.FileInfo, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, &Error{File: dir, Err: unwrapPathError(err)}
+	}
+	for _, a := range above {
+		if os.SameFile(a, st) {
+			return nil, &Error{File: dir, Err: errors.New("symlink loop: this directory contains itself")}
+		}
+	}
+	return append(above[:len(above):len(above)], st), nil
 }

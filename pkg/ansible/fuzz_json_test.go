@@ -42,6 +42,15 @@ func checkScriptRoundTrip(t *testing.T, inv *kook.Inventory, err error) {
 	if g := inv.Groups["_meta"]; g != nil && (len(g.Hosts) > 0 || len(g.Children) > 0 || len(g.Vars) > 0) {
 		return // a group the script protocol cannot name; WriteJSON documents this
 	}
+	hostGroups := inv.HostGroups()
+	for name := range inv.Hosts {
+		if _, isGroup := inv.Groups[name]; isGroup && len(hostGroups[name]) == 0 {
+			// A host in no group but all, named like a group: Ansible links
+			// the group under ungrouped instead and prints the host
+			// nowhere, and so does WriteJSON (testdata/fuzz/FuzzParseJSON).
+			return
+		}
+	}
 	var first, second bytes.Buffer
 	if err := ansible.WriteJSON(&first, inv); err != nil {
 		t.Fatal(err)

@@ -66,6 +66,7 @@ type iniParser struct {
 	pendingOrder []string
 	groupOrder   []string // groups in creation order
 	allLinkLine  int      // first line that made "all" a child
+	rangeHosts   int      // names host ranges produced so far, against MaxRangeHosts
 }
 
 func (p *iniParser) errorf(format string, args ...any) error {
@@ -382,6 +383,13 @@ func (p *iniParser) hostLine(group, line string) error {
 	names, port, hasPort, err := ExpandHostPattern(pattern)
 	if err != nil {
 		return p.errorf("%v", err)
+	}
+	if strings.Contains(pattern, "[") {
+		// Each pattern is bounded by ExpandHostPattern; the file as a whole
+		// is bounded here, or a few lines of ranges would make billions.
+		if p.rangeHosts += len(names); p.rangeHosts > MaxRangeHosts {
+			return p.errorf("host ranges in this file expand to more than %d hosts in all", MaxRangeHosts)
+		}
 	}
 	if !hasPort && strings.HasSuffix(pyStrip(pattern), ":") {
 		return p.errorf("Invalid host pattern '%s' supplied, ending in ':' is not allowed, this character is reserved to provide a port.", pattern)

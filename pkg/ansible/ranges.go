@@ -11,7 +11,8 @@ import (
 	"unicode/utf8"
 )
 
-// MaxRangeHosts bounds what one host pattern may expand to. Ansible has no
+// MaxRangeHosts bounds what one host pattern may expand to, and what the
+// patterns of one INI or YAML file may expand to together. Ansible has no
 // limit (and happily tries to build a list of a billion names); kook
 // refuses before allocating.
 const MaxRangeHosts = 1_000_000

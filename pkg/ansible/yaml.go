@@ -2,6 +2,7 @@ package ansible
 
 import (
 	"errors"
+	"strings"
 	"unicode"
 
 	"github.com/kook-project/kook/pkg/kook"
@@ -59,12 +60,28 @@ func ParseYAML(file string, data []byte, warn Warner) (*kook.Inventory, error) {
 
 type yamlInventoryParser struct {
 	*yamlLoader
-	inv *kook.Inventory
+	inv        *kook.Inventory
+	rangeHosts int // names host ranges produced so far, against MaxRangeHosts
+	depth      int // groups being defined, one inside the other
 }
 
 // group is yaml.py's _parse_group. It returns the name the parent links,
 // which for a skipped definition is str(key), as in Ansible.
 func (p *yamlInventoryParser) group(key, data *yobj) (string, error) {
+	// Aliases let a document define the same children again and again
+	// (each level's children being the previous level ten times over):
+	// every definition visited spends the expansion budget.
+	p.budget--
+	if p.budget < 0 {
+		return "", errorf(p.file, key.line, "YAML document expands to more than %d values beyond its own size (alias bomb?)", yamlMaxExpansion)
+	}
+	// A group may hold itself through an alias ("g: &g {children: {h: *g}}");
+	// Python recurses until its recursion limit, and so fails.
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > yamlMaxDepth {
+		return "", errorf(p.file, key.line, "maximum recursion depth exceeded: groups nested deeper than %d levels (recursive alias?)", yamlMaxDepth)
+	}
 	if data.kind != yoMap && data.kind != yoNone {
 		p.warn.warn("Skipping '%s' as this is not a valid group definition", yStr(key))
 		return yStr(key), nil
@@ -211,12 +228,23 @@ func (p *yamlInventoryParser) setGroupVar(group string, key, value *yobj) error 
 // hosts handles one entry of a hosts section: _parse_host and
 // _populate_host_vars.
 func (p *yamlInventoryParser) hosts(group string, pattern, vars *yobj) error {
+	p.budget-- // a hosts section shared through aliases is walked again
+	if p.budget < 0 {
+		return errorf(p.file, pattern.line, "YAML document expands to more than %d values beyond its own size (alias bomb?)", yamlMaxExpansion)
+	}
 	if pattern.kind != yoStr {
 		return errorf(p.file, pattern.line, "Host pattern %s must be a string. Enclose integers/floats in quotation marks.", yStr(pattern))
 	}
 	names, port, hasPort, err := ExpandHostPattern(pattern.s)
 	if err != nil {
 		return &Error{File: p.file, Line: pattern.line, Err: err}
+	}
+	if strings.Contains(pattern.s, "[") {
+		// Each pattern is bounded by ExpandHostPattern; the file as a whole
+		// is bounded here, or a few lines of ranges would make billions.
+		if p.rangeHosts += len(names); p.rangeHosts > MaxRangeHosts {
+			return errorf(p.file, pattern.line, "host ranges in this file expand to more than %d hosts in all", MaxRangeHosts)
+		}
 	}
 	if !yTruthy(vars) {
 		vars = nil // `value or {}`

@@ -104,6 +104,12 @@ func yamlParse(file string, data []byte) (doc *ynode, err error) {
 		}
 		return nil, errorf(file, 1+bytes.Count(data[:off], []byte{'\n'}), "invalid UTF-8 in YAML")
 	}
+	for off, r := range string(data) {
+		if !yamlPrintable(r) {
+			return nil, errorf(file, 1+bytes.Count(data[:off], []byte{'\n'}),
+				"YAML syntax error: unacceptable character #x%04x: control characters are not allowed", r)
+		}
+	}
 	defer func() {
 		// goccy is not hardened against every hostile input; a panic in it
 		// is bad input, not a kook bug worth crashing for.
@@ -114,7 +120,11 @@ func yamlParse(file string, data []byte) (doc *ynode, err error) {
 	// PyYAML drops a byte order mark at the start; goccy would keep it as
 	// part of the first key.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	f, perr := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
+	tokens, err := yamlTokenize(file, data)
+	if err != nil {
+		return nil, err
+	}
+	f, perr := parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
 	if perr != nil {
 		return nil, yamlSyntaxError(file, perr)
 	}
@@ -147,6 +157,13 @@ func yamlParse(file string, data []byte) (doc *ynode, err error) {
 		return nil, nil
 	}
 	return c.compose(body)
+}
+
+// yamlPrintable is libyaml's test of the characters a YAML stream may
+// hold (NUL and the other control characters may not, even quoted).
+func yamlPrintable(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || (r >= 0x20 && r <= 0x7E) || r == 0x85 ||
+		(r >= 0xA0 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
 var yamlErrPosRE = regexp.MustCompile(`^\[\d+:\d+\]\s*`)
