@@ -25,51 +25,13 @@ func (s *Store) SetHostVar(ctx context.Context, host, key string, value any) err
 	if err != nil {
 		return err
 	}
-	return s.small(ctx, fmt.Sprintf("set var %s of host %s", key, host),
-		func(t *txn) error {
-			e, err := t.host(host)
-			if err != nil || e == nil {
-				return notFound(err, "host", host)
-			}
-			if old, ok := e.vars[key]; ok && kook.EqualValues(old, v) {
-				return nil
-			}
-			e.vars[key] = kook.CopyValue(v)
-			return t.putHost(e)
-		},
-		func(inv *kook.Inventory) error {
-			h := inv.Hosts[host]
-			if h == nil {
-				return notFound(nil, "host", host)
-			}
-			h.Vars[key] = kook.CopyValue(v)
-			return nil
-		})
+	return s.editVars(ctx, fmt.Sprintf("set var %s of host %s", key, host), kook.KindHost, host, setVar(key, v))
 }
 
 // UnsetHostVar removes one var of an existing host; a var it does not
 // have is not an error.
 func (s *Store) UnsetHostVar(ctx context.Context, host, key string) error {
-	return s.small(ctx, fmt.Sprintf("unset var %s of host %s", key, host),
-		func(t *txn) error {
-			e, err := t.host(host)
-			if err != nil || e == nil {
-				return notFound(err, "host", host)
-			}
-			if _, ok := e.vars[key]; !ok {
-				return nil
-			}
-			delete(e.vars, key)
-			return t.putHost(e)
-		},
-		func(inv *kook.Inventory) error {
-			h := inv.Hosts[host]
-			if h == nil {
-				return notFound(nil, "host", host)
-			}
-			delete(h.Vars, key)
-			return nil
-		})
+	return s.editVars(ctx, fmt.Sprintf("unset var %s of host %s", key, host), kook.KindHost, host, unsetVar(key))
 }
 
 // SetGroupVar sets one var of an existing group (ErrNotFound otherwise).
@@ -78,50 +40,74 @@ func (s *Store) SetGroupVar(ctx context.Context, group, key string, value any) e
 	if err != nil {
 		return err
 	}
-	return s.small(ctx, fmt.Sprintf("set var %s of group %s", key, group),
-		func(t *txn) error {
-			e, err := t.group(group)
-			if err != nil || e == nil {
-				return notFound(err, "group", group)
-			}
-			if old, ok := e.vars[key]; ok && kook.EqualValues(old, v) {
-				return nil
-			}
-			e.vars[key] = kook.CopyValue(v)
-			return t.putGroup(e)
-		},
-		func(inv *kook.Inventory) error {
-			g := inv.Groups[group]
-			if g == nil {
-				return notFound(nil, "group", group)
-			}
-			g.Vars[key] = kook.CopyValue(v)
-			return nil
-		})
+	return s.editVars(ctx, fmt.Sprintf("set var %s of group %s", key, group), kook.KindGroup, group, setVar(key, v))
 }
 
 // UnsetGroupVar removes one var of an existing group.
 func (s *Store) UnsetGroupVar(ctx context.Context, group, key string) error {
-	return s.small(ctx, fmt.Sprintf("unset var %s of group %s", key, group),
+	return s.editVars(ctx, fmt.Sprintf("unset var %s of group %s", key, group), kook.KindGroup, group, unsetVar(key))
+}
+
+// editVars applies edit to the vars of one existing host or group (kind is
+// kook.KindHost or kook.KindGroup), in one transaction on its bucket, or on
+// the whole inventory in the rare cases. edit reports whether it changed
+// anything, so that a write that changes nothing writes nothing.
+func (s *Store) editVars(ctx context.Context, what, kind, name string, edit func(kook.Vars) bool) error {
+	return s.small(ctx, what,
 		func(t *txn) error {
-			e, err := t.group(group)
-			if err != nil || e == nil {
-				return notFound(err, "group", group)
+			if kind == kook.KindHost {
+				e, err := t.host(name)
+				if err != nil || e == nil {
+					return notFound(err, kind, name)
+				}
+				if !edit(e.vars) {
+					return nil
+				}
+				return t.putHost(e)
 			}
-			if _, ok := e.vars[key]; !ok {
+			e, err := t.group(name)
+			if err != nil || e == nil {
+				return notFound(err, kind, name)
+			}
+			if !edit(e.vars) {
 				return nil
 			}
-			delete(e.vars, key)
 			return t.putGroup(e)
 		},
 		func(inv *kook.Inventory) error {
-			g := inv.Groups[group]
-			if g == nil {
-				return notFound(nil, "group", group)
+			var vars kook.Vars
+			if h := inv.Hosts[name]; kind == kook.KindHost && h != nil {
+				vars = h.Vars
+			} else if g := inv.Groups[name]; kind == kook.KindGroup && g != nil {
+				vars = g.Vars
+			} else {
+				return notFound(nil, kind, name)
 			}
-			delete(g.Vars, key)
+			edit(vars)
 			return nil
 		})
+}
+
+// setVar is the edit that sets key to v.
+func setVar(key string, v any) func(kook.Vars) bool {
+	return func(vars kook.Vars) bool {
+		if old, ok := vars[key]; ok && kook.EqualValues(old, v) {
+			return false
+		}
+		vars[key] = kook.CopyValue(v)
+		return true
+	}
+}
+
+// unsetVar is the edit that removes key.
+func unsetVar(key string) func(kook.Vars) bool {
+	return func(vars kook.Vars) bool {
+		if _, ok := vars[key]; !ok {
+			return false
+		}
+		delete(vars, key)
+		return true
+	}
 }
 
 // AddHost registers a host: a new host goes into "ungrouped" with vars;
