@@ -198,24 +198,9 @@ func StartTLS(tb testing.TB, files TLSFiles, clientAuth ClientAuth) *Server {
 			tb.Fatalf("zktest: TLS needs %s (Debian package libnetty-java): %v", jar, err)
 		}
 	}
-	dir, err := os.MkdirTemp("", "zktest-tls-")
-	if err != nil {
-		tb.Fatalf("zktest: %v", err)
-	}
-	s, err := startNewTLS(dir, &tlsSetup{files: files, clientAuth: clientAuth})
-	if err != nil {
-		os.RemoveAll(dir)
-		tb.Fatalf("zktest: %v", err)
-	}
-	s.tb = tb
-	tb.Cleanup(func() {
-		s.Stop()
-		if tb.Failed() {
-			tb.Logf("zktest: TLS ZooKeeper at %s logged:\n%s", s.TLSAddr, s.LogTail(8<<10))
-		}
-		os.RemoveAll(dir)
+	return startOwned(tb, "zktest-tls-", func(dir string) (*Server, error) {
+		return startNewTLS(dir, &tlsSetup{files: files, clientAuth: clientAuth})
 	})
-	return s
 }
 
 func startNewTLS(dir string, ts *tlsSetup) (*Server, error) {

@@ -66,12 +66,21 @@ type Server struct {
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	checkInstalled(tb)
-	dir, err := os.MkdirTemp("", "zktest-")
+	return startOwned(tb, "zktest-", startNew)
+}
+
+// startOwned starts a server with start in a fresh temporary directory and
+// ties its life to the test: stopped at the end, its log printed if the
+// test failed, its directory removed.
+func startOwned(tb testing.TB, prefix string, start func(dir string) (*Server, error)) *Server {
+	tb.Helper()
+	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
 		tb.Fatalf("zktest: %v", err)
 	}
-	s, err := startNew(dir)
+	s, err := start(dir)
 	if err != nil {
+		os.RemoveAll(dir)
 		tb.Fatalf("zktest: %v", err)
 	}
 	s.tb = tb
