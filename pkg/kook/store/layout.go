@@ -347,24 +347,20 @@ func (d *decoder) groupRecord(name string) (groupEntry, error) {
 
 // decodeHostBucket decodes a whole host bucket.
 func decodeHostBucket(data []byte) ([]hostEntry, error) {
-	d := newDecoder(data, nil)
-	var out []hostEntry
-	err := d.names(func(name string) error {
-		e, err := d.hostRecord(name)
-		out = append(out, e)
-		return err
-	})
-	if err == nil {
-		err = d.end()
-	}
-	return out, err
+	return decodeBucket(data, (*decoder).hostRecord)
 }
 
+// decodeGroupBucket decodes a whole group bucket.
 func decodeGroupBucket(data []byte) ([]groupEntry, error) {
+	return decodeBucket(data, (*decoder).groupRecord)
+}
+
+// decodeBucket decodes every record of a bucket with rec.
+func decodeBucket[E any](data []byte, rec func(d *decoder, name string) (E, error)) ([]E, error) {
 	d := newDecoder(data, nil)
-	var out []groupEntry
+	var out []E
 	err := d.names(func(name string) error {
-		e, err := d.groupRecord(name)
+		e, err := rec(d, name)
 		out = append(out, e)
 		return err
 	})
