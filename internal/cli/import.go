@@ -137,16 +137,11 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		if src != nil {
 			return nil
 		}
+		// ansible.ReadFrom reconciles what it returns, so with --prune the
+		// sources are the plan as they are (Apply does not modify them).
 		var err error
-		if src, err = sources(); err != nil {
-			return err
-		}
-		if cmd.Prune {
-			// Once, not on every attempt: with --prune the sources are
-			// the plan, used as they are (Apply does not modify them).
-			src.Reconcile()
-		}
-		return nil
+		src, err = sources()
+		return err
 	}
 	var summary kook.Summary
 	res, err := st.Apply(ctx, func(cur *kook.Inventory) (*kook.Inventory, error) {
