@@ -38,3 +38,16 @@ func benchEncode(b *testing.B, n int) {
 
 func BenchmarkEncode10k(b *testing.B)  { benchEncode(b, 10000) }
 func BenchmarkEncode100k(b *testing.B) { benchEncode(b, 100000) }
+
+// benchReconcile is the pass every source read and every Update ends with.
+// Reconcile is idempotent, so each iteration does the whole work again.
+func benchReconcile(b *testing.B, n int) {
+	inv := fleet.Generate(n, 42)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		inv.Reconcile()
+	}
+}
+
+func BenchmarkReconcile10k(b *testing.B)  { benchReconcile(b, 10000) }
+func BenchmarkReconcile100k(b *testing.B) { benchReconcile(b, 100000) }

@@ -313,24 +313,35 @@ func (inv *Inventory) Reconcile() {
 			all.Children = append(all.Children, name)
 		}
 	}
-	var orphans []string
-	hostGroups := inv.HostGroups()
-	for _, name := range creationOrder(inv.hostOrder, inv.Hosts) {
-		other := false
-		inUngrouped := false
-		for _, g := range hostGroups[name] {
-			switch g {
-			case All:
-			case Ungrouped:
-				inUngrouped = true
-			default:
-				other = true
-			}
+	// One pass over the memberships, then one over the hosts in creation
+	// order: at 100,000 hosts, building HostGroups here cost more than
+	// the rest of Reconcile together.
+	const inUngrouped, inOther, visited = 1, 2, 4
+	flags := make(map[string]uint8, len(inv.Hosts))
+	for name, g := range inv.Groups {
+		f := uint8(inOther)
+		switch name {
+		case All:
+			continue
+		case Ungrouped:
+			f = inUngrouped
 		}
+		for _, h := range g.Hosts {
+			flags[h] |= f
+		}
+	}
+	var orphans []string
+	leave := map[string]bool{} // hosts that leave ungrouped, removed in one pass
+	visit := func(name string) {
+		f := flags[name]
+		if f&visited != 0 {
+			return
+		}
+		flags[name] = f | visited
 		switch {
-		case inUngrouped && other:
-			inv.RemoveMember(Ungrouped, name)
-		case !inUngrouped && !other:
+		case f&inUngrouped != 0 && f&inOther != 0:
+			leave[name] = true
+		case f&(inUngrouped|inOther) == 0:
 			// Ansible's add_child looks the name up as a group first, so a
 			// host named like a group links that group under ungrouped
 			// and stays out of it itself. Where that link is impossible
@@ -338,10 +349,40 @@ func (inv *Inventory) Reconcile() {
 			// the host goes to ungrouped as any other.
 			if _, isGroup := inv.Groups[name]; isGroup && inv.AddChild(Ungrouped, name) == nil {
 				orphans = append(orphans, name)
-				continue
+				return
 			}
 			ungrouped.addHost(name)
 		}
+	}
+	seen := 0
+	for _, name := range inv.hostOrder {
+		if _, ok := inv.Hosts[name]; ok && flags[name]&visited == 0 {
+			visit(name)
+			seen++
+		}
+	}
+	if seen < len(inv.Hosts) {
+		// Hosts put into the map directly come last, sorted, as in
+		// creationOrder.
+		var rest []string
+		for name := range inv.Hosts {
+			if flags[name]&visited == 0 {
+				rest = append(rest, name)
+			}
+		}
+		sort.Strings(rest)
+		for _, name := range rest {
+			visit(name)
+		}
+	}
+	if len(leave) > 0 {
+		kept := ungrouped.Hosts[:0:0]
+		for _, h := range ungrouped.Hosts {
+			if !leave[h] {
+				kept = append(kept, h)
+			}
+		}
+		ungrouped.Hosts, ungrouped.hostSet = kept, nil
 	}
 	// "all" keeps only the hosts no other group holds, so that every
 	// format (and the store) still carries them.
