@@ -8,6 +8,7 @@ import (
 	"github.com/kook-project/kook/internal/config"
 	"io"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/kook-project/kook/pkg/ansible"
@@ -143,7 +144,7 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		src, err = sources()
 		return err
 	}
-	var summary kook.Summary
+	var summary func() kook.Summary
 	res, err := st.Apply(ctx, func(cur *kook.Inventory) (*kook.Inventory, error) {
 		if err := ready(); err != nil {
 			return nil, err
@@ -156,7 +157,11 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		}
 		// Only the counts are printed: building every Change of a large
 		// first import would cost more than the import's own encoding.
-		summary = kook.DiffSummary(cur, next)
+		// They are counted on another core while the store encodes next;
+		// neither side modifies cur or next.
+		counted := make(chan kook.Summary, 1)
+		go func() { counted <- kook.DiffSummary(cur, next) }()
+		summary = sync.OnceValue(func() kook.Summary { return <-counted })
 		return next, nil
 	}, opts)
 	if opts.Progress != nil {
@@ -167,7 +172,7 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 	}
 	fmt.Fprintf(env.Stderr, "imported %s hosts, %s groups into %s (generation %s) in %s; wrote %d buckets; %s\n",
 		humanInt(res.Hosts), humanInt(res.Groups), cfg.Root, res.Version.Generation,
-		time.Since(start).Round(time.Millisecond), res.BucketsWritten, summary)
+		time.Since(start).Round(time.Millisecond), res.BucketsWritten, summary())
 	return 0, nil
 }
 

@@ -64,3 +64,46 @@ func benchApplyChange10(b *testing.B, n int) {
 
 func BenchmarkApplyChange10of10k(b *testing.B)  { benchApplyChange10(b, 10000) }
 func BenchmarkApplyChange10of100k(b *testing.B) { benchApplyChange10(b, 100000) }
+
+// benchEncode is the CPU side of a re-import: every record encoded with
+// the positions the store holds, then cut into buckets.
+func benchEncode(b *testing.B, n int) {
+	skipBig(b, n)
+	inv := cachedFleet(n)
+	seq := int64(0)
+	hosts, _, err := encodeInventory(inv, nil, &seq)
+	if err != nil {
+		b.Fatal(err)
+	}
+	oldPos := map[string]map[string]int64{}
+	for _, r := range hosts {
+		e, err := newDecoder(r.json, nil).hostRecord(r.name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, m := range e.groups {
+			if oldPos[m.group] == nil {
+				oldPos[m.group] = map[string]int64{}
+			}
+			oldPos[m.group][r.name] = m.pos
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		hosts, groups, err := encodeInventory(inv, oldPos, &seq)
+		if err != nil {
+			b.Fatal(err)
+		}
+		nh, _ := chooseBuckets(hosts, 0)
+		ng, _ := chooseBuckets(groups, 0)
+		if _, err := buildBuckets(hosts, nh, "host"); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := buildBuckets(groups, ng, "group"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncode10k(b *testing.B)  { benchEncode(b, 10000) }
+func BenchmarkEncode100k(b *testing.B) { benchEncode(b, 100000) }

@@ -3,8 +3,9 @@ package store
 import (
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/kook-project/kook/pkg/kook"
 )
@@ -197,11 +198,16 @@ func buildBuckets(recs []record, n int, kind string) ([][]byte, error) {
 		per[b] = append(per[b], r)
 	}
 	out := make([][]byte, n)
-	for i, rs := range per {
-		sort.Slice(rs, func(a, b int) bool { return rs[a].name < rs[b].name })
-		out[i] = appendBucket(nil, rs)
-		if len(out[i]) > maxBucket {
-			return nil, fmt.Errorf("%s bucket %s would take %d KiB, more than ZooKeeper can hold in one node", kind, bucketName(i, n), len(out[i])>>10)
+	parallel(n, 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			rs := per[i]
+			slices.SortFunc(rs, func(a, b record) int { return strings.Compare(a.name, b.name) })
+			out[i] = appendBucket(nil, rs)
+		}
+	})
+	for i, b := range out {
+		if len(b) > maxBucket {
+			return nil, fmt.Errorf("%s bucket %s would take %d KiB, more than ZooKeeper can hold in one node", kind, bucketName(i, n), len(b)>>10)
 		}
 	}
 	return out, nil
@@ -235,8 +241,15 @@ type membership struct {
 
 // hostRecord encodes a host: {"groups":{"db":0,"web":3},"vars":{...}}.
 func hostRecord(vars kook.Vars, groups []membership) []byte {
-	sort.Slice(groups, func(i, j int) bool { return groups[i].group < groups[j].group })
-	b := []byte(`{"groups":{`)
+	return appendHostRecord(nil, vars, groups)
+}
+
+// appendHostRecord is hostRecord appending to b.
+func appendHostRecord(b []byte, vars kook.Vars, groups []membership) []byte {
+	// Usually sorted already (encodeInventory appends in group order),
+	// which slices.SortFunc notices in one pass.
+	slices.SortFunc(groups, func(a, b membership) int { return strings.Compare(a.group, b.group) })
+	b = append(b, `{"groups":{`...)
 	for i, m := range groups {
 		if i > 0 {
 			b = append(b, ',')

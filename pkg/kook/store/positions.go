@@ -86,3 +86,22 @@ func assignPositions(hosts []string, old map[string]int64, seq *int64) []int64 {
 	}
 	return pos
 }
+
+// keptPositions is assignPositions for the common case of a group whose
+// members all keep their old positions (every member already has one, in
+// increasing order): it returns them and true, else nil and false. It
+// never touches the sequence, so groups can be checked concurrently.
+func keptPositions(hosts []string, old map[string]int64) ([]int64, bool) {
+	if len(hosts) > len(old) {
+		return nil, false
+	}
+	pos := make([]int64, len(hosts))
+	for i, h := range hosts {
+		p, ok := old[h]
+		if !ok || (i > 0 && p <= pos[i-1]) {
+			return nil, false
+		}
+		pos[i] = p
+	}
+	return pos, true
+}
