@@ -52,11 +52,14 @@ type Server struct {
 	Dir string
 
 	port int
-	tls  *tlsSetup  // set by StartTLS
-	tb   testing.TB // the test that owns it, for Restart; nil when shared
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has been waited for
+	// production runs the JVM with its default GC and JIT, as Debian's
+	// zkServer.sh does, instead of the settings that start fastest.
+	production bool
+	tls        *tlsSetup  // set by StartTLS
+	tb         testing.TB // the test that owns it, for Restart; nil when shared
+	mu         sync.Mutex
+	cmd        *exec.Cmd
+	done       chan struct{} // closed when cmd has been waited for
 }
 
 // Start starts a fresh standalone ZooKeeper on a free 127.0.0.1 port with a
@@ -162,7 +165,9 @@ func checkInstalled(tb testing.TB) {
 	}
 }
 
-func startNew(dir string) (*Server, error) {
+func startNew(dir string) (*Server, error) { return startServer(dir, false) }
+
+func startServer(dir string, production bool) (*Server, error) {
 	var lastErr error
 	// A free port can be taken between choosing and binding it: try again.
 	for attempt := 0; attempt < 3; attempt++ {
@@ -170,7 +175,7 @@ func startNew(dir string) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, port: port}
+		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, port: port, production: production}
 		if err := s.writeConfig(); err != nil {
 			return nil, err
 		}
@@ -223,14 +228,20 @@ func (s *Server) start() error {
 		jars = append(jars, NettyJars...)
 	}
 	cp := strings.Join(jars, ":")
-	cmd := exec.Command("java",
-		"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+	// Tests start many short-lived servers: a serial collector and the
+	// first JIT tier cut start-up time and memory. A benchmark measures
+	// a server as operators run it.
+	args := []string{"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"}
+	if s.production {
+		args = nil
+	}
+	cmd := exec.Command("java", append(args,
 		"-Dzookeeper.log.dir="+s.Dir,
 		"-Dzookeeper.root.logger=INFO,ROLLINGFILE",
 		"-Dzookeeper.jmx.log4j.disable=true",
 		"-cp", cp,
 		"org.apache.zookeeper.server.quorum.QuorumPeerMain",
-		filepath.Join(s.Dir, "zoo.cfg"))
+		filepath.Join(s.Dir, "zoo.cfg"))...)
 	cmd.Dir = s.Dir
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = procAttr()
@@ -347,8 +358,9 @@ func (s *Server) logTailLocked(n int) string {
 }
 
 // StartProcess starts a standalone ZooKeeper outside any test, with its
-// data and logs in dir, for programs such as the benchmark driver. The
-// caller stops it.
+// data and logs in dir, for programs such as the benchmark driver. Unlike
+// the servers tests start, it runs the JVM with its default settings, as
+// Debian's zkServer.sh does. The caller stops it.
 func StartProcess(dir string) (*Server, error) {
 	if _, err := os.Stat(ZooKeeperJar); err != nil {
 		return nil, fmt.Errorf("ZooKeeper is not installed (%v); install it with `make deps`", err)
@@ -356,5 +368,5 @@ func StartProcess(dir string) (*Server, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return startNew(dir)
+	return startServer(dir, true)
 }
