@@ -416,7 +416,7 @@ func (s *Store) smallOnce(ctx context.Context, partial func(*txn) error) error {
 		if string(data) == string(b.orig) {
 			continue
 		}
-		if len(data) > growBucket && len(b.recs) > 1 {
+		if len(data) > growBucket() && len(b.recs) > 1 {
 			return errFull // let a full write spread the buckets again
 		}
 		if len(data) > maxBucket {
