@@ -1,10 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"time"
 
@@ -65,33 +65,39 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	// The cache holds the --list answer; --host and --export derive theirs
 	// from it only when ZooKeeper is down and stale answers are allowed.
 	var c *cache.Cache
-	var cached cache.Entry
-	var haveCached bool
+	var cached *cache.Entry
 	if !cmd.NoCache {
 		if cc, err := cache.Open(); err == nil {
 			c = cc
-			cached, haveCached = c.Get(cfg.Servers, cfg.Root)
+			if e, ok := c.Get(cfg.Servers, cfg.Root); ok {
+				cached = e
+				defer cached.Close()
+			}
 		}
 	}
 
 	st, err := open(ctx, cfg)
 	if err != nil {
-		if cfg.StaleOK && haveCached {
+		if cfg.StaleOK && cached != nil {
+			list, rerr := cached.Data()
+			if rerr != nil {
+				return err
+			}
 			fmt.Fprintf(env.Stderr, "kook-inventory: %v; serving the inventory cached %s ago\n",
 				err, time.Since(cached.Saved).Round(time.Second))
-			return cmd.answerFromList(env, cached.Data)
+			return cmd.answerFromList(env, list)
 		}
 		return err
 	}
 	defer st.Close()
 
-	if cmd.List && haveCached {
+	if cmd.List && cached != nil {
 		v, err := st.Stat(ctx)
 		if err != nil {
 			return err
 		}
 		if versionKey(v) == cached.Version {
-			_, err := env.Stdout.Write(cached.Data)
+			_, err := cached.WriteTo(env.Stdout)
 			return err
 		}
 	}
@@ -110,35 +116,27 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, listSizeHint(enc)))
-	if err := ansible.WriteEncodedJSON(buf, enc); err != nil {
-		return err
-	}
-	if _, err := env.Stdout.Write(buf.Bytes()); err != nil {
-		return err
-	}
+	// The answer goes out as it is rendered, and into the cache on the
+	// way: nothing holds the whole of it.
+	out := env.Stdout
+	var cw *cache.Writer
 	if c != nil {
-		// A cache that cannot be written only costs speed; Ansible must not
-		// see a complaint about it.
-		_ = c.Put(cfg.Servers, cfg.Root, versionKey(v), buf.Bytes())
-	}
-	return nil
-}
-
-// listSizeHint guesses the size of the --list answer, so that its buffer
-// is allocated once rather than grown (and copied) a dozen times.
-func listSizeHint(enc *kook.Encoded) int {
-	n := 64
-	for _, h := range enc.Hosts {
-		n += 2*len(h.Name) + len(h.Vars) + 16
-	}
-	for _, g := range enc.Groups {
-		n += len(g.Name) + len(g.Vars) + 48
-		for _, c := range g.Children {
-			n += len(c) + 4
+		if cw, err = c.Create(cfg.Servers, cfg.Root, versionKey(v)); err == nil {
+			out = io.MultiWriter(env.Stdout, cw)
 		}
 	}
-	return n
+	if err := ansible.WriteEncodedJSON(out, enc); err != nil {
+		if cw != nil {
+			cw.Abort()
+		}
+		return err
+	}
+	if cw != nil {
+		// A cache that cannot be written only costs speed; Ansible must not
+		// see a complaint about it.
+		_ = cw.Commit()
+	}
+	return nil
 }
 
 // answer prints what --host or --export asked for.
