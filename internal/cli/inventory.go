@@ -89,7 +89,20 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 		}
 		return err
 	}
-	defer st.Close()
+	// Closing the session waits for the server to log its end, which no
+	// answer depends on: it is sent once ZooKeeper has told all it will,
+	// and runs while the answer is written.
+	var closed chan struct{}
+	closeSoon := func() {
+		closed = make(chan struct{})
+		go func() { st.Close(); close(closed) }()
+	}
+	defer func() {
+		if closed == nil {
+			closeSoon()
+		}
+		<-closed
+	}()
 
 	if cmd.List && cached != nil {
 		v, err := st.Stat(ctx)
@@ -97,6 +110,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 			return err
 		}
 		if versionKey(v) == cached.Version {
+			closeSoon()
 			_, err := cached.WriteTo(env.Stdout)
 			return err
 		}
@@ -107,6 +121,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 		if err != nil {
 			return err
 		}
+		closeSoon()
 		return cmd.answer(env, inv)
 	}
 	// --list never needs a decoded value: the buckets hold each vars
@@ -116,6 +131,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
+	closeSoon()
 	// The answer goes out as it is rendered, and into the cache on the
 	// way: nothing holds the whole of it.
 	out := env.Stdout
