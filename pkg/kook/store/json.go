@@ -28,10 +28,9 @@ type decoder struct {
 
 var errSyntax = errors.New("invalid JSON")
 
+// newDecoder returns a decoder of data that interns keys in intern, or in
+// a map of its own, made on first use, when intern is nil.
 func newDecoder(data []byte, intern map[string]string) *decoder {
-	if intern == nil {
-		intern = map[string]string{}
-	}
 	return &decoder{data: data, intern: intern}
 }
 
@@ -146,9 +145,37 @@ func (d *decoder) key() (string, error) {
 		return "", err
 	}
 	if len(s) <= 64 && len(d.intern) < 1<<20 {
+		if d.intern == nil {
+			d.intern = map[string]string{}
+		}
 		d.intern[s] = s
 	}
 	return s, nil
+}
+
+// strIn is str for a decoder of text's bytes: a string without escapes is
+// cut from text rather than allocated.
+func (d *decoder) strIn(text string) (string, error) {
+	if d.peek() != '"' {
+		return "", d.errorf("want a string")
+	}
+	start := d.pos + 1
+	ascii := true
+	for i := start; i < len(d.data); i++ {
+		switch c := d.data[i]; {
+		case c == '"':
+			if s := text[start:i]; ascii || utf8.ValidString(s) {
+				d.pos = i + 1
+				return s, nil
+			}
+			return d.str()
+		case c == '\\' || c < 0x20:
+			return d.str()
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return d.str()
 }
 
 // str reads a string value.
@@ -363,17 +390,36 @@ func (d *decoder) number() (any, error) {
 	return f, nil
 }
 
-// int reads an integer (a membership position).
+// int reads an integer (a membership position). Plain digits, which is
+// what positions are, are read in place; anything else (a huge number, an
+// exponent, a fraction to refuse) goes through number.
 func (d *decoder) int() (int64, error) {
+	d.skipSpace()
+	i, neg := d.pos, false
+	if i < len(d.data) && d.data[i] == '-' {
+		i, neg = i+1, true
+	}
+	var n int64
+	digits := i
+	for ; i < len(d.data) && i-digits < 18 && '0' <= d.data[i] && d.data[i] <= '9'; i++ {
+		n = n*10 + int64(d.data[i]-'0')
+	}
+	if i > digits && (i == len(d.data) || !numberByte[d.data[i]]) {
+		d.pos = i
+		if neg {
+			n = -n
+		}
+		return n, nil
+	}
 	v, err := d.number()
 	if err != nil {
 		return 0, err
 	}
-	i, ok := v.(int64)
+	n, ok := v.(int64)
 	if !ok {
 		return 0, d.errorf("want an integer")
 	}
-	return i, nil
+	return n, nil
 }
 
 // vars reads an object of vars.
@@ -387,44 +433,48 @@ func (d *decoder) vars() (kook.Vars, error) {
 	return vars, err
 }
 
+// numberByte tells the bytes number reads as part of a number.
+var numberByte = func() (t [256]bool) {
+	for _, c := range "0123456789-+.eE" {
+		t[c] = true
+	}
+	return t
+}()
+
 // skip steps over one value, checking its syntax only loosely: it is used
-// to find record boundaries in buckets that are decoded properly later.
+// to find record boundaries in buckets that are decoded properly later,
+// and to cut out vars that are copied as they are.
 func (d *decoder) skip() error {
 	switch c := d.peek(); c {
 	case '"':
-		d.pos++
-		for d.pos < len(d.data) {
-			switch d.data[d.pos] {
-			case '\\':
-				d.pos += 2
-				continue
-			case '"':
-				d.pos++
-				return nil
-			}
-			d.pos++
+		end, ok := stringEnd(d.data, d.pos+1)
+		d.pos = end
+		if !ok {
+			return d.errorf("unterminated string")
 		}
-		return d.errorf("unterminated string")
+		return nil
 	case '{', '[':
 		depth := 0
-		for d.pos < len(d.data) {
-			switch d.data[d.pos] {
+		for i := d.pos; i < len(d.data); i++ {
+			switch d.data[i] {
 			case '{', '[':
 				depth++
 			case '}', ']':
 				depth--
 				if depth == 0 {
-					d.pos++
+					d.pos = i + 1
 					return nil
 				}
 			case '"':
-				if err := d.skip(); err != nil {
-					return err
+				end, ok := stringEnd(d.data, i+1)
+				if !ok {
+					d.pos = end
+					return d.errorf("unterminated string")
 				}
-				continue
+				i = end - 1
 			}
-			d.pos++
 		}
+		d.pos = len(d.data)
 		return d.errorf("unterminated value")
 	case 0:
 		return d.errorf("unexpected end")
@@ -438,4 +488,21 @@ func (d *decoder) skip() error {
 		}
 		return nil
 	}
+}
+
+// stringEnd returns the index just past the quote that ends the string
+// whose contents start at data[i], or len(data) and false when no quote
+// does.
+func stringEnd(data []byte, i int) (int, bool) {
+	for i < len(data) {
+		switch data[i] {
+		case '"':
+			return i + 1, true
+		case '\\':
+			i += 2
+		default:
+			i++
+		}
+	}
+	return len(data), false
 }
