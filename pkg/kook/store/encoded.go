@@ -47,7 +47,7 @@ type encHost struct {
 
 // encMember is a host's place in one group, as its bucket holds it.
 type encMember struct {
-	group string
+	group []byte // the group's name: a span of the bucket's data, mostly
 	pos   int64
 	index int32 // of the group in Encoded.Groups, once encoded resolved it
 }
@@ -57,26 +57,23 @@ var emptyVars = []byte("{}")
 
 // scanHostBucket cuts a host bucket into records, reading each record's
 // memberships and slicing out its vars. A bucket holds some hundreds of
-// hosts and several times as many memberships: their names are cut from
-// one string copy of the bucket rather than allocated one by one, and
-// the memberships of all its hosts share one slice.
+// hosts and several times as many memberships, whose group names are
+// only looked up: they are kept as spans of the data, not allocated.
 func scanHostBucket(data []byte) ([]encHost, error) {
-	text := string(data)
 	d := newDecoder(data, nil)
-	key := func() (string, error) { return d.strIn(text) }
 	sc := hostScratches.Get().(*hostScratch)
 	defer hostScratches.Put(sc)
 	hosts, members, starts := sc.hosts[:0], sc.members[:0], sc.starts[:0]
-	err := d.objectKeys(key, func(name string) error {
-		h := encHost{name: name, vars: emptyVars}
+	err := d.spans(func(name []byte) error {
+		h := encHost{name: string(name), vars: emptyVars}
 		starts = append(starts, len(members))
-		err := d.objectKeys(key, func(k string) error {
-			switch k {
+		err := d.spans(func(k []byte) error {
+			switch string(k) {
 			case "vars":
 				d.skipSpace()
 				start := d.pos
 				if d.peek() != '{' {
-					return d.errorf("vars of %q is not an object", name)
+					return d.errorf("vars of %q is not an object", h.name)
 				}
 				if err := d.skip(); err != nil {
 					return err
@@ -84,7 +81,7 @@ func scanHostBucket(data []byte) ([]encHost, error) {
 				h.vars = data[start:d.pos:d.pos]
 				return nil
 			case "groups":
-				return d.objectKeys(key, func(g string) error {
+				return d.spans(func(g []byte) error {
 					p, err := d.int()
 					members = append(members, encMember{group: g, pos: p})
 					return err
@@ -219,7 +216,7 @@ func (sn *snapshot) encoded() (*kook.Encoded, error) {
 			hosts, names = append(hosts, h), append(names, h.name)
 			for j := range h.groups {
 				m := &h.groups[j]
-				gi, ok := index[m.group]
+				gi, ok := index[string(m.group)]
 				if !ok {
 					return nil, fmt.Errorf("the inventory is corrupt: host %q is in group %q, which does not exist", h.name, m.group)
 				}

@@ -80,16 +80,23 @@ func (d *decoder) end() error {
 // object calls field for each key of an object; field must consume the
 // value. Keys are interned.
 func (d *decoder) object(field func(key string) error) error {
-	return d.objectKeys(d.key, field)
+	return objectKeys(d, d.key, field)
 }
 
 // names is object for objects keyed by unique names (a bucket's hosts),
 // which interning would only slow down.
 func (d *decoder) names(field func(key string) error) error {
-	return d.objectKeys(d.str, field)
+	return objectKeys(d, d.str, field)
 }
 
-func (d *decoder) objectKeys(readKey func() (string, error), field func(key string) error) error {
+// spans is object for keys that are only looked at, not kept or kept
+// with the data: each key is its span of the data where it can be (see
+// strBytes), never allocated.
+func (d *decoder) spans(field func(key []byte) error) error {
+	return objectKeys(d, d.strBytes, field)
+}
+
+func objectKeys[K any](d *decoder, readKey func() (K, error), field func(key K) error) error {
 	if err := d.expect('{'); err != nil {
 		return err
 	}
@@ -153,29 +160,35 @@ func (d *decoder) key() (string, error) {
 	return s, nil
 }
 
-// strIn is str for a decoder of text's bytes: a string without escapes is
-// cut from text rather than allocated.
-func (d *decoder) strIn(text string) (string, error) {
+// strBytes is str without the allocation for a string that has no
+// escapes: it returns the string's span of the data (which the caller must
+// not change).
+func (d *decoder) strBytes() ([]byte, error) {
 	if d.peek() != '"' {
-		return "", d.errorf("want a string")
+		return nil, d.errorf("want a string")
 	}
 	start := d.pos + 1
 	ascii := true
 	for i := start; i < len(d.data); i++ {
-		switch c := d.data[i]; {
-		case c == '"':
-			if s := text[start:i]; ascii || utf8.ValidString(s) {
+		c := d.data[i]
+		if c == '"' {
+			b := d.data[start:i:i]
+			if ascii || utf8.Valid(b) {
 				d.pos = i + 1
-				return s, nil
+				return b, nil
 			}
-			return d.str()
-		case c == '\\' || c < 0x20:
-			return d.str()
-		case c >= utf8.RuneSelf:
+			break
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		if c >= utf8.RuneSelf {
 			ascii = false
 		}
 	}
-	return d.str()
+	// Escapes, invalid UTF-8 and errors are str's to deal with.
+	s, err := d.str()
+	return []byte(s), err
 }
 
 // str reads a string value.

@@ -132,7 +132,7 @@ func checkScan(t *testing.T, data []byte) {
 		}
 		var sm, dm []membership
 		for _, m := range s.groups {
-			sm = append(sm, membership{m.group, m.pos})
+			sm = append(sm, membership{string(m.group), m.pos})
 		}
 		dm = append(dm, d.groups...)
 		if diff := cmp.Diff(dm, sm, cmp.AllowUnexported(membership{})); diff != "" {
@@ -145,7 +145,7 @@ func checkScan(t *testing.T, data []byte) {
 			want, _ := rec["groups"].(map[string]any)
 			got := map[string]any{}
 			for _, m := range s.groups {
-				got[m.group] = m.pos
+				got[string(m.group)] = m.pos
 			}
 			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Fatalf("host %q: memberships (-DecodeJSON +scanned):\n%s", d.name, diff)
