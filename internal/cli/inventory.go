@@ -111,6 +111,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 		}
 		if versionKey(v) == cached.Version {
 			closeSoon()
+			growPipe(env.Stdout)
 			_, err := cached.WriteTo(env.Stdout)
 			return err
 		}
@@ -141,6 +142,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 			out = io.MultiWriter(env.Stdout, cw)
 		}
 	}
+	growPipe(env.Stdout)
 	if err := ansible.WriteEncodedJSON(out, enc); err != nil {
 		if cw != nil {
 			cw.Abort()
