@@ -137,6 +137,13 @@ func radixSort(names []string, a, tmp []int, depth int) {
 	for _, i := range a {
 		count[radixKey(names[i], depth)]++
 	}
+	if k := radixKey(names[a[0]], depth); count[k] == len(a) {
+		// A byte every name shares (of a common prefix) orders nothing.
+		if k > 0 {
+			radixSort(names, a, tmp, depth+1)
+		}
+		return
+	}
 	var start [258]int
 	for i := 0; i < 257; i++ {
 		start[i+1] = start[i] + count[i]
