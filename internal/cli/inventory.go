@@ -51,7 +51,7 @@ func Inventory(env Env) int {
 
 func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	// kook-inventory lives for one answer, and its heap is mostly the
-	// buckets it read and the answer it builds, all alive until the end:
+	// buckets it read and what it assembles from them, alive until the end:
 	// collecting while they grow only burns CPU. A memory limit keeps the
 	// collector as a safety net for a fleet far past the expected sizes.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
@@ -138,9 +138,10 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	out := env.Stdout
 	var cw *cache.Writer
 	if c != nil {
-		if cw, err = c.Create(cfg.Servers, cfg.Root, versionKey(v)); err == nil {
-			out = io.MultiWriter(env.Stdout, cw)
-		}
+		cw, _ = c.Create(cfg.Servers, cfg.Root, versionKey(v))
+	}
+	if cw != nil {
+		out = io.MultiWriter(env.Stdout, cw)
 	}
 	growPipe(env.Stdout)
 	if err := ansible.WriteEncodedJSON(out, enc); err != nil {

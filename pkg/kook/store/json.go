@@ -89,9 +89,9 @@ func (d *decoder) names(field func(key string) error) error {
 	return objectKeys(d, d.str, field)
 }
 
-// spans is object for keys that are only looked at, not kept or kept
-// with the data: each key is its span of the data where it can be (see
-// strBytes), never allocated.
+// spans is object for keys that need no string of their own: each key is
+// its span of the data where it can be (see strBytes), so reading one
+// allocates nothing.
 func (d *decoder) spans(field func(key []byte) error) error {
 	return objectKeys(d, d.strBytes, field)
 }
