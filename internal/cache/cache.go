@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,13 +21,17 @@ import (
 // upgraded binary never serves an older binary's answer.
 const format = "kook-cache-1"
 
+// maxHeader bounds the header line: the format, a space, the version and
+// a newline.
+const maxHeader = 256
+
 // Cache is a directory of answers, one file per (servers, root).
 type Cache struct {
 	dir string
 }
 
 // Open returns the cache under os.UserCacheDir()/kook (so XDG_CACHE_HOME
-// moves it). The directory is created on first Put.
+// moves it). The directory is created on first Create.
 func Open() (*Cache, error) {
 	base, err := os.UserCacheDir()
 	if err != nil {
@@ -38,11 +43,16 @@ func Open() (*Cache, error) {
 // At returns a cache kept in dir.
 func At(dir string) *Cache { return &Cache{dir: dir} }
 
-// Entry is one cached answer.
+// Entry is one cached answer, open for reading. Get reads only its header,
+// so finding out that an answer is stale costs nothing like reading it;
+// the answer itself is read by WriteTo or Data, from the file Get opened,
+// so it always goes with the version Get saw even if a Commit replaces
+// the entry meanwhile.
 type Entry struct {
 	Version string    // the inventory version the data was made from
-	Data    []byte    // the answer
 	Saved   time.Time // when it was written
+	f       *os.File
+	body    int64 // offset of the answer in f
 }
 
 func (c *Cache) path(servers []string, root string) string {
@@ -51,60 +61,119 @@ func (c *Cache) path(servers []string, root string) string {
 }
 
 // Get returns the entry kept for servers and root, whatever its version.
-// A missing or unreadable entry is simply absent.
-func (c *Cache) Get(servers []string, root string) (Entry, bool) {
-	p := c.path(servers, root)
-	data, err := os.ReadFile(p)
+// A missing or unreadable entry is simply absent. The caller must Close
+// the entry.
+func (c *Cache) Get(servers []string, root string) (*Entry, bool) {
+	f, err := os.Open(c.path(servers, root))
 	if err != nil {
-		return Entry{}, false
+		return nil, false
 	}
-	header, body, ok := bytes.Cut(data, []byte("\n"))
-	if !ok {
-		return Entry{}, false
-	}
+	var buf [maxHeader]byte
+	n, _ := io.ReadFull(f, buf[:])
+	header, _, ok := bytes.Cut(buf[:n], []byte("\n"))
 	fields := strings.Fields(string(header))
-	if len(fields) != 2 || fields[0] != format {
-		return Entry{}, false
+	if !ok || len(fields) != 2 || fields[0] != format {
+		f.Close()
+		return nil, false
 	}
-	info, err := os.Stat(p)
+	info, err := f.Stat()
 	if err != nil {
-		return Entry{}, false
+		f.Close()
+		return nil, false
 	}
-	return Entry{Version: fields[1], Data: body, Saved: info.ModTime()}, true
+	return &Entry{Version: fields[1], Saved: info.ModTime(), f: f, body: int64(len(header) + 1)}, true
 }
 
-// Put keeps data as the answer for servers and root at version. It writes a
-// temporary file and renames it, so a concurrent Get sees the old entry or
-// the new one, never a mix.
-func (c *Cache) Put(servers []string, root, version string, data []byte) error {
-	if strings.ContainsAny(version, " \n") || version == "" {
-		return errors.New("cache: bad version")
+// WriteTo copies the answer to w as it is read, so that a large answer is
+// never held in memory.
+func (e *Entry) WriteTo(w io.Writer) (int64, error) {
+	if _, err := e.f.Seek(e.body, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("cache: %w", err)
+	}
+	return io.Copy(w, e.f)
+}
+
+// Data reads the whole answer.
+func (e *Entry) Data() ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := e.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Close releases the entry's file.
+func (e *Entry) Close() error { return e.f.Close() }
+
+// Writer makes a new entry: Create starts it, Write adds to its answer and
+// Commit puts it in the place of the old one.
+//
+// A cache that cannot be written only costs speed, so Write never fails:
+// it keeps its first error for Commit, which then keeps nothing.
+type Writer struct {
+	f    *os.File
+	dest string
+	err  error
+}
+
+// Create starts a new entry for servers and root at version. Until
+// Commit, Get keeps returning the old entry.
+func (c *Cache) Create(servers []string, root, version string) (*Writer, error) {
+	if strings.ContainsAny(version, " \n") || version == "" || len(format)+len(version)+2 > maxHeader {
+		return nil, errors.New("cache: bad version")
 	}
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
-		return fmt.Errorf("cache: %w", err)
+		return nil, fmt.Errorf("cache: %w", err)
 	}
 	f, err := os.CreateTemp(c.dir, ".tmp-*")
 	if err != nil {
-		return fmt.Errorf("cache: %w", err)
+		return nil, fmt.Errorf("cache: %w", err)
 	}
-	defer os.Remove(f.Name())
-	buf := make([]byte, 0, len(format)+len(version)+2+len(data))
-	buf = append(buf, format...)
-	buf = append(buf, ' ')
-	buf = append(buf, version...)
-	buf = append(buf, '\n')
-	buf = append(buf, data...)
-	if _, err := f.Write(buf); err != nil {
-		f.Close()
-		return fmt.Errorf("cache: %w", err)
+	w := &Writer{f: f, dest: c.path(servers, root)}
+	w.Write([]byte(format + " " + version + "\n"))
+	return w, nil
+}
+
+// Write adds p to the answer. It always reports success; see Writer.
+func (w *Writer) Write(p []byte) (int, error) {
+	if w.err == nil {
+		_, w.err = w.f.Write(p)
 	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("cache: %w", err)
+	return len(p), nil
+}
+
+// Commit makes what was written the entry, replacing the old one at once:
+// a concurrent Get sees the old entry or the new one, never a mix. After
+// an error in Write it keeps nothing and returns that error.
+func (w *Writer) Commit() error {
+	err := w.err
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
 	}
-	if err := os.Rename(f.Name(), c.path(servers, root)); err != nil {
+	if err == nil {
+		err = os.Rename(w.f.Name(), w.dest)
+	}
+	if err != nil {
+		os.Remove(w.f.Name())
 		return fmt.Errorf("cache: %w", err)
 	}
 	return nil
+}
+
+// Abort drops what was written; the old entry stays.
+func (w *Writer) Abort() {
+	w.f.Close()
+	os.Remove(w.f.Name())
+}
+
+// Put keeps data as the answer for servers and root at version.
+func (c *Cache) Put(servers []string, root, version string, data []byte) error {
+	w, err := c.Create(servers, root, version)
+	if err != nil {
+		return err
+	}
+	w.Write(data)
+	return w.Commit()
 }
 
 // Remove forgets the entry for servers and root.

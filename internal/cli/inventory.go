@@ -1,10 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"time"
 
@@ -51,7 +51,7 @@ func Inventory(env Env) int {
 
 func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	// kook-inventory lives for one answer, and its heap is mostly the
-	// buckets it read and the answer it builds, all alive until the end:
+	// buckets it read and what it assembles from them, alive until the end:
 	// collecting while they grow only burns CPU. A memory limit keeps the
 	// collector as a safety net for a fleet far past the expected sizes.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
@@ -65,33 +65,54 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	// The cache holds the --list answer; --host and --export derive theirs
 	// from it only when ZooKeeper is down and stale answers are allowed.
 	var c *cache.Cache
-	var cached cache.Entry
-	var haveCached bool
+	var cached *cache.Entry
 	if !cmd.NoCache {
 		if cc, err := cache.Open(); err == nil {
 			c = cc
-			cached, haveCached = c.Get(cfg.Servers, cfg.Root)
+			if e, ok := c.Get(cfg.Servers, cfg.Root); ok {
+				cached = e
+				defer cached.Close()
+			}
 		}
 	}
 
 	st, err := open(ctx, cfg)
 	if err != nil {
-		if cfg.StaleOK && haveCached {
+		if cfg.StaleOK && cached != nil {
+			list, rerr := cached.Data()
+			if rerr != nil {
+				return err
+			}
 			fmt.Fprintf(env.Stderr, "kook-inventory: %v; serving the inventory cached %s ago\n",
 				err, time.Since(cached.Saved).Round(time.Second))
-			return cmd.answerFromList(env, cached.Data)
+			return cmd.answerFromList(env, list)
 		}
 		return err
 	}
-	defer st.Close()
+	// Closing the session waits for the server to log its end, which no
+	// answer depends on: it is sent once ZooKeeper has told all it will,
+	// and runs while the answer is written.
+	var closed chan struct{}
+	closeSoon := func() {
+		closed = make(chan struct{})
+		go func() { st.Close(); close(closed) }()
+	}
+	defer func() {
+		if closed == nil {
+			closeSoon()
+		}
+		<-closed
+	}()
 
-	if cmd.List && haveCached {
+	if cmd.List && cached != nil {
 		v, err := st.Stat(ctx)
 		if err != nil {
 			return err
 		}
 		if versionKey(v) == cached.Version {
-			_, err := env.Stdout.Write(cached.Data)
+			closeSoon()
+			growPipe(env.Stdout)
+			_, err := cached.WriteTo(env.Stdout)
 			return err
 		}
 	}
@@ -101,6 +122,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 		if err != nil {
 			return err
 		}
+		closeSoon()
 		return cmd.answer(env, inv)
 	}
 	// --list never needs a decoded value: the buckets hold each vars
@@ -110,35 +132,30 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, listSizeHint(enc)))
-	if err := ansible.WriteEncodedJSON(buf, enc); err != nil {
-		return err
-	}
-	if _, err := env.Stdout.Write(buf.Bytes()); err != nil {
-		return err
-	}
+	closeSoon()
+	// The answer goes out as it is rendered, and into the cache on the
+	// way: nothing holds the whole of it.
+	out := env.Stdout
+	var cw *cache.Writer
 	if c != nil {
+		cw, _ = c.Create(cfg.Servers, cfg.Root, versionKey(v))
+	}
+	if cw != nil {
+		out = io.MultiWriter(env.Stdout, cw)
+	}
+	growPipe(env.Stdout)
+	if err := ansible.WriteEncodedJSON(out, enc); err != nil {
+		if cw != nil {
+			cw.Abort()
+		}
+		return err
+	}
+	if cw != nil {
 		// A cache that cannot be written only costs speed; Ansible must not
 		// see a complaint about it.
-		_ = c.Put(cfg.Servers, cfg.Root, versionKey(v), buf.Bytes())
+		_ = cw.Commit()
 	}
 	return nil
-}
-
-// listSizeHint guesses the size of the --list answer, so that its buffer
-// is allocated once rather than grown (and copied) a dozen times.
-func listSizeHint(enc *kook.Encoded) int {
-	n := 64
-	for _, h := range enc.Hosts {
-		n += 2*len(h.Name) + len(h.Vars) + 16
-	}
-	for _, g := range enc.Groups {
-		n += len(g.Name) + len(g.Vars) + 48
-		for _, c := range g.Children {
-			n += len(c) + 4
-		}
-	}
-	return n
 }
 
 // answer prints what --host or --export asked for.

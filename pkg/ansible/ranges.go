@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -79,7 +80,7 @@ func parseAddress(address string) (host, port string, ok bool) {
 		// a valid address, so the (costly) validation can be skipped.
 		return address, "", true
 	}
-	if isIPv4Pattern(address) || ipv6Pattern.MatchString(address) || isHostnamePattern(address) {
+	if isIPv4Pattern(address) || ipv6Pattern().MatchString(address) || isHostnamePattern(address) {
 		return address, port, true
 	}
 	return "", "", false
@@ -194,8 +195,9 @@ func isIPv4Component(p string) bool {
 
 // ipv6Pattern is addresses.py's 'ipv6' pattern. Python writes it as
 // `^A|B|...|Z$`, so `$` binds only to the last alternative and the others
-// need only match a prefix; kept that way on purpose.
-var ipv6Pattern = func() *regexp.Regexp {
+// need only match a prefix; kept that way on purpose. It is compiled on
+// first use, like the expressions of yamlvalue.go.
+var ipv6Pattern = sync.OnceValue(func() *regexp.Regexp {
 	c := `(?:[0-9a-f]{1,4}|\[(?:[0-9a-f]+:[0-9a-f]+)(?::[0-9]+)?\])`
 	alts := []string{
 		`(?:C:){7}C`,
@@ -216,7 +218,7 @@ var ipv6Pattern = func() *regexp.Regexp {
 		alts[i] = strings.ReplaceAll(alts[i], "C", c)
 	}
 	return regexp.MustCompile(`(?i)^(?:` + strings.Join(alts, "|") + `)`)
-}()
+})
 
 // isHostnamePattern is addresses.py's 'hostname' pattern: dot-separated
 // labels of word characters and '-', not starting with '-' and not ending

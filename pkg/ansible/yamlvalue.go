@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -166,7 +167,15 @@ func yamlPrintable(r rune) bool {
 		(r >= 0xA0 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
-var yamlErrPosRE = regexp.MustCompile(`^\[\d+:\d+\]\s*`)
+// The expressions are compiled on first use: compiling them all at start
+// would cost every run of kook-inventory, which parses no YAML, most of a
+// millisecond.
+var yamlErrPosRE = lazyRE(`^\[\d+:\d+\]\s*`)
+
+// lazyRE returns a function that compiles expr on its first call.
+func lazyRE(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // yamlSyntaxError turns a goccy error into an *Error with the line goccy
 // names, when it names one.
@@ -183,7 +192,7 @@ func yamlSyntaxError(file string, err error) error {
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]
 	}
-	msg = strings.TrimSpace(yamlErrPosRE.ReplaceAllString(msg, ""))
+	msg = strings.TrimSpace(yamlErrPosRE().ReplaceAllString(msg, ""))
 	return errorf(file, line, "YAML syntax error: %s", msg)
 }
 
@@ -384,13 +393,13 @@ func yamlExpandTag(t string) string {
 // (re.X dropped the spaces; `[ \t]` keeps its space).
 
 var (
-	yamlBoolRE  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
-	yamlFloatRE = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
-	yamlIntRE   = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
-	yamlNullRE  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
-	yamlTimeRE  = regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`)
+	yamlBoolRE  = lazyRE(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$`)
+	yamlFloatRE = lazyRE(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`)
+	yamlIntRE   = lazyRE(`^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$`)
+	yamlNullRE  = lazyRE(`^(?:~|null|Null|NULL|)$`)
+	yamlTimeRE  = lazyRE(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$`)
 	// The constructor's own, looser expression.
-	yamlTimeParts = regexp.MustCompile(`^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)(?:(?:[Tt]|[ \t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\.([0-9]*))?(?:[ \t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?)?$`)
+	yamlTimeParts = lazyRE(`^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)(?:(?:[Tt]|[ \t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\.([0-9]*))?(?:[ \t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?)?$`)
 )
 
 // yamlResolve returns the tag PyYAML's resolver gives a plain scalar.
@@ -408,17 +417,17 @@ func yamlResolve(v string) string {
 		return yamlTagStr
 	}
 	switch {
-	case yamlBoolRE.MatchString(v):
+	case yamlBoolRE().MatchString(v):
 		return yamlTagBool
-	case yamlFloatRE.MatchString(v):
+	case yamlFloatRE().MatchString(v):
 		return yamlTagFloat
-	case yamlIntRE.MatchString(v):
+	case yamlIntRE().MatchString(v):
 		return yamlTagInt
 	case v == "<<":
 		return yamlTagMerge
-	case yamlNullRE.MatchString(v):
+	case yamlNullRE().MatchString(v):
 		return yamlTagNull
-	case yamlTimeRE.MatchString(v):
+	case yamlTimeRE().MatchString(v):
 		return yamlTagTimestamp
 	case v == "=":
 		return yamlTagValue
@@ -982,12 +991,12 @@ func yIntObj(n *big.Int, line int) *yobj {
 	return &yobj{kind: yoInt, big: n.String(), f: f, cls: "int", line: line}
 }
 
-var yFloatTextRE = regexp.MustCompile(`^[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?|inf|infinity|nan)$`)
+var yFloatTextRE = lazyRE(`^[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?|inf|infinity|nan)$`)
 
 // yFloatText is Python's float(str) for what YAML hands it.
 func yFloatText(s string) (float64, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
-	if !yFloatTextRE.MatchString(t) {
+	if !yFloatTextRE().MatchString(t) {
 		return 0, fmt.Errorf("could not convert string to float: %s", yRepr(newYStr(s, 0)))
 	}
 	f, err := strconv.ParseFloat(t, 64)
@@ -1038,7 +1047,7 @@ func yamlFloat(text string) (float64, error) {
 // yamlTimestamp is SafeConstructor.construct_yaml_timestamp followed by
 // isoformat(), which is how Ansible prints dates.
 func yamlTimestamp(v string, line int) (*yobj, error) {
-	m := yamlTimeParts.FindStringSubmatch(v)
+	m := yamlTimeParts().FindStringSubmatch(v)
 	if m == nil {
 		return nil, fmt.Errorf("%q is not a timestamp", v)
 	}

@@ -97,40 +97,67 @@ func (e *Encoded) Equal(o *Encoded) bool {
 	return true
 }
 
-// SortEncodedHosts sorts hosts by name with an MSD radix sort: fleet host
-// names share long prefixes (web-0001.dc1...), where comparison sorts
-// spend their time.
+// SortEncodedHosts sorts hosts by name (see NameOrder).
 func SortEncodedHosts(a []EncodedHost) {
-	radixSortHosts(a, make([]EncodedHost, len(a)), 0)
+	names := make([]string, len(a))
+	for i := range a {
+		names[i] = a[i].Name
+	}
+	sorted := make([]EncodedHost, len(a))
+	for i, j := range NameOrder(names) {
+		sorted[i] = a[j]
+	}
+	copy(a, sorted)
 }
 
-func radixSortHosts(a, tmp []EncodedHost, depth int) {
+// NameOrder returns the indexes of names in the names' order: names[o[0]]
+// is the least. It is an MSD radix sort: fleet host names share long
+// prefixes (web-0001.dc1...), where comparison sorts spend their time.
+// Sorting indexes lets a caller put anything in that order.
+func NameOrder(names []string) []int {
+	order := make([]int, len(names))
+	for i := range order {
+		order[i] = i
+	}
+	radixSort(names, order, make([]int, len(order)), 0)
+	return order
+}
+
+// radixSort sorts a, indexes of names, on the names' bytes from depth on.
+func radixSort(names []string, a, tmp []int, depth int) {
 	if len(a) < 32 {
 		for i := 1; i < len(a); i++ {
-			for j := i; j > 0 && a[j].Name[depth:] < a[j-1].Name[depth:]; j-- {
+			for j := i; j > 0 && names[a[j]][depth:] < names[a[j-1]][depth:]; j-- {
 				a[j], a[j-1] = a[j-1], a[j]
 			}
 		}
 		return
 	}
 	var count [257]int // bucket 0: names that end at depth
-	for i := range a {
-		count[radixKey(a[i].Name, depth)]++
+	for _, i := range a {
+		count[radixKey(names[i], depth)]++
+	}
+	if k := radixKey(names[a[0]], depth); count[k] == len(a) {
+		// A byte every name shares (of a common prefix) orders nothing.
+		if k > 0 {
+			radixSort(names, a, tmp, depth+1)
+		}
+		return
 	}
 	var start [258]int
 	for i := 0; i < 257; i++ {
 		start[i+1] = start[i] + count[i]
 	}
 	next := start
-	for i := range a {
-		k := radixKey(a[i].Name, depth)
-		tmp[next[k]] = a[i]
+	for _, i := range a {
+		k := radixKey(names[i], depth)
+		tmp[next[k]] = i
 		next[k]++
 	}
 	copy(a, tmp[:len(a)])
 	for k := 1; k < 257; k++ {
 		if count[k] > 1 {
-			radixSortHosts(a[start[k]:start[k+1]], tmp, depth+1)
+			radixSort(names, a[start[k]:start[k+1]], tmp, depth+1)
 		}
 	}
 }

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kook-project/kook/pkg/kook"
 )
@@ -40,50 +42,87 @@ func (s *Store) LoadEncoded(ctx context.Context) (*kook.Encoded, Version, error)
 type encHost struct {
 	name   string
 	vars   []byte // a span of the bucket's data
-	groups []membership
+	groups []encMember
 }
 
+// encMember is a host's place in one group, as its bucket holds it.
+type encMember struct {
+	group []byte // the group's name: a span of the bucket's data, mostly
+	pos   int64
+	index int32 // of the group in Encoded.Groups, once encoded resolved it
+}
+
+// emptyVars is the vars of a record without any; shared, never written to.
+var emptyVars = []byte("{}")
+
 // scanHostBucket cuts a host bucket into records, reading each record's
-// memberships and slicing out its vars.
-func scanHostBucket(data []byte, intern map[string]string) ([]encHost, error) {
-	d := newDecoder(data, intern)
-	out := make([]encHost, 0, 64)
-	err := d.names(func(name string) error {
-		e := encHost{name: name}
-		err := d.object(func(k string) error {
-			switch k {
+// memberships and slicing out its vars. A bucket holds some hundreds of
+// hosts and several times as many memberships, whose group names are
+// only looked up: they are kept as spans of the data, not allocated.
+func scanHostBucket(data []byte) ([]encHost, error) {
+	d := newDecoder(data, nil)
+	sc := hostScratches.Get().(*hostScratch)
+	defer hostScratches.Put(sc)
+	hosts, members, starts := sc.hosts[:0], sc.members[:0], sc.starts[:0]
+	err := d.spans(func(name []byte) error {
+		h := encHost{name: string(name), vars: emptyVars}
+		starts = append(starts, len(members))
+		err := d.spans(func(k []byte) error {
+			switch string(k) {
 			case "vars":
 				d.skipSpace()
 				start := d.pos
 				if d.peek() != '{' {
-					return d.errorf("vars of %q is not an object", name)
+					return d.errorf("vars of %q is not an object", h.name)
 				}
 				if err := d.skip(); err != nil {
 					return err
 				}
-				e.vars = data[start:d.pos:d.pos]
+				h.vars = data[start:d.pos:d.pos]
 				return nil
 			case "groups":
-				return d.object(func(g string) error {
+				return d.spans(func(g []byte) error {
 					p, err := d.int()
-					e.groups = append(e.groups, membership{g, p})
+					members = append(members, encMember{group: g, pos: p})
 					return err
 				})
 			default:
 				return d.skip()
 			}
 		})
-		if e.vars == nil {
-			e.vars = []byte("{}")
-		}
-		out = append(out, e)
+		hosts = append(hosts, h)
 		return err
 	})
 	if err == nil {
 		err = d.end()
 	}
+	var out []encHost
+	if err == nil {
+		out = slices.Clone(hosts)
+		all := slices.Clone(members)
+		starts = append(starts, len(all))
+		for i := range out {
+			out[i].groups = all[starts[i]:starts[i+1]:starts[i+1]]
+		}
+	}
+	// The scratch must not keep this bucket alive.
+	clear(hosts)
+	clear(members)
+	sc.hosts, sc.members, sc.starts = hosts[:0], members[:0], starts[:0]
 	return out, err
 }
+
+// hostScratch is where scanHostBucket gathers a bucket's records before
+// copying them to slices of their size: growing those as records come
+// would allocate them about three times over, and at 10,000 hosts make
+// the difference between a garbage collection and none.
+type hostScratch struct {
+	hosts   []encHost
+	members []encMember
+	starts  []int
+}
+
+var hostScratches = sync.Pool{New: func() any { return new(hostScratch) }}
 
 // scanGroupBucket is scanHostBucket for a group bucket.
 func scanGroupBucket(data []byte) ([]kook.EncodedGroup, error) {
@@ -133,7 +172,7 @@ func scanGroupBucket(data []byte) ([]kook.EncodedGroup, error) {
 			}
 		})
 		if g.Vars == nil {
-			g.Vars = []byte("{}")
+			g.Vars = emptyVars
 		}
 		out = append(out, g)
 		return err
@@ -155,48 +194,72 @@ func (sn *snapshot) encoded() (*kook.Encoded, error) {
 	for _, b := range sn.encGroups {
 		ng += len(b)
 	}
-	enc := &kook.Encoded{Hosts: make([]kook.EncodedHost, 0, nh), Groups: make([]kook.EncodedGroup, 0, ng)}
+	enc := &kook.Encoded{Hosts: make([]kook.EncodedHost, nh), Groups: make([]kook.EncodedGroup, 0, ng)}
 	for _, b := range sn.encGroups {
 		enc.Groups = append(enc.Groups, b...)
 	}
 	slices.SortFunc(enc.Groups, func(a, b kook.EncodedGroup) int { return strings.Compare(a.Name, b.Name) })
-	index := make(map[string]int, len(enc.Groups))
+	index := make(map[string]int32, len(enc.Groups))
 	for i, g := range enc.Groups {
-		index[g.Name] = i
+		index[g.Name] = int32(i)
 	}
-	members := make([][]memberPos, len(enc.Groups))
+
+	// Each membership's group is looked up once, and each group's members
+	// get their exact room in one array.
+	hosts := make([]*encHost, 0, nh)
+	names := make([]string, 0, nh)
+	size := make([]int, len(enc.Groups))
+	nm := 0
 	for _, b := range sn.encHosts {
-		for _, e := range b {
-			enc.Hosts = append(enc.Hosts, kook.EncodedHost{Name: e.name, Vars: e.vars})
-			for _, m := range e.groups {
-				i, ok := index[m.group]
+		for i := range b {
+			h := &b[i]
+			hosts, names = append(hosts, h), append(names, h.name)
+			for j := range h.groups {
+				m := &h.groups[j]
+				gi, ok := index[string(m.group)]
 				if !ok {
-					return nil, fmt.Errorf("the inventory is corrupt: host %q is in group %q, which does not exist", e.name, m.group)
+					return nil, fmt.Errorf("the inventory is corrupt: host %q is in group %q, which does not exist", h.name, m.group)
 				}
-				members[i] = append(members[i], memberPos{m.pos, e.name})
+				m.index = gi
+				size[gi]++
 			}
+			nm += len(h.groups)
 		}
 	}
-	kook.SortEncodedHosts(enc.Hosts)
+	all := make([]rankPos, nm)
+	members := make([][]rankPos, len(enc.Groups))
+	off := 0
+	for i, n := range size {
+		members[i] = all[off : off : off+n]
+		off += n
+	}
+	// Hosts are taken in name order, so each group's members come out
+	// ordered by name: when the group's order is that too, as it often
+	// is, they are already sorted.
+	for rank, i := range kook.NameOrder(names) {
+		h := hosts[i]
+		enc.Hosts[rank] = kook.EncodedHost{Name: h.name, Vars: h.vars}
+		for _, m := range h.groups {
+			members[m.index] = append(members[m.index], rankPos{m.pos, int32(rank)})
+		}
+	}
+	hostNames := make([]string, nm)
+	off = 0
 	for i, list := range members {
 		if len(list) == 0 {
 			continue
 		}
-		slices.SortFunc(list, func(a, b memberPos) int {
-			if a.pos != b.pos {
-				if a.pos < b.pos {
-					return -1
-				}
-				return 1
-			}
-			return strings.Compare(a.host, b.host)
-		})
-		hosts := make([]string, len(list))
-		for j, m := range list {
-			hosts[j] = m.host
+		if !slices.IsSortedFunc(list, compareRankPos) {
+			slices.SortFunc(list, compareRankPos)
 		}
-		enc.Groups[i].Hosts = hosts
+		g := hostNames[off : off+len(list) : off+len(list)]
+		off += len(list)
+		for j, m := range list {
+			g[j] = enc.Hosts[m.rank].Name
+		}
+		enc.Groups[i].Hosts = g
 	}
+
 	for _, g := range enc.Groups {
 		for _, c := range g.Children {
 			if _, ok := index[c]; !ok {
@@ -210,4 +273,18 @@ func (sn *snapshot) encoded() (*kook.Encoded, error) {
 		return nil, fmt.Errorf("the inventory is corrupt: it lacks the group %q or %q", kook.All, kook.Ungrouped)
 	}
 	return enc, nil
+}
+
+// rankPos is a member of a group: its position there, and its host's
+// index in name order, which stands for the name when positions tie.
+type rankPos struct {
+	pos  int64
+	rank int32
+}
+
+func compareRankPos(a, b rankPos) int {
+	if a.pos != b.pos {
+		return cmp.Compare(a.pos, b.pos)
+	}
+	return cmp.Compare(a.rank, b.rank)
 }

@@ -28,10 +28,9 @@ type decoder struct {
 
 var errSyntax = errors.New("invalid JSON")
 
+// newDecoder returns a decoder of data that interns keys in intern, or in
+// a map of its own, made on first use, when intern is nil.
 func newDecoder(data []byte, intern map[string]string) *decoder {
-	if intern == nil {
-		intern = map[string]string{}
-	}
 	return &decoder{data: data, intern: intern}
 }
 
@@ -81,16 +80,23 @@ func (d *decoder) end() error {
 // object calls field for each key of an object; field must consume the
 // value. Keys are interned.
 func (d *decoder) object(field func(key string) error) error {
-	return d.objectKeys(d.key, field)
+	return objectKeys(d, d.key, field)
 }
 
 // names is object for objects keyed by unique names (a bucket's hosts),
 // which interning would only slow down.
 func (d *decoder) names(field func(key string) error) error {
-	return d.objectKeys(d.str, field)
+	return objectKeys(d, d.str, field)
 }
 
-func (d *decoder) objectKeys(readKey func() (string, error), field func(key string) error) error {
+// spans is object for keys that need no string of their own: each key is
+// its span of the data where it can be (see strBytes), so reading one
+// allocates nothing.
+func (d *decoder) spans(field func(key []byte) error) error {
+	return objectKeys(d, d.strBytes, field)
+}
+
+func objectKeys[K any](d *decoder, readKey func() (K, error), field func(key K) error) error {
 	if err := d.expect('{'); err != nil {
 		return err
 	}
@@ -146,9 +152,43 @@ func (d *decoder) key() (string, error) {
 		return "", err
 	}
 	if len(s) <= 64 && len(d.intern) < 1<<20 {
+		if d.intern == nil {
+			d.intern = map[string]string{}
+		}
 		d.intern[s] = s
 	}
 	return s, nil
+}
+
+// strBytes is str without the allocation for a string that has no
+// escapes: it returns the string's span of the data (which the caller must
+// not change).
+func (d *decoder) strBytes() ([]byte, error) {
+	if d.peek() != '"' {
+		return nil, d.errorf("want a string")
+	}
+	start := d.pos + 1
+	ascii := true
+	for i := start; i < len(d.data); i++ {
+		c := d.data[i]
+		if c == '"' {
+			b := d.data[start:i:i]
+			if ascii || utf8.Valid(b) {
+				d.pos = i + 1
+				return b, nil
+			}
+			break
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
+	}
+	// Escapes, invalid UTF-8 and errors are str's to deal with.
+	s, err := d.str()
+	return []byte(s), err
 }
 
 // str reads a string value.
@@ -363,17 +403,36 @@ func (d *decoder) number() (any, error) {
 	return f, nil
 }
 
-// int reads an integer (a membership position).
+// int reads an integer (a membership position). Plain digits, which is
+// what positions are, are read in place; anything else (a huge number, an
+// exponent, a fraction to refuse) goes through number.
 func (d *decoder) int() (int64, error) {
+	d.skipSpace()
+	i, neg := d.pos, false
+	if i < len(d.data) && d.data[i] == '-' {
+		i, neg = i+1, true
+	}
+	var n int64
+	digits := i
+	for ; i < len(d.data) && i-digits < 18 && '0' <= d.data[i] && d.data[i] <= '9'; i++ {
+		n = n*10 + int64(d.data[i]-'0')
+	}
+	if i > digits && (i == len(d.data) || !numberByte[d.data[i]]) {
+		d.pos = i
+		if neg {
+			n = -n
+		}
+		return n, nil
+	}
 	v, err := d.number()
 	if err != nil {
 		return 0, err
 	}
-	i, ok := v.(int64)
+	n, ok := v.(int64)
 	if !ok {
 		return 0, d.errorf("want an integer")
 	}
-	return i, nil
+	return n, nil
 }
 
 // vars reads an object of vars.
@@ -387,44 +446,48 @@ func (d *decoder) vars() (kook.Vars, error) {
 	return vars, err
 }
 
+// numberByte tells the bytes number reads as part of a number.
+var numberByte = func() (t [256]bool) {
+	for _, c := range "0123456789-+.eE" {
+		t[c] = true
+	}
+	return t
+}()
+
 // skip steps over one value, checking its syntax only loosely: it is used
-// to find record boundaries in buckets that are decoded properly later.
+// to find record boundaries in buckets that are decoded properly later,
+// and to cut out vars that are copied as they are.
 func (d *decoder) skip() error {
 	switch c := d.peek(); c {
 	case '"':
-		d.pos++
-		for d.pos < len(d.data) {
-			switch d.data[d.pos] {
-			case '\\':
-				d.pos += 2
-				continue
-			case '"':
-				d.pos++
-				return nil
-			}
-			d.pos++
+		end, ok := stringEnd(d.data, d.pos+1)
+		d.pos = end
+		if !ok {
+			return d.errorf("unterminated string")
 		}
-		return d.errorf("unterminated string")
+		return nil
 	case '{', '[':
 		depth := 0
-		for d.pos < len(d.data) {
-			switch d.data[d.pos] {
+		for i := d.pos; i < len(d.data); i++ {
+			switch d.data[i] {
 			case '{', '[':
 				depth++
 			case '}', ']':
 				depth--
 				if depth == 0 {
-					d.pos++
+					d.pos = i + 1
 					return nil
 				}
 			case '"':
-				if err := d.skip(); err != nil {
-					return err
+				end, ok := stringEnd(d.data, i+1)
+				if !ok {
+					d.pos = end
+					return d.errorf("unterminated string")
 				}
-				continue
+				i = end - 1
 			}
-			d.pos++
 		}
+		d.pos = len(d.data)
 		return d.errorf("unterminated value")
 	case 0:
 		return d.errorf("unexpected end")
@@ -438,4 +501,21 @@ func (d *decoder) skip() error {
 		}
 		return nil
 	}
+}
+
+// stringEnd returns the index just past the quote that ends the string
+// whose contents start at data[i], or len(data) and false when no quote
+// does.
+func stringEnd(data []byte, i int) (int, bool) {
+	for i < len(data) {
+		switch data[i] {
+		case '"':
+			return i + 1, true
+		case '\\':
+			i += 2
+		default:
+			i++
+		}
+	}
+	return len(data), false
 }

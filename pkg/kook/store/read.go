@@ -184,7 +184,7 @@ func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) 
 			var err error
 			switch {
 			case mode == scanEncoded && i < hb:
-				sn.encHosts[i], err = scanHostBucket(d, nil)
+				sn.encHosts[i], err = scanHostBucket(d)
 			case mode == scanEncoded:
 				sn.encGroups[i-hb], err = scanGroupBucket(d)
 			case i < hb:

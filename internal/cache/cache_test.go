@@ -1,0 +1,179 @@
+package cache
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var servers = []string{"zk1:2181", "zk2:2181"}
+
+func get(t *testing.T, c *Cache, root string) (version, data string, ok bool) {
+	t.Helper()
+	e, ok := c.Get(servers, root)
+	if !ok {
+		return "", "", false
+	}
+	defer e.Close()
+	d, err := e.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Version, string(d), true
+}
+
+func TestPutGet(t *testing.T) {
+	c := At(filepath.Join(t.TempDir(), "kook"))
+	if _, _, ok := get(t, c, "/kook"); ok {
+		t.Fatal("an empty cache has an entry")
+	}
+	if err := c.Put(servers, "/kook", "1a-g0000000001", []byte("{\n}\n")); err != nil {
+		t.Fatal(err)
+	}
+	v, d, ok := get(t, c, "/kook")
+	if !ok || v != "1a-g0000000001" || d != "{\n}\n" {
+		t.Fatalf("got %v %q %q", ok, v, d)
+	}
+	if _, _, ok := get(t, c, "/other"); ok {
+		t.Fatal("another root shares the entry")
+	}
+	if err := c.Put(servers, "/kook", "1b-g0000000001", nil); err != nil {
+		t.Fatal(err)
+	}
+	if v, d, ok := get(t, c, "/kook"); !ok || v != "1b-g0000000001" || d != "" {
+		t.Fatalf("after a second Put: %v %q %q", ok, v, d)
+	}
+	if err := c.Remove(servers, "/kook"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := get(t, c, "/kook"); ok {
+		t.Fatal("a removed entry is still there")
+	}
+	for _, bad := range []string{"", "a b", "a\nb", strings.Repeat("x", maxHeader)} {
+		if err := c.Put(servers, "/kook", bad, nil); err == nil {
+			t.Errorf("version %q was accepted", bad)
+		}
+	}
+}
+
+// TestLargeAnswer checks an answer much larger than the header buffer and
+// than a copy's chunks comes back whole.
+func TestLargeAnswer(t *testing.T) {
+	c := At(t.TempDir())
+	data := bytes.Repeat([]byte("0123456789abcdef\n"), 100_000)
+	if err := c.Put(servers, "/kook", "v", data); err != nil {
+		t.Fatal(err)
+	}
+	e, ok := c.Get(servers, "/kook")
+	if !ok {
+		t.Fatal("no entry")
+	}
+	defer e.Close()
+	var buf bytes.Buffer
+	if _, err := e.WriteTo(&buf); err != nil || !bytes.Equal(buf.Bytes(), data) {
+		t.Fatalf("WriteTo: %v, %d bytes, want %d", err, buf.Len(), len(data))
+	}
+	// A second copy starts from the answer's beginning again.
+	buf.Reset()
+	if _, err := e.WriteTo(&buf); err != nil || !bytes.Equal(buf.Bytes(), data) {
+		t.Fatalf("second WriteTo: %v, %d bytes", err, buf.Len())
+	}
+}
+
+// TestReplacedWhileRead checks an entry that Get returned keeps its version
+// and answer together while a Commit replaces it.
+func TestReplacedWhileRead(t *testing.T) {
+	c := At(t.TempDir())
+	if err := c.Put(servers, "/kook", "old", []byte("old answer")); err != nil {
+		t.Fatal(err)
+	}
+	e, ok := c.Get(servers, "/kook")
+	if !ok {
+		t.Fatal("no entry")
+	}
+	defer e.Close()
+	w, err := c.Create(servers, "/kook", "new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("new "))
+	if v, d, _ := get(t, c, "/kook"); v != "old" || d != "old answer" {
+		t.Fatalf("before Commit: %q %q", v, d)
+	}
+	w.Write([]byte("answer"))
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := e.Data(); err != nil || e.Version != "old" || string(d) != "old answer" {
+		t.Fatalf("the open entry: %q %q %v", e.Version, d, err)
+	}
+	if v, d, _ := get(t, c, "/kook"); v != "new" || d != "new answer" {
+		t.Fatalf("after Commit: %q %q", v, d)
+	}
+}
+
+func TestAbortKeepsOld(t *testing.T) {
+	dir := t.TempDir()
+	c := At(dir)
+	if err := c.Put(servers, "/kook", "old", []byte("old answer")); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Create(servers, "/kook", "new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("half an ans"))
+	w.Abort()
+	if v, d, _ := get(t, c, "/kook"); v != "old" || d != "old answer" {
+		t.Fatalf("after Abort: %q %q", v, d)
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 1 {
+		t.Fatalf("Abort left files: %v", files)
+	}
+}
+
+// TestWriteError checks a failed write leaves the old entry and reports the
+// failure only at Commit.
+func TestWriteError(t *testing.T) {
+	c := At(t.TempDir())
+	if err := c.Put(servers, "/kook", "old", []byte("old answer")); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Create(servers, "/kook", "new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.f.Close() // the next write fails
+	if n, err := w.Write([]byte("new answer")); n != 10 || err != nil {
+		t.Fatalf("Write reported %d, %v", n, err)
+	}
+	if err := w.Commit(); err == nil {
+		t.Fatal("Commit after a failed write succeeded")
+	}
+	if v, d, _ := get(t, c, "/kook"); v != "old" || d != "old answer" {
+		t.Fatalf("after a failed write: %q %q", v, d)
+	}
+}
+
+func TestBadEntries(t *testing.T) {
+	dir := t.TempDir()
+	c := At(dir)
+	for _, content := range []string{
+		"",
+		"kook-cache-1 v",                   // no newline
+		"kook-cache-0 v\n{}",               // another format
+		"kook-cache-1\n{}",                 // no version
+		"kook-cache-1 v w\n{}",             // too many fields
+		strings.Repeat("x", 1000) + "\n{}", // a header past maxHeader
+	} {
+		if err := os.WriteFile(c.path(servers, "/kook"), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if e, ok := c.Get(servers, "/kook"); ok {
+			e.Close()
+			t.Errorf("%q was read as an entry", content)
+		}
+	}
+}

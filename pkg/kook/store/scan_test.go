@@ -1,0 +1,321 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	benchfleet "github.com/kook-project/kook/internal/fleet"
+	"github.com/kook-project/kook/pkg/kook"
+)
+
+// fleetBuckets returns the buckets a write of inv produces, without a
+// ZooKeeper.
+func fleetBuckets(tb testing.TB, inv *kook.Inventory) (hosts, groups [][]byte) {
+	tb.Helper()
+	var seq int64
+	hostRecs, groupRecs, err := encodeInventory(inv, nil, &seq)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hb, err := chooseBuckets(hostRecs, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	gb, err := chooseBuckets(groupRecs, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if hosts, err = buildBuckets(hostRecs, hb, "host"); err != nil {
+		tb.Fatal(err)
+	}
+	if groups, err = buildBuckets(groupRecs, gb, "group"); err != nil {
+		tb.Fatal(err)
+	}
+	return hosts, groups
+}
+
+// scanSnapshot is what snapshotMode does with the buckets for LoadEncoded.
+func scanSnapshot(hosts, groups [][]byte) (*snapshot, error) {
+	sn := &snapshot{exists: true, encHosts: make([][]encHost, len(hosts)), encGroups: make([][]kook.EncodedGroup, len(groups))}
+	for i, d := range hosts {
+		var err error
+		if sn.encHosts[i], err = scanHostBucket(d); err != nil {
+			return nil, err
+		}
+	}
+	for i, d := range groups {
+		var err error
+		if sn.encGroups[i], err = scanGroupBucket(d); err != nil {
+			return nil, err
+		}
+	}
+	return sn, nil
+}
+
+var scanFleets = struct {
+	sync.Mutex
+	m map[int][2][][]byte
+}{m: map[int][2][][]byte{}}
+
+func fleetData(tb testing.TB, n int) (hosts, groups [][]byte) {
+	scanFleets.Lock()
+	defer scanFleets.Unlock()
+	if d, ok := scanFleets.m[n]; ok {
+		return d[0], d[1]
+	}
+	inv := benchfleet.Generate(n, 42)
+	hosts, groups = fleetBuckets(tb, inv)
+	scanFleets.m[n] = [2][][]byte{hosts, groups}
+	return hosts, groups
+}
+
+// BenchmarkScanEncoded is LoadEncoded's work on the buckets of the
+// benchmark fleet (internal/fleet, as make bench imports it), without
+// ZooKeeper: scanning every bucket and assembling the Encoded inventory.
+func BenchmarkScanEncoded(b *testing.B) {
+	for _, n := range []int{10000, 100000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			if n >= 100000 && testing.Short() {
+				b.Skip("100k hosts skipped in -short mode")
+			}
+			hosts, groups := fleetData(b, n)
+			size := 0
+			for _, d := range append(hosts[:len(hosts):len(hosts)], groups...) {
+				size += len(d)
+			}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				sn, err := scanSnapshot(hosts, groups)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := sn.encoded(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// checkScan fails unless scanHostBucket reads data as decodeHostBucket
+// does: the same hosts, memberships and vars. When decodeHostBucket refuses
+// data, scanHostBucket may accept it (it checks vars only loosely) but must
+// not panic.
+func checkScan(t *testing.T, data []byte) {
+	t.Helper()
+	scanned, serr := scanHostBucket(data)
+	decoded, derr := decodeHostBucket(data)
+	if derr != nil {
+		return
+	}
+	if serr != nil {
+		t.Fatalf("scan refused what decode read: %v\n%s", serr, data)
+	}
+	if len(scanned) != len(decoded) {
+		t.Fatalf("scanned %d hosts, decoded %d\n%s", len(scanned), len(decoded), data)
+	}
+	seen := map[string]int{}
+	for _, d := range decoded {
+		seen[d.name]++
+	}
+	for i, d := range decoded {
+		s := scanned[i]
+		if s.name != d.name {
+			t.Fatalf("host %d: scanned %q, decoded %q", i, s.name, d.name)
+		}
+		var sm, dm []membership
+		for _, m := range s.groups {
+			sm = append(sm, membership{string(m.group), m.pos})
+		}
+		dm = append(dm, d.groups...)
+		if diff := cmp.Diff(dm, sm, cmp.AllowUnexported(membership{})); diff != "" {
+			t.Fatalf("host %q: memberships (-decoded +scanned):\n%s", d.name, diff)
+		}
+		// decodeHostBucket reads positions with the same code as the scan;
+		// kook.DecodeJSON is another reader, whose maps keep only the last
+		// of repeated keys.
+		got := map[string]any{}
+		for _, m := range s.groups {
+			got[string(m.group)] = m.pos
+		}
+		if ref, err := kook.DecodeJSON(data); err == nil && seen[d.name] == 1 && len(got) == len(s.groups) {
+			rec, _ := ref.(map[string]any)[d.name].(map[string]any)
+			want, _ := rec["groups"].(map[string]any)
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("host %q: memberships (-DecodeJSON +scanned):\n%s", d.name, diff)
+			}
+		}
+		// The span must be the vars decode read, as decode reads them: the
+		// scan copies vars unchecked, so a bucket that kook did not write
+		// (say, "00" for a number) is printed as it is.
+		vd := newDecoder(s.vars, nil)
+		v, err := vd.vars()
+		if err == nil {
+			err = vd.end()
+		}
+		if err != nil {
+			t.Fatalf("host %q: scanned vars %s: %v", d.name, s.vars, err)
+		}
+		if diff := cmp.Diff(d.vars, v, cmpInv); diff != "" {
+			t.Fatalf("host %q: vars (-decoded +scanned):\n%s", d.name, diff)
+		}
+	}
+}
+
+func TestScanHostBucket(t *testing.T) {
+	hosts, _ := fleetData(t, 1000)
+	for _, d := range hosts[:4] {
+		checkScan(t, d)
+	}
+	for name, inv := range sampleInventories() {
+		hosts, _ := fleetBuckets(t, inv)
+		for _, d := range hosts {
+			t.Run(name, func(t *testing.T) { checkScan(t, d) })
+		}
+	}
+	for _, in := range []string{
+		`{}`, ` { } `,
+		`{"a":{}}`,
+		`{"a":{"vars":{},"groups":{}}}`,
+		`{"a":{"groups":{"g":-5,"h":0,"i":-0,"j":999999999999999999,"k":-1234567890123456789}},"b":{"vars":{"x":"}]\"{"}}}`,
+		`{"a":{"groups":{"i":123456789012345678901}}}`,
+		`{"a" : { "groups" : { "g" : 1 , "h" : 2 } , "vars" : { "k" : [ 1 , { } ] } , "other" : [1] } }`,
+		`{"\u00e9\ud83d\ude00":{"groups":{"g\"q":7,"\u0067":8}}}`,
+		"{\"bad utf8 \xff\":{\"groups\":{\"\xfe\":1}}}",
+		`{"a":{"groups":{"g":1.5}}}`,
+		`{"a":{"groups":{"g":1e3}}}`,
+		`{"a":{"groups":{"g":"1"}}}`,
+		`{"a":{"groups":{"g":-}}}`,
+		`{"a":{"vars":[]}}`,
+		`{"a":{"vars":{"x":"\\"}}}`,
+	} {
+		checkScan(t, []byte(in))
+	}
+}
+
+// TestScanGarbled checks that every cut and every one-byte change of a
+// bucket gives an error or what decodeHostBucket reads, never a panic.
+func TestScanGarbled(t *testing.T) {
+	hosts, _ := fleetData(t, 1000)
+	data := hosts[0][:600]
+	data = append(append([]byte(nil), data...), hosts[0][len(hosts[0])-600:]...) // a few records, whole or cut
+	for i := range data {
+		if _, err := scanHostBucket(data[:i]); err == nil {
+			t.Fatalf("a bucket cut at byte %d was read without error", i)
+		}
+		for _, c := range []byte{'{', '}', '"', '\\', ':', ',', '[', ']', '-', '9', 'x', 0, 0xff} {
+			garbled := append([]byte(nil), data...)
+			garbled[i] = c
+			checkScan(t, garbled)
+		}
+	}
+}
+
+// TestLoadEncodedCorrupt checks that LoadEncoded names a corrupt bucket.
+func TestLoadEncodedCorrupt(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	res, err := s.Replace(ctx, fleet(5), WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := s.cfg.Root + "/" + res.Version.Generation
+	hostP, groupP := hostBucketPath(gen, 0, 1), groupBucketPath(gen, 0, 1)
+	const okGroups = `{"all":{},"ungrouped":{}}`
+	for _, c := range []struct{ hosts, groups, want string }{
+		{`{"a":{"vars":{`, okGroups, hostP + " is corrupt"},
+		{`{"a":{"groups":{"all":"x"}}}`, okGroups, hostP + " is corrupt"},
+		{`{"a":{"groups":{"nosuch":1}}}`, okGroups, `group "nosuch", which does not exist`},
+		{`{}`, `{"all":{"children":["gone"]},"ungrouped":{}}`, `child "gone", which does not exist`},
+		{`{}`, `{"all":{}}`, "lacks the group"},
+		{`{}`, `{"all":{"vars":[]}}`, groupP + " is corrupt"},
+	} {
+		if _, err := s.conn.Set(hostP, []byte(c.hosts), -1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.conn.Set(groupP, []byte(c.groups), -1); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := s.LoadEncoded(ctx)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("hosts %s, groups %s: got %v, want an error with %q", c.hosts, c.groups, err, c.want)
+		}
+	}
+}
+
+// checkEncoded fails unless assembling the scanned buckets gives the
+// Encode of assembling the decoded ones.
+func checkEncoded(t *testing.T, hosts, groups [][]byte) {
+	t.Helper()
+	sn, err := scanSnapshot(hosts, groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := sn.encoded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := &snapshot{exists: true, hosts: make([][]hostEntry, len(hosts)), groups: make([][]groupEntry, len(groups))}
+	for i, d := range hosts {
+		if full.hosts[i], err = decodeHostBucket(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, d := range groups {
+		if full.groups[i], err = decodeGroupBucket(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv, _, err := full.inventory(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := inv.Encode(); !enc.Equal(want) {
+		t.Fatalf("encoded differs from inventory().Encode():\n%s\n%s", renderEncoded(t, want), renderEncoded(t, enc))
+	}
+}
+
+// TestEncodedOrder checks members come out by position, then name, in
+// groups whose order is and is not their names' order.
+func TestEncodedOrder(t *testing.T) {
+	checkEncoded(t, [][]byte{
+		[]byte(`{"b":{"groups":{"g":5,"all":3}},"d":{"groups":{"g":10,"all":0}},"a":{"groups":{"g":5,"all":3}}}`),
+		[]byte(`{"c":{"groups":{"g":-1,"all":2}},"e":{"groups":{"all":3}}}`),
+	}, [][]byte{[]byte(`{"all":{"children":["g","ungrouped"]},"g":{},"ungrouped":{}}`)})
+
+	inv := fleet(1000)
+	for i, name := range inv.GroupNames() {
+		g := inv.Groups[name]
+		switch i % 3 {
+		case 0:
+			slices.Reverse(g.Hosts)
+		case 1:
+			rand.New(rand.NewPCG(uint64(i), 0)).Shuffle(len(g.Hosts), func(a, b int) { g.Hosts[a], g.Hosts[b] = g.Hosts[b], g.Hosts[a] })
+		}
+	}
+	for _, inv := range append([]*kook.Inventory{inv}, slices.Collect(maps.Values(sampleInventories()))...) {
+		hosts, groups := fleetBuckets(t, inv)
+		checkEncoded(t, hosts, groups)
+	}
+}
+
+// FuzzScanHostBucket checks scanHostBucket against decodeHostBucket on any
+// input (see checkScan).
+func FuzzScanHostBucket(f *testing.F) {
+	hosts, _ := fleetBuckets(f, fleet(5))
+	f.Add(hosts[0])
+	f.Add([]byte(`{"a":{"groups":{"g":-5,"h":0},"vars":{"x":"}]\"{"}},"b":{}}`))
+	f.Add([]byte(`{"\u00e9":{"groups":{"g\"q":7}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) { checkScan(t, data) })
+}
