@@ -1276,7 +1276,10 @@ func (f *faults) ambiguousCommit(t *testing.T) {
 	root := zktest.UniqueRoot(t)
 	proxies := newFaultProxies(t, e.Addrs())
 	st := openFaultStore(t, proxies.Addrs(), root, 5*time.Second, 10*time.Second)
-	a, b := fleet.Generate(3000, 1), fleet.Generate(3000, 2)
+	// Every host's vars differ between a and b, and 4,000 hosts' records
+	// take more than one multi may carry (maxMultiBytes, 896 KiB), so
+	// replacing one with the other takes the new-generation path.
+	a, b := fleet.Generate(4000, 1), fleet.Generate(4000, 2)
 	if _, err := st.Replace(context.Background(), a, store.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
