@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kook-project/kook/pkg/kook"
 )
@@ -152,12 +153,18 @@ type record struct {
 // targetBucket and leaves no bucket with several records past growBucket.
 func chooseBuckets(recs []record, current int) (int, error) {
 	total := 2
-	for _, r := range recs {
+	var over *record // of the records too large, the one with the longest name
+	for i, r := range recs {
 		size := recordSize(r)
-		if size > maxRecord {
-			return 0, fmt.Errorf("%q takes %d KiB, more than the %d KiB ZooKeeper can hold in one node", r.name, size>>10, maxRecord>>10)
+		if size > maxRecord && (over == nil || len(r.name) > len(over.name)) {
+			over = &recs[i]
 		}
 		total += size
+	}
+	if over != nil {
+		// A huge name also swells the records that mention it ("all"
+		// lists a huge group as a child): blame the one it belongs to.
+		return 0, fmt.Errorf("%s takes %d KiB, more than the %d KiB ZooKeeper can hold in one node", quoteName(over.name), recordSize(*over)>>10, maxRecord>>10)
 	}
 	ideal := 1
 	for ideal < maxBuckets && total > ideal*targetBucket {
@@ -171,6 +178,21 @@ func chooseBuckets(recs []record, current int) (int, error) {
 		n *= 2
 	}
 	return n, nil
+}
+
+// quoteName quotes a name for an error message, cut short when it is long:
+// the names that make a record too large can run to megabytes, which no
+// one wants on their terminal.
+func quoteName(name string) string {
+	const keep = 64
+	if len(name) <= keep {
+		return strconv.Quote(name)
+	}
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", strconv.Quote(name[:cut]), len(name))
 }
 
 // growBucket is the size past which a bucket of several records makes the

@@ -543,7 +543,7 @@ func (t *txn) host(name string) (*hostEntry, error) {
 func (t *txn) putHost(e *hostEntry) error {
 	rec := hostRecord(e.vars, e.groups)
 	if len(rec)+len(e.name) > maxRecord {
-		return fmt.Errorf("host %q would take %d KiB, more than the %d KiB ZooKeeper can hold in one node", e.name, len(rec)>>10, maxRecord>>10)
+		return fmt.Errorf("host %s would take %d KiB, more than the %d KiB ZooKeeper can hold in one node", quoteName(e.name), len(rec)>>10, maxRecord>>10)
 	}
 	t.buckets[t.hostPath(e.name)].put(e.name, rec)
 	return nil
@@ -583,7 +583,7 @@ func (t *txn) putGroup(e *groupEntry) error {
 	}
 	rec := groupRecord(e.vars, e.children)
 	if len(rec)+len(e.name) > maxRecord {
-		return fmt.Errorf("group %q would take %d KiB, more than the %d KiB ZooKeeper can hold in one node", e.name, len(rec)>>10, maxRecord>>10)
+		return fmt.Errorf("group %s would take %d KiB, more than the %d KiB ZooKeeper can hold in one node", quoteName(e.name), len(rec)>>10, maxRecord>>10)
 	}
 	t.buckets[p].put(e.name, rec)
 	return nil

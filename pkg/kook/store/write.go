@@ -140,11 +140,13 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 	if sn.exists {
 		curH, curG = sn.meta.HostBuckets, sn.meta.GroupBuckets
 	}
-	if m.HostBuckets, err = chooseBuckets(hostRecs, curH); err != nil {
-		return Result{}, fmt.Errorf("host %v", err)
-	}
+	// Groups first: a group's name is also in each member's record, and a
+	// name too large for ZooKeeper is the group's fault, not its hosts'.
 	if m.GroupBuckets, err = chooseBuckets(groupRecs, curG); err != nil {
 		return Result{}, fmt.Errorf("group %v", err)
+	}
+	if m.HostBuckets, err = chooseBuckets(hostRecs, curH); err != nil {
+		return Result{}, fmt.Errorf("host %v", err)
 	}
 	hostB, err := buildBuckets(hostRecs, m.HostBuckets, "host")
 	if err != nil {
