@@ -30,8 +30,10 @@ test-short:
 
 FUZZTIME ?= 2m
 fuzz:
-	@for t in $$($(GO) test -list 'Fuzz.*' ./pkg/ansible | grep ^Fuzz); do \
-		echo "== $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./pkg/ansible || exit 1; \
+	@for p in $$($(GO) list ./pkg/...); do \
+		for t in $$($(GO) test -list 'Fuzz.*' $$p | grep ^Fuzz); do \
+			echo "== $$p $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+		done; \
 	done
 
 bench: deps
