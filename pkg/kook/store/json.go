@@ -206,7 +206,7 @@ func (d *decoder) str() (string, error) {
 			s := string(d.data[start:d.pos])
 			d.pos++
 			if !ascii && !utf8.ValidString(s) {
-				s = strings.ToValidUTF8(s, "\uFFFD")
+				s = replaceInvalidUTF8(s)
 			}
 			return s, nil
 		case c == '\\':
@@ -221,6 +221,25 @@ func (d *decoder) str() (string, error) {
 	return "", d.errorf("unterminated string")
 }
 
+// replaceInvalidUTF8 replaces every byte that is not part of valid UTF-8
+// with U+FFFD, as encoding/json does (and so kook.DecodeJSON): one
+// replacement per run of them, as strings.ToValidUTF8 makes, would have
+// the two readers disagree about a bucket kook did not write.
+func replaceInvalidUTF8(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
 func (d *decoder) strSlow(start int) (string, error) {
 	buf := append([]byte(nil), d.data[start:d.pos]...)
 	for d.pos < len(d.data) {
@@ -229,7 +248,7 @@ func (d *decoder) strSlow(start int) (string, error) {
 		case c == '"':
 			d.pos++
 			if !utf8.Valid(buf) {
-				return strings.ToValidUTF8(string(buf), "\uFFFD"), nil
+				return replaceInvalidUTF8(string(buf)), nil
 			}
 			return string(buf), nil
 		case c < 0x20:
