@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kook-project/kook/internal/config"
 	"io"
 	"runtime/debug"
 	"sync"
 	"time"
 
+	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/pkg/ansible"
 	"github.com/kook-project/kook/pkg/kook"
 	"github.com/kook-project/kook/pkg/kook/store"
