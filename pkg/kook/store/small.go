@@ -524,29 +524,11 @@ func (b *tbucket) put(name string, json []byte) {
 
 // host returns the host's record, or nil when there is none.
 func (t *txn) host(name string) (*hostEntry, error) {
-	p := t.hostPath(name)
-	if err := t.load(p); err != nil {
-		return nil, err
-	}
-	b := t.buckets[p]
-	i, ok := b.find(name)
-	if !ok {
-		return nil, nil
-	}
-	e, err := newDecoder(b.recs[i].json, nil).hostRecord(name)
-	if err != nil {
-		return nil, fmt.Errorf("ZooKeeper node %s is corrupt: host %q: %v", p, name, err)
-	}
-	return &e, nil
+	return readEntry(t, t.hostPath(name), "host", name, (*decoder).hostRecord)
 }
 
 func (t *txn) putHost(e *hostEntry) error {
-	rec := hostRecord(e.vars, e.groups)
-	if len(rec)+len(e.name) > maxRecord {
-		return fmt.Errorf("host %s would take %d KiB, more than the %d KiB ZooKeeper can hold in one node", quoteName(e.name), len(rec)>>10, maxRecord>>10)
-	}
-	t.buckets[t.hostPath(e.name)].put(e.name, rec)
-	return nil
+	return t.putRecord(t.hostPath(e.name), "host", e.name, hostRecord(e.vars, e.groups))
 }
 
 func (t *txn) delHost(name string) error {
@@ -558,21 +540,9 @@ func (t *txn) delHost(name string) error {
 	return nil
 }
 
+// group returns the group's record, or nil when there is none.
 func (t *txn) group(name string) (*groupEntry, error) {
-	p := t.groupPath(name)
-	if err := t.load(p); err != nil {
-		return nil, err
-	}
-	b := t.buckets[p]
-	i, ok := b.find(name)
-	if !ok {
-		return nil, nil
-	}
-	e, err := newDecoder(b.recs[i].json, nil).groupRecord(name)
-	if err != nil {
-		return nil, fmt.Errorf("ZooKeeper node %s is corrupt: group %q: %v", p, name, err)
-	}
-	return &e, nil
+	return readEntry(t, t.groupPath(name), "group", name, (*decoder).groupRecord)
 }
 
 // putGroup writes a group record; the group's bucket must have been read.
@@ -581,11 +551,34 @@ func (t *txn) putGroup(e *groupEntry) error {
 	if err := t.load(p); err != nil {
 		return err
 	}
-	rec := groupRecord(e.vars, e.children)
-	if len(rec)+len(e.name) > maxRecord {
-		return fmt.Errorf("group %s would take %d KiB, more than the %d KiB ZooKeeper can hold in one node", quoteName(e.name), len(rec)>>10, maxRecord>>10)
+	return t.putRecord(p, "group", e.name, groupRecord(e.vars, e.children))
+}
+
+// readEntry reads the bucket at p and decodes the record of the kind
+// (host or group) called name with read; nil when there is none.
+func readEntry[E any](t *txn, p, kind, name string, read func(*decoder, string) (E, error)) (*E, error) {
+	if err := t.load(p); err != nil {
+		return nil, err
 	}
-	t.buckets[p].put(e.name, rec)
+	b := t.buckets[p]
+	i, ok := b.find(name)
+	if !ok {
+		return nil, nil
+	}
+	e, err := read(newDecoder(b.recs[i].json, nil), name)
+	if err != nil {
+		return nil, fmt.Errorf("ZooKeeper node %s is corrupt: %s %q: %v", p, kind, name, err)
+	}
+	return &e, nil
+}
+
+// putRecord puts rec under name in the (read) bucket at p, refusing a
+// record ZooKeeper could not hold.
+func (t *txn) putRecord(p, kind, name string, rec []byte) error {
+	if len(rec)+len(name) > maxRecord {
+		return fmt.Errorf("%s %s would take %d KiB, more than the %d KiB ZooKeeper can hold in one node", kind, quoteName(name), len(rec)>>10, maxRecord>>10)
+	}
+	t.buckets[p].put(name, rec)
 	return nil
 }
 
