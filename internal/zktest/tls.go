@@ -1,8 +1,6 @@
 package zktest
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -255,12 +253,5 @@ func (ts *tlsSetup) serving(addr string) bool {
 	if err != nil {
 		return false
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Second))
-	if _, err := c.Write([]byte("srvr")); err != nil {
-		return false
-	}
-	var buf bytes.Buffer
-	buf.ReadFrom(bufio.NewReader(c))
-	return bytes.Contains(buf.Bytes(), []byte("Mode: "))
+	return answersSrvr(c)
 }

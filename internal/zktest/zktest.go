@@ -279,6 +279,12 @@ func serving(addr string) bool {
 	if err != nil {
 		return false
 	}
+	return answersSrvr(c)
+}
+
+// answersSrvr sends "srvr" over c, reports whether the server told its
+// state, and closes c.
+func answersSrvr(c net.Conn) bool {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(time.Second))
 	if _, err := c.Write([]byte("srvr")); err != nil {
