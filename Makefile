@@ -14,6 +14,7 @@ export KOOK_ROOT ?= /kook-demo
 build:
 	$(GO) build -o bin/kook-inventory ./cmd/kook-inventory
 	$(GO) build -o bin/kook-import ./cmd/kook-import
+	$(GO) build -o bin/kook ./cmd/kook
 
 deps:
 	@scripts/deps.sh

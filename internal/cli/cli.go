@@ -70,6 +70,13 @@ func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
 // parse runs kong over args. It returns a non-nil exit code when parsing
 // ended the command (help, or a usage error already reported).
 func parse(name, description string, cli any, env Env, usageExit int) (exit *int) {
+	_, exit = parseCommand(name, description, cli, env, usageExit)
+	return exit
+}
+
+// parseCommand is parse for commands with verbs: it also returns kong's
+// context, whose Run calls the chosen verb.
+func parseCommand(name, description string, cli any, env Env, usageExit int) (kctx *kong.Context, exit *int) {
 	code := -1
 	parser, err := kong.New(cli,
 		kong.Name(name),
@@ -77,6 +84,7 @@ func parse(name, description string, cli any, env Env, usageExit int) (exit *int
 		kong.Writers(env.Stdout, env.Stderr),
 		kong.Exit(func(c int) { code = c; panic(exitPanic{}) }),
 		kong.UsageOnError(),
+		kong.Vars{"version": name + " " + Version()},
 	)
 	if err != nil {
 		panic(err) // a bug in the flag declarations
@@ -86,15 +94,16 @@ func parse(name, description string, cli any, env Env, usageExit int) (exit *int
 			if _, ok := r.(exitPanic); !ok {
 				panic(r)
 			}
-			exit = &code
+			kctx, exit = nil, &code
 		}
 	}()
-	if _, err := parser.Parse(env.Args); err != nil {
+	kctx, err = parser.Parse(env.Args)
+	if err != nil {
 		fmt.Fprintf(env.Stderr, "%s: %v\n", name, err)
 		code = usageExit
-		return &code
+		return nil, &code
 	}
-	return nil
+	return kctx, nil
 }
 
 type exitPanic struct{}

@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/kook-project/kook/internal/config"
+	"github.com/kook-project/kook/pkg/kook/store"
+)
+
+// kookCmd is the `kook` command line: one field per verb. Each verb is a
+// struct in a kook_VERB.go file with a method
+//
+//	Run(k *kookRun) error
+//
+// that kong calls with the shared run state. Verbs print data on stdout and
+// a one-line summary of a write on stderr.
+type kookCmd struct {
+	ZKFlags
+	Version kong.VersionFlag `help:"Print kook's version and exit."`
+}
+
+const kookHelp = `Manage the Ansible inventory kept in ZooKeeper, and coordinate the hosts it lists.`
+
+// kookRun is what every verb of kook shares: the process's streams, the
+// resolved configuration and, once a verb asks for it, the store.
+type kookRun struct {
+	env   Env
+	flags *ZKFlags
+	ctx   context.Context
+
+	cfg    *config.Config
+	st     *store.Store
+	cancel context.CancelFunc
+}
+
+// config resolves the connection configuration once.
+func (k *kookRun) config() (config.Config, error) {
+	if k.cfg == nil {
+		cfg, err := k.flags.load(k.env)
+		if err != nil {
+			return config.Config{}, err
+		}
+		k.cfg = &cfg
+	}
+	return *k.cfg, nil
+}
+
+// store connects to ZooKeeper once, on first use, so verbs that fail on
+// their arguments never wait on a connection.
+func (k *kookRun) store() (*store.Store, error) {
+	if k.st != nil {
+		return k.st, nil
+	}
+	cfg, err := k.config()
+	if err != nil {
+		return nil, err
+	}
+	st, err := open(k.ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	k.st = st
+	return st, nil
+}
+
+// warn prints a warning for the person at the terminal.
+func (k *kookRun) warn(msg string) { fmt.Fprintf(k.env.Stderr, "warning: %s\n", msg) }
+
+func (k *kookRun) close() {
+	if k.st != nil {
+		k.st.Close()
+	}
+}
+
+// usageError marks an error in how a verb was called: kook exits 2.
+type usageError struct{ error }
+
+// Kook runs the kook command and returns its exit code: 0 done, 1 error,
+// 2 usage.
+func Kook(env Env) int {
+	var cmd kookCmd
+	if len(env.Args) == 0 {
+		env.Args = []string{"--help"}
+	}
+	kctx, code := parseCommand("kook", kookHelp, &cmd, env, 2)
+	if code != nil {
+		return *code
+	}
+	k := &kookRun{env: env, flags: &cmd.ZKFlags, ctx: context.Background()}
+	defer k.close()
+	if err := kctx.Run(k); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return fail(env, "kook", 2, err)
+		}
+		return fail(env, "kook", 1, err)
+	}
+	return 0
+}
