@@ -42,7 +42,15 @@ func main() {
 	sizes := flag.String("sizes", "10000,100000", "fleet sizes, comma separated")
 	load := flag.Duration("load", 60*time.Second, "how long the writer runs during the --list under load figure (0 skips it)")
 	runs := flag.Int("runs", 15, "runs of each command; the median is reported")
+	only := flag.String("only", "", "run only these figures: register")
 	flag.Parse()
+	if *only == "register" {
+		if err := runRegister(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*sizes, *load, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -138,6 +146,26 @@ func run(sizeList string, load time.Duration, runs int) error {
 	row("a group holding every host (default jute.maxbuffer)", "works", func(f figures) string { return f.bigGroup })
 	row("host + group buckets, mean size", "", func(f figures) string { return f.buckets })
 	return w.Flush()
+}
+
+// runRegister measures only the registration figures.
+func runRegister() error {
+	work, err := os.MkdirTemp("", "kook-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	zk, err := zktest.StartProcess(filepath.Join(work, "zk"))
+	if err != nil {
+		return err
+	}
+	defer zk.Stop()
+	f, err := registerStorm(zk.Addr, "/bench-register", 1000, 10000)
+	if err != nil {
+		return err
+	}
+	fmt.Println(f)
+	return nil
 }
 
 func measure(work, addr string, n int, load time.Duration, runs int) (figures, error) {

@@ -361,6 +361,7 @@ func (s *Store) small(ctx context.Context, what string, partial func(*txn) error
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
+			s.retries.Add(1)
 			if err := sleep(ctx, attempt); err != nil {
 				return err
 			}

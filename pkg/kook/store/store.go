@@ -38,6 +38,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -62,6 +63,12 @@ type Config struct {
 	WorldRead bool
 	// Dialer, when set, opens the connections (for TLS).
 	Dialer zk.Dialer
+	// MaxBuffer, when set, bounds the connection's send and receive
+	// buffers (go-zookeeper allocates 1.5 MiB of each per session). A
+	// process that holds many sessions, such as a test standing in for a
+	// thousand hosts, sets it to a few hundred KiB; a response or request
+	// larger than it then fails.
+	MaxBuffer int
 }
 
 // String describes the configuration without the password.
@@ -107,7 +114,17 @@ type Store struct {
 
 	mu          sync.Mutex
 	lastDialErr error
+
+	retries atomic.Int64
 }
+
+// Retries counts how often this Store's writes started again on fresh
+// data after a conflict with another writer.
+func (s *Store) Retries() int64 { return s.retries.Load() }
+
+// listOf makes a slice of values whose type has no name outside the
+// package that made them (go-zookeeper's connection options).
+func listOf[T any](xs ...T) []T { return xs }
 
 type nopLogger struct{}
 
@@ -164,8 +181,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	ctx, cancel := s.opContext(ctx, cfg.Timeout)
 	defer cancel()
 	hasSession := make(chan struct{}, 1)
-	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
-		zk.WithLogger(nopLogger{}), zk.WithLogInfo(false), zk.WithDialer(recording),
+	opts := listOf(zk.WithLogger(nopLogger{}), zk.WithLogInfo(false), zk.WithDialer(recording))
+	if cfg.MaxBuffer > 0 {
+		opts = append(opts, zk.WithMaxBufferSize(cfg.MaxBuffer), zk.WithMaxConnBufferSize(cfg.MaxBuffer))
+	}
+	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout, append(opts,
 		zk.WithEventCallback(func(ev zk.Event) {
 			if ev.Type == zk.EventSession && ev.State == zk.StateHasSession {
 				select {
@@ -173,7 +193,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 				default:
 				}
 			}
-		}))
+		}))...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach ZooKeeper at %s: %v", s.servers, err)
 	}

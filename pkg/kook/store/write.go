@@ -81,6 +81,7 @@ func (s *Store) update(ctx context.Context, fn func(*kook.Inventory) (*kook.Inve
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
+			s.retries.Add(1)
 			if err := sleep(ctx, attempt); err != nil {
 				return Result{}, err
 			}
