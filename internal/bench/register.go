@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,7 @@ func registerStorm(addr, root string, n, into int) (registerFigures, error) {
 	if _, err := base.Replace(ctx, fleet.Generate(into, 11), store.WriteOptions{}); err != nil {
 		return f, err
 	}
+	fmt.Fprintln(os.Stderr, bucketStats(addr, root))
 	stores := make([]*store.Store, n)
 	var wg sync.WaitGroup
 	var openErr atomic.Value

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 
 	"github.com/go-zookeeper/zk"
@@ -125,7 +126,11 @@ func (s *Store) AddHost(ctx context.Context, name string, vars kook.Vars) error 
 				return err
 			}
 			if e == nil {
-				e = &hostEntry{name: name, vars: kook.CopyVars(vars), groups: []membership{{kook.Ungrouped, t.nextPos()}}}
+				pos, err := t.nextPos()
+				if err != nil {
+					return err
+				}
+				e = &hostEntry{name: name, vars: kook.CopyVars(vars), groups: []membership{{kook.Ungrouped, pos}}}
 				return t.putHost(e)
 			}
 			changed := false
@@ -203,7 +208,11 @@ func (s *Store) AddMember(ctx context.Context, group, host string) error {
 					kept = append(kept, m)
 				}
 			}
-			e.groups = append(kept, membership{group, t.nextPos()})
+			pos, err := t.nextPos()
+			if err != nil {
+				return err
+			}
+			e.groups = append(kept, membership{group, pos})
 			return t.putHost(e)
 		}, full)
 }
@@ -232,7 +241,11 @@ func (s *Store) RemoveMember(ctx context.Context, group, host string) error {
 			}
 			e.groups = kept
 			if len(kept) == 0 {
-				e.groups = append(e.groups, membership{kook.Ungrouped, t.nextPos()})
+				pos, err := t.nextPos()
+				if err != nil {
+					return err
+				}
+				e.groups = append(e.groups, membership{kook.Ungrouped, pos})
 			}
 			return t.putHost(e)
 		}, full)
@@ -366,7 +379,7 @@ func (s *Store) small(ctx context.Context, what string, partial func(*txn) error
 				return err
 			}
 		}
-		err = s.smallOnce(ctx, partial)
+		err = s.smallOnce(ctx, what, partial)
 		if errors.Is(err, errFull) {
 			return s.smallFull(ctx, what, full)
 		}
@@ -387,17 +400,15 @@ func (s *Store) smallFull(ctx context.Context, what string, full func(*kook.Inve
 	return nil
 }
 
-func (s *Store) smallOnce(ctx context.Context, partial func(*txn) error) error {
+func (s *Store) smallOnce(ctx context.Context, what string, partial func(*txn) error) error {
 	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	defer cancel()
-	m, st, exists, err := s.readMeta(ctx)
+	h, err := s.writableHead(ctx)
 	if err != nil {
 		return err
 	}
-	if !exists {
-		return errFull
-	}
-	t := &txn{s: s, ctx: ctx, meta: m, stat: st, gen: s.cfg.Root + "/" + m.Current, buckets: map[string]*tbucket{}}
+	t := &txn{s: s, ctx: ctx, head: h, gen: s.cfg.Root + "/" + h.meta.Current,
+		buckets: map[string]*tbucket{}, change: &change{what: what}}
 	kidsDone := make(chan struct{})
 	var kids []string
 	go func() { defer close(kidsDone); kids, _ = s.children(ctx, s.cfg.Root) }()
@@ -406,15 +417,21 @@ func (s *Store) smallOnce(ctx context.Context, partial func(*txn) error) error {
 	if err != nil {
 		return err
 	}
-	var ops []any
+	// Buckets set at the version read, buckets only read checked at it:
+	// the write conflicts with exactly the writes that changed what it
+	// read. meta is checked, not set, so that a generation switch
+	// (which sets it) fences this write.
+	var sets, checks []any
 	size := 0
 	for _, p := range t.order {
 		b := t.buckets[p]
-		if !b.dirty {
-			continue
+		var data []byte
+		if b.dirty {
+			data = appendBucket(nil, b.recs)
 		}
-		data := appendBucket(nil, b.recs)
-		if string(data) == string(b.orig) {
+		if data == nil || string(data) == string(b.orig) {
+			checks = append(checks, &zk.CheckVersionRequest{Path: p, Version: b.ver})
+			size += len(p) + 32
 			continue
 		}
 		if len(data) > growBucket() && len(b.recs) > 1 {
@@ -423,36 +440,36 @@ func (s *Store) smallOnce(ctx context.Context, partial func(*txn) error) error {
 		if len(data) > maxBucket {
 			return fmt.Errorf("bucket %s would take %d KiB, more than ZooKeeper can hold in one node", p, len(data)>>10)
 		}
-		ops = append(ops, &zk.SetDataRequest{Path: p, Data: data, Version: b.ver})
-		size += len(data)
+		sets = append(sets, &zk.SetDataRequest{Path: p, Data: data, Version: b.ver})
+		size += len(data) + len(p) + 32
 	}
-	if len(ops) == 0 {
+	if len(sets) == 0 {
 		return nil
 	}
-	if size > maxMultiBytes {
+	if size+maxLogEntry > maxMultiBytes {
 		return errFull
 	}
-	m = t.meta
-	m.Writer = newWriterID()
-	ops = append(ops, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: st.Version})
-	sn := &snapshot{exists: true, meta: t.meta, stat: st}
-	v, err := s.commit(ctx, ops, m, sn)
+	writer := newWriterID()
+	ops := append(sets, checks...)
+	ops = append(ops, &zk.CheckVersionRequest{Path: s.metaP, Version: h.stat.Version})
+	v, err := s.commit(ctx, append(ops, s.logOps(writer, t.change)...), meta{Current: h.meta.Current, Writer: writer})
 	if err != nil {
 		return err
 	}
-	s.collect(ctx, v.Zxid, m.Current, kids)
+	s.collect(ctx, v.Zxid, h.meta.Current, kids)
 	return nil
 }
 
-// txn is the state of one small write: meta and the buckets it read.
+// txn is the state of one small write: the head and the buckets it read.
 type txn struct {
 	s       *Store
 	ctx     context.Context
-	meta    meta
-	stat    *zk.Stat
+	head    head
 	gen     string
 	buckets map[string]*tbucket
 	order   []string
+	change  *change
+	pos     int64 // the next position nextPos hands out; 0 until asked
 }
 
 type tbucket struct {
@@ -462,11 +479,35 @@ type tbucket struct {
 	dirty bool
 }
 
-func (t *txn) nextPos() int64 {
-	p := t.meta.Seq
-	t.meta.Seq += positionStride
-	return p
+// nextPos hands out a membership position above every position in the
+// inventory, without reading every host and without setting meta (which
+// would make every registration conflict with every other).
+//
+// Positions are meta.Seq (above every position when meta was last set)
+// plus the distance in zxids from that meta to the version this write
+// read, shifted past a random low part. A write that starts after this
+// one committed reads a version at least this commit's zxid, so its
+// positions are larger; writes that overlap get positions in either order,
+// as concurrent writes may. A write that sets meta raises meta.Seq above
+// every position it saw. When the distance no longer fits, a full write
+// renumbers.
+func (t *txn) nextPos() (int64, error) {
+	if t.pos == 0 {
+		h := t.head
+		d := h.zxid() - h.stat.Mzxid
+		if d < 0 || d >= 1<<44 || h.meta.Seq >= 1<<61 {
+			return 0, errFull
+		}
+		t.pos = h.meta.Seq + d<<posShift + rand.Int64N(1<<(posShift-1))
+	}
+	p := t.pos
+	t.pos++
+	return p, nil
 }
+
+// posShift leaves room below each zxid step for the random low part of
+// nextPos's positions (and for the few positions one write hands out).
+const posShift = 16
 
 // load reads the buckets at paths it has not read yet, pipelined.
 func (t *txn) load(paths ...string) error {
@@ -499,11 +540,13 @@ func (t *txn) load(paths ...string) error {
 }
 
 func (t *txn) hostPath(name string) string {
-	return hostBucketPath(t.gen, bucketOf(name, t.meta.HostBuckets), t.meta.HostBuckets)
+	n := t.head.meta.HostBuckets
+	return hostBucketPath(t.gen, bucketOf(name, n), n)
 }
 
 func (t *txn) groupPath(name string) string {
-	return groupBucketPath(t.gen, bucketOf(name, t.meta.GroupBuckets), t.meta.GroupBuckets)
+	n := t.head.meta.GroupBuckets
+	return groupBucketPath(t.gen, bucketOf(name, n), n)
 }
 
 func (b *tbucket) find(name string) (int, bool) {
@@ -529,7 +572,7 @@ func (t *txn) host(name string) (*hostEntry, error) {
 }
 
 func (t *txn) putHost(e *hostEntry) error {
-	return t.putRecord(t.hostPath(e.name), "host", e.name, hostRecord(e.vars, e.groups))
+	return t.putRecord(t.hostPath(e.name), kook.KindHost, e.name, hostRecord(e.vars, e.groups))
 }
 
 func (t *txn) delHost(name string) error {
@@ -537,6 +580,7 @@ func (t *txn) delHost(name string) error {
 	if i, ok := b.find(name); ok {
 		b.recs = append(b.recs[:i], b.recs[i+1:]...)
 		b.dirty = true
+		t.change.note(kook.KindHost, name, LogRemoved)
 	}
 	return nil
 }
@@ -552,7 +596,7 @@ func (t *txn) putGroup(e *groupEntry) error {
 	if err := t.load(p); err != nil {
 		return err
 	}
-	return t.putRecord(p, "group", e.name, groupRecord(e.vars, e.children))
+	return t.putRecord(p, kook.KindGroup, e.name, groupRecord(e.vars, e.children))
 }
 
 // readEntry reads the bucket at p and decodes the record of the kind
@@ -579,7 +623,13 @@ func (t *txn) putRecord(p, kind, name string, rec []byte) error {
 	if len(rec)+len(name) > maxRecord {
 		return fmt.Errorf("%s %s would take %d KiB, more than the %d KiB ZooKeeper can hold in one node", kind, quoteName(name), len(rec)>>10, maxRecord>>10)
 	}
-	t.buckets[p].put(name, rec)
+	b := t.buckets[p]
+	how := LogAdded
+	if _, ok := b.find(name); ok {
+		how = LogChanged
+	}
+	b.put(name, rec)
+	t.change.note(kind, name, how)
 	return nil
 }
 
@@ -604,7 +654,7 @@ func (t *txn) linkUnderAll(name string) error {
 // allGroups reads every group bucket and returns every group. The
 // entries are fresh: change them and putGroup them.
 func (t *txn) allGroups() (map[string]*groupEntry, error) {
-	n := t.meta.GroupBuckets
+	n := t.head.meta.GroupBuckets
 	paths := make([]string, n)
 	for i := range paths {
 		paths[i] = groupBucketPath(t.gen, i, n)

@@ -63,6 +63,13 @@ type Config struct {
 	WorldRead bool
 	// Dialer, when set, opens the connections (for TLS).
 	Dialer zk.Dialer
+	// Actor says who writes, for the change log (defaults: see Actor).
+	Actor Actor
+	// NoChangeLog records each write in the log without who, what or
+	// which names: only its writer id and time, which the store needs as
+	// its version marker. For measuring what the log costs, and for
+	// callers that must not leave names behind.
+	NoChangeLog bool
 	// MaxBuffer, when set, bounds the connection's send and receive
 	// buffers (go-zookeeper allocates 1.5 MiB of each per session). A
 	// process that holds many sessions, such as a test standing in for a
@@ -111,6 +118,8 @@ type Store struct {
 	conn    *zk.Conn
 	acl     []zk.ACL
 	metaP   string
+	logP    string
+	actor   Actor
 
 	mu          sync.Mutex
 	lastDialErr error
@@ -149,7 +158,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if !strings.HasPrefix(cfg.Root, "/") || cfg.Root == "/" || strings.HasSuffix(cfg.Root, "/") || path.Clean(cfg.Root) != cfg.Root {
 		return nil, fmt.Errorf("bad ZooKeeper root %q: want an absolute path such as /kook", cfg.Root)
 	}
-	s := &Store{cfg: cfg, servers: strings.Join(cfg.Servers, ","), metaP: cfg.Root + "/meta"}
+	s := &Store{cfg: cfg, servers: strings.Join(cfg.Servers, ","), metaP: cfg.Root + "/meta", logP: cfg.Root + "/log"}
+	s.actor = defaultActor(cfg)
 	s.acl = zk.WorldACL(zk.PermAll)
 	var user, password string
 	if cfg.Digest != "" {
