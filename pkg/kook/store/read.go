@@ -33,7 +33,7 @@ func (v Version) String() string {
 
 // snapshot is one consistent read of the whole inventory.
 type snapshot struct {
-	head      // as of the data below; exists false: the root is empty
+	head            // as of the data below; exists false: the root is empty
 	seq       int64 // meta.Seq as stored (inventory may raise meta.Seq)
 	hostData  [][]byte
 	groupData [][]byte
