@@ -162,7 +162,7 @@ func (s *Store) logEntry(writer string, c *change) []byte {
 	for _, part := range []struct {
 		key   string
 		names map[string]string
-	}{{"hosts", c.hosts}, {"groups", c.groups}} {
+	}{{"groups", c.groups}, {"hosts", c.hosts}} { // groups are fewer: all of them fit
 		b = append(b, `,"`+part.key+`":{`...)
 		first := true
 		for _, name := range sortedNames(part.names) {
