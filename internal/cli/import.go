@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -88,7 +89,7 @@ func (cmd *importCmd) run(env Env) (int, error) {
 	cfg, err := cmd.load(env)
 	if err == nil {
 		var st *store.Store
-		if st, err = open(context.Background(), cfg); err == nil {
+		if st, err = open(context.Background(), cfg, "kook-import", env.Args); err == nil {
 			defer st.Close()
 			return cmd.apply(env, cfg, st, sources, start)
 		}
@@ -127,7 +128,10 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		return 0, nil
 	}
 
-	opts := store.WriteOptions{}
+	opts := store.WriteOptions{What: "import " + strings.Join(cmd.Sources, " ")}
+	if cmd.Prune {
+		opts.What = "import --prune " + strings.Join(cmd.Sources, " ")
+	}
 	if isTerminal(env.Stderr) {
 		opts.Progress = newProgress(env.Stderr, "importing")
 	}

@@ -347,10 +347,14 @@ func decodeLogEntry(data []byte) (LogEntry, error) {
 }
 
 // bucketChanges notes in c every record that differs between the old and
-// new contents of some buckets (kind: kook.KindHost or kook.KindGroup).
-// Comparing records, not the graph, is exact and costs only the buckets
-// that changed.
+// new contents of some buckets (kind: kook.KindHost or kook.KindGroup),
+// and for hosts every group whose members (or their order) changed with
+// them. Comparing records, not graphs, is exact, costs only the buckets
+// that changed, and serves small and full writes alike.
 func bucketChanges(c *change, kind string, old, new [][]byte) error {
+	if kind == kook.KindHost {
+		return hostChanges(c, old, new)
+	}
 	oldRecs := map[string][]byte{}
 	for _, d := range old {
 		recs, err := splitBucket(d)
@@ -361,15 +365,14 @@ func bucketChanges(c *change, kind string, old, new [][]byte) error {
 			oldRecs[r.name] = r.json
 		}
 	}
-	seen := map[string]bool{}
 	for _, d := range new {
 		recs, err := splitBucket(d)
 		if err != nil {
 			return err
 		}
 		for _, r := range recs {
-			seen[r.name] = true
 			o, ok := oldRecs[r.name]
+			delete(oldRecs, r.name)
 			switch {
 			case !ok:
 				c.note(kind, r.name, LogAdded)
@@ -379,9 +382,67 @@ func bucketChanges(c *change, kind string, old, new [][]byte) error {
 		}
 	}
 	for name := range oldRecs {
-		if !seen[name] {
-			c.note(kind, name, LogRemoved)
+		c.note(kind, name, LogRemoved)
+	}
+	return nil
+}
+
+func hostChanges(c *change, old, new [][]byte) error {
+	oldHosts := map[string]encHost{}
+	for _, d := range old {
+		hosts, err := scanHostBucket(d)
+		if err != nil {
+			return err
 		}
+		for _, h := range hosts {
+			oldHosts[h.name] = h
+		}
+	}
+	members := func(h encHost, g map[string]int64) {
+		for _, m := range h.groups {
+			g[string(m.group)] = m.pos
+		}
+	}
+	moved := func(o, n encHost) bool {
+		og, ng := map[string]int64{}, map[string]int64{}
+		members(o, og)
+		members(n, ng)
+		changed := false
+		for g, p := range og {
+			if q, ok := ng[g]; !ok || q != p {
+				c.note(kook.KindGroup, g, LogChanged)
+				changed = true
+			}
+		}
+		for g := range ng {
+			if _, ok := og[g]; !ok {
+				c.note(kook.KindGroup, g, LogChanged)
+				changed = true
+			}
+		}
+		return changed
+	}
+	for _, d := range new {
+		hosts, err := scanHostBucket(d)
+		if err != nil {
+			return err
+		}
+		for _, h := range hosts {
+			o, ok := oldHosts[h.name]
+			delete(oldHosts, h.name)
+			if !ok {
+				c.note(kook.KindHost, h.name, LogAdded)
+				moved(encHost{}, h)
+				continue
+			}
+			if moved(o, h) || string(o.vars) != string(h.vars) {
+				c.note(kook.KindHost, h.name, LogChanged)
+			}
+		}
+	}
+	for name, h := range oldHosts {
+		c.note(kook.KindHost, name, LogRemoved)
+		moved(h, encHost{})
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/kook-project/kook/pkg/kook"
@@ -442,6 +443,13 @@ func (s *Store) smallOnce(ctx context.Context, what string, partial func(*txn) e
 		}
 		sets = append(sets, &zk.SetDataRequest{Path: p, Data: data, Version: b.ver})
 		size += len(data) + len(p) + 32
+		kind := kook.KindGroup
+		if strings.HasPrefix(p, t.gen+"/h/") {
+			kind = kook.KindHost
+		}
+		if err := bucketChanges(t.change, kind, [][]byte{b.orig}, [][]byte{data}); err != nil {
+			return err
+		}
 	}
 	if len(sets) == 0 {
 		return nil
@@ -580,7 +588,6 @@ func (t *txn) delHost(name string) error {
 	if i, ok := b.find(name); ok {
 		b.recs = append(b.recs[:i], b.recs[i+1:]...)
 		b.dirty = true
-		t.change.note(kook.KindHost, name, LogRemoved)
 	}
 	return nil
 }
@@ -623,13 +630,7 @@ func (t *txn) putRecord(p, kind, name string, rec []byte) error {
 	if len(rec)+len(name) > maxRecord {
 		return fmt.Errorf("%s %s would take %d KiB, more than the %d KiB ZooKeeper can hold in one node", kind, quoteName(name), len(rec)>>10, maxRecord>>10)
 	}
-	b := t.buckets[p]
-	how := LogAdded
-	if _, ok := b.find(name); ok {
-		how = LogChanged
-	}
-	b.put(name, rec)
-	t.change.note(kind, name, how)
+	t.buckets[p].put(name, rec)
 	return nil
 }
 
