@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 
@@ -203,17 +204,13 @@ func (s *Store) AddMember(ctx context.Context, group, host string) error {
 					return err
 				}
 			}
-			kept := e.groups[:0]
-			for _, m := range e.groups {
-				if m.group != kook.Ungrouped {
-					kept = append(kept, m)
-				}
-			}
 			pos, err := t.nextPos()
 			if err != nil {
 				return err
 			}
-			e.groups = append(kept, membership{group, pos})
+			if e.groups, err = reconcileHost(append(e.groups, membership{group, pos}), t); err != nil {
+				return err
+			}
 			return t.putHost(e)
 		}, full)
 }
@@ -240,13 +237,8 @@ func (s *Store) RemoveMember(ctx context.Context, group, host string) error {
 			if len(kept) == len(e.groups) {
 				return nil
 			}
-			e.groups = kept
-			if len(kept) == 0 {
-				pos, err := t.nextPos()
-				if err != nil {
-					return err
-				}
-				e.groups = append(e.groups, membership{kook.Ungrouped, pos})
+			if e.groups, err = reconcileHost(kept, t); err != nil {
+				return err
 			}
 			return t.putHost(e)
 		}, full)
@@ -273,8 +265,13 @@ func (s *Store) AddChild(ctx context.Context, parent, child string) error {
 						return nil
 					}
 				}
-				if reaches(groups, child, parent) {
-					return fmt.Errorf("Adding group '%s' as child to '%s' creates a recursive dependency loop.", child, parent)
+				if err := kook.CheckLink(parent, child, func(g string) []string {
+					if e := groups[g]; e != nil {
+						return e.children
+					}
+					return nil
+				}); err != nil {
+					return err
 				}
 			}
 			if p == nil {
@@ -324,39 +321,42 @@ func (s *Store) RemoveChild(ctx context.Context, parent, child string) error {
 			if err := t.putGroup(p); err != nil {
 				return err
 			}
+			parents := 0
 			for _, g := range groups {
-				for _, x := range g.children {
-					if x == child {
-						return nil // still has a parent
-					}
+				if slices.Contains(g.children, child) {
+					parents++
 				}
+			}
+			if !kook.NeedsParent(child, parents) {
+				return nil
 			}
 			return t.linkUnderAll(child)
 		}, full)
 }
 
-// reaches reports whether to is from or below it.
-func reaches(groups map[string]*groupEntry, from, to string) bool {
-	seen := map[string]bool{}
-	var walk func(string) bool
-	walk = func(n string) bool {
-		if n == to {
-			return true
+// reconcileHost applies Reconcile's "ungrouped" rule (kook.UngroupedRule)
+// to one host's memberships: it leaves "ungrouped" once in another group
+// and joins it, at a fresh position, when in none.
+func reconcileHost(groups []membership, t *txn) ([]membership, error) {
+	inUngrouped, inOther := false, false
+	for _, m := range groups {
+		switch m.group {
+		case kook.Ungrouped:
+			inUngrouped = true
+		case kook.All:
+		default:
+			inOther = true
 		}
-		if seen[n] {
-			return false
-		}
-		seen[n] = true
-		if g := groups[n]; g != nil {
-			for _, c := range g.children {
-				if walk(c) {
-					return true
-				}
-			}
-		}
-		return false
 	}
-	return walk(from)
+	leave, join := kook.UngroupedRule(inUngrouped, inOther)
+	if leave {
+		return slices.DeleteFunc(groups, func(m membership) bool { return m.group == kook.Ungrouped }), nil
+	}
+	if join {
+		pos, err := t.nextPos()
+		return append(groups, membership{kook.Ungrouped, pos}), err
+	}
+	return groups, nil
 }
 
 func notFound(err error, kind, name string) error {
