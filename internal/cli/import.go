@@ -177,6 +177,16 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 	fmt.Fprintf(env.Stderr, "imported %s hosts, %s groups into %s (generation %s) in %s; wrote %d buckets; %s\n",
 		humanInt(res.Hosts), humanInt(res.Groups), cfg.Root, res.Version.Generation,
 		time.Since(start).Round(time.Millisecond), res.BucketsWritten, summary())
+	// A writer with full credentials applies what hosts that may not
+	// write have filed (store.Register); its trouble does not undo the
+	// import, which is done.
+	n, err := st.ApplyRegistrations(ctx)
+	if n > 0 {
+		fmt.Fprintf(env.Stderr, "applied %d filed registration%s\n", n, plural(n))
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "warning: filed registrations: %v\n", err)
+	}
 	return 0, nil
 }
 

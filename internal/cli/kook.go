@@ -22,7 +22,8 @@ type kookCmd struct {
 	ZKFlags
 	Version kong.VersionFlag `help:"Print kook's version and exit."`
 
-	Log logCmd `cmd:"" help:"Show the change log: who changed what, newest first."`
+	Log      logCmd      `cmd:"" help:"Show the change log: who changed what, newest first."`
+	Register registerCmd `cmd:"" help:"Register a host (default: this machine) idempotently, as at boot."`
 }
 
 const kookHelp = `Manage the Ansible inventory kept in ZooKeeper, and coordinate the hosts it lists.`
