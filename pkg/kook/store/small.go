@@ -373,7 +373,7 @@ var errFull = errors.New("needs a full write")
 // the whole inventory when partial cannot do it in place.
 func (s *Store) small(ctx context.Context, what string, partial func(*txn) error, full func(*kook.Inventory) error) error {
 	var err error
-	for attempt := 0; attempt < maxAttempts; attempt++ {
+	for attempt := 0; attempt < maxSmallAttempts; attempt++ {
 		if attempt > 0 {
 			s.retries.Add(1)
 			if err := sleep(ctx, attempt); err != nil {

@@ -43,7 +43,15 @@ type Result struct {
 }
 
 // maxAttempts bounds how often a write retries after a conflict.
-const maxAttempts = 16
+// maxSmallAttempts is that of a small write, which conflicts only with
+// writes to its own buckets: a thousand hosts registering at once into
+// sixty-four buckets queue up about sixteen deep on each, and each must
+// get its turn (backoff caps at 160 ms, so 32 attempts wait at most a
+// few seconds).
+const (
+	maxAttempts      = 16
+	maxSmallAttempts = 32
+)
 
 // Replace makes the stored inventory equal inv, which should be a
 // reconciled graph: Load gives back exactly inv (vars with their types,
