@@ -1,7 +1,10 @@
 // Package store keeps a kook inventory in ZooKeeper, in the layout of
-// DESIGN.md (schema 1):
+// DESIGN.md (schema 3):
 //
-//	ROOT/meta            {"schema":1,"current":"g0000000007",...}; its mzxid is the inventory's version
+//	ROOT/meta            {"schema":3,"current":"g0000000007",...}
+//	ROOT/log             the last writer's id; its mzxid is the inventory's version
+//	ROOT/log/wID-00..42  one change-log entry per write (changelog.go)
+//	ROOT/queue/r-00..07  registrations filed by hosts that may not write (register.go)
 //	ROOT/g0000000007     {"group_buckets":8,"host_buckets":64}
 //	ROOT/g.../h/00..3f   hosts packed by an FNV-1a hash of their name:
 //	                     {"web01":{"groups":{"db":0,"web":3072},"vars":{...}},...}
@@ -11,14 +14,17 @@
 // a group's host order is its members sorted by position and no znode grows
 // with a group's size.
 //
-// Consistency: every write is one multi that sets each bucket it changed at
-// the version it read and sets meta at the version it read, so concurrent
-// writers never lose an update (the loser gets ErrConflict, and Update and
-// the small writes retry on fresh data). A change too large for one multi,
-// or one that changes the bucket counts, is written as a new generation
-// beside the current one and switched to by one multi on meta. A reader
-// gets meta, every bucket (pipelined over one connection) and meta again,
-// and reads again if meta moved, so it never sees half a write.
+// Consistency: every write is one multi that sets each bucket it changed
+// and checks each bucket it only read, at the versions it read, checks
+// meta, and records itself in the log (head.go), so concurrent writers
+// never lose an update and conflict only when they touch the same data
+// (the loser gets ErrConflict, and Update and the small writes retry on
+// fresh data). A change too large for one multi, or one that changes the
+// bucket counts, is written as a new generation beside the current one
+// and switched to by one multi that sets meta and checks every bucket it
+// replaces. A reader gets the version, every bucket (pipelined over one
+// connection), and settles on one version if a bucket moved meanwhile, so
+// it never sees half a write.
 //
 // Every call has a deadline (Config.Timeout, or the context's if sooner);
 // a dead ZooKeeper gives "cannot reach ZooKeeper at ...", never a hang.
