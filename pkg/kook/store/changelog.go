@@ -149,14 +149,9 @@ func (s *Store) logEntry(writer string, c *change) []byte {
 	b = kook.AppendString(b, a.Who)
 	b = append(b, `,"program":`...)
 	b = kook.AppendString(b, a.Program)
-	b = append(b, `,"args":[`...)
-	for i, arg := range a.Args {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = kook.AppendString(b, arg)
-	}
-	b = append(b, `],"what":`...)
+	b = append(b, `,"args":`...)
+	b = appendStrings(b, a.Args)
+	b = append(b, `,"what":`...)
 	b = kook.AppendString(b, c.what)
 	more := 0
 	for _, part := range []struct {

@@ -301,16 +301,23 @@ func appendHostRecord(b []byte, vars kook.Vars, groups []membership) []byte {
 
 // groupRecord encodes a group: {"children":["a","b"],"vars":{...}}.
 func groupRecord(vars kook.Vars, children []string) []byte {
-	b := []byte(`{"children":[`)
-	for i, c := range children {
+	b := []byte(`{"children":`)
+	b = appendStrings(b, children)
+	b = append(b, `,"vars":`...)
+	b = appendVars(b, vars)
+	return append(b, '}')
+}
+
+// appendStrings appends list as a JSON array of strings.
+func appendStrings(b []byte, list []string) []byte {
+	b = append(b, '[')
+	for i, s := range list {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = kook.AppendString(b, c)
+		b = kook.AppendString(b, s)
 	}
-	b = append(b, `],"vars":`...)
-	b = appendVars(b, vars)
-	return append(b, '}')
+	return append(b, ']')
 }
 
 func appendVars(b []byte, vars kook.Vars) []byte {

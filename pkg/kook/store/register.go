@@ -112,23 +112,9 @@ func (s *Store) register(ctx context.Context, r Registration, what string) error
 			if slices.ContainsFunc(e.groups, func(m membership) bool { return m.group == g }) {
 				continue
 			}
-			ge, err := t.group(g)
-			if err != nil {
+			if err := t.join(e, g); err != nil {
 				return err
 			}
-			if ge == nil {
-				if err := t.putGroup(&groupEntry{name: g, vars: kook.Vars{}}); err != nil {
-					return err
-				}
-				if err := t.linkUnderAll(g); err != nil {
-					return err
-				}
-			}
-			pos, err := t.nextPos()
-			if err != nil {
-				return err
-			}
-			e.groups = append(e.groups, membership{g, pos})
 			changed = true
 		}
 		if e.groups, err = reconcileHost(e.groups, t); err != nil {
@@ -189,14 +175,9 @@ func (s *Store) file(ctx context.Context, r Registration) error {
 func encodeRegistration(r Registration, who string) []byte {
 	b := []byte(`{"host":`)
 	b = kook.AppendString(b, r.Host)
-	b = append(b, `,"groups":[`...)
-	for i, g := range r.Groups {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = kook.AppendString(b, g)
-	}
-	b = append(b, `],"vars":`...)
+	b = append(b, `,"groups":`...)
+	b = appendStrings(b, r.Groups)
+	b = append(b, `,"vars":`...)
 	b = appendVars(b, r.Vars)
 	b = append(b, `,"who":`...)
 	b = kook.AppendString(b, who)

@@ -192,23 +192,10 @@ func (s *Store) AddMember(ctx context.Context, group, host string) error {
 					return nil
 				}
 			}
-			g, err := t.group(group)
-			if err != nil {
+			if err := t.join(e, group); err != nil {
 				return err
 			}
-			if g == nil {
-				if err := t.putGroup(&groupEntry{name: group, vars: kook.Vars{}}); err != nil {
-					return err
-				}
-				if err := t.linkUnderAll(group); err != nil {
-					return err
-				}
-			}
-			pos, err := t.nextPos()
-			if err != nil {
-				return err
-			}
-			if e.groups, err = reconcileHost(append(e.groups, membership{group, pos}), t); err != nil {
+			if e.groups, err = reconcileHost(e.groups, t); err != nil {
 				return err
 			}
 			return t.putHost(e)
@@ -332,6 +319,29 @@ func (s *Store) RemoveChild(ctx context.Context, parent, child string) error {
 			}
 			return t.linkUnderAll(child)
 		}, full)
+}
+
+// join makes host e a member of group at the end of its hosts, creating
+// the group under "all" when it does not exist. The caller puts e.
+func (t *txn) join(e *hostEntry, group string) error {
+	g, err := t.group(group)
+	if err != nil {
+		return err
+	}
+	if g == nil {
+		if err := t.putGroup(&groupEntry{name: group, vars: kook.Vars{}}); err != nil {
+			return err
+		}
+		if err := t.linkUnderAll(group); err != nil {
+			return err
+		}
+	}
+	pos, err := t.nextPos()
+	if err != nil {
+		return err
+	}
+	e.groups = append(e.groups, membership{group, pos})
+	return nil
 }
 
 // reconcileHost applies Reconcile's "ungrouped" rule (kook.UngroupedRule)

@@ -193,30 +193,25 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 	if m.HostBuckets == curH && m.GroupBuckets == curG {
 		gen := s.cfg.Root + "/" + m.Current
 		var sets, checks []any
-		var oldH, newH, oldG, newG [][]byte
 		size := 0
-		for i, b := range hostB {
-			p := hostBucketPath(gen, i, curH)
-			if bytes.Equal(b, sn.hostData[i]) {
-				checks = append(checks, &zk.CheckVersionRequest{Path: p, Version: sn.hostVer[i]})
-				size += len(p) + 32
-				continue
+		// diff sets the buckets that changed and checks the others; it
+		// returns the old and new contents of those that changed.
+		diff := func(bs, old [][]byte, vers []int32, path func(i, n int) string) (was, now [][]byte) {
+			for i, b := range bs {
+				p := path(i, len(bs))
+				if bytes.Equal(b, old[i]) {
+					checks = append(checks, &zk.CheckVersionRequest{Path: p, Version: vers[i]})
+					size += len(p) + 32
+					continue
+				}
+				sets = append(sets, &zk.SetDataRequest{Path: p, Data: b, Version: vers[i]})
+				size += len(b) + len(p) + 32
+				was, now = append(was, old[i]), append(now, b)
 			}
-			sets = append(sets, &zk.SetDataRequest{Path: p, Data: b, Version: sn.hostVer[i]})
-			size += len(b) + len(p) + 32
-			oldH, newH = append(oldH, sn.hostData[i]), append(newH, b)
+			return was, now
 		}
-		for i, b := range groupB {
-			p := groupBucketPath(gen, i, curG)
-			if bytes.Equal(b, sn.groupData[i]) {
-				checks = append(checks, &zk.CheckVersionRequest{Path: p, Version: sn.groupVer[i]})
-				size += len(p) + 32
-				continue
-			}
-			sets = append(sets, &zk.SetDataRequest{Path: p, Data: b, Version: sn.groupVer[i]})
-			size += len(b) + len(p) + 32
-			oldG, newG = append(oldG, sn.groupData[i]), append(newG, b)
-		}
+		oldH, newH := diff(hostB, sn.hostData, sn.hostVer, func(i, n int) string { return hostBucketPath(gen, i, n) })
+		oldG, newG := diff(groupB, sn.groupData, sn.groupVer, func(i, n int) string { return groupBucketPath(gen, i, n) })
 		if len(sets) == 0 {
 			res.Version = sn.version()
 			if opts.Progress != nil {
