@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kook-project/kook/internal/fleet"
+	"github.com/kook-project/kook/pkg/kook"
 	"github.com/kook-project/kook/pkg/kook/store"
 )
 
@@ -81,7 +82,7 @@ func registerStorm(addr, root string, n, into int) (registerFigures, error) {
 			defer wg.Done()
 			<-start
 			host := fmt.Sprintf("boot%05d.example.com", i)
-			err := st.AddMember(ctx, fmt.Sprintf("booted%d", i%4), host)
+			_, err := st.Register(ctx, store.Registration{Host: host, Groups: []string{fmt.Sprintf("booted%d", i%4)}, Vars: kook.Vars{"boot": int64(i)}})
 			if err != nil {
 				failed.Add(1)
 				mu.Lock()

@@ -143,3 +143,61 @@ func TestRegisterQueue(t *testing.T) {
 		t.Errorf("applied %d, %v", applied, err)
 	}
 }
+
+// TestRegisterStorm: many sessions registering at once all succeed, none
+// is lost, nothing is left filed, and they share commits (the applier
+// applies what others filed, many per multi).
+func TestRegisterStorm(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	if _, err := s.Replace(ctx, fleet(300), WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 40
+	stores := make([]*Store, n)
+	for i := range stores {
+		stores[i] = openRoot(t, s)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i, st := range stores {
+		wg.Go(func() {
+			filed, err := st.Register(ctx, Registration{Host: fmt.Sprintf("storm%02d", i), Groups: []string{fmt.Sprintf("storm%d", i%3)}, Vars: kook.Vars{"i": int64(i)}})
+			if err == nil && filed {
+				err = errors.New("filed, not applied, by a store that may write")
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("registration %d: %v", i, err)
+		}
+	}
+	got, _ := mustLoad(t, s)
+	for i := range n {
+		h := fmt.Sprintf("storm%02d", i)
+		if !got.Groups[fmt.Sprintf("storm%d", i%3)].HasHost(h) || got.Hosts[h].Vars["i"] != int64(i) {
+			t.Errorf("%s lost", h)
+		}
+	}
+	if kids, _, _ := s.conn.Children(s.queueP()); len(kids) != 0 {
+		t.Errorf("%d registrations left filed", len(kids))
+	}
+	if ok, _, _ := s.conn.Exists(s.applierP()); ok {
+		t.Error("the applier lock is still held")
+	}
+	entries, err := s.Log(ctx, LogQuery{N: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := 0
+	for _, e := range entries[:len(entries)-1] { // the last is the Replace
+		hosts += len(e.Hosts)
+	}
+	t.Logf("%d registrations in %d commits", hosts, len(entries)-1)
+	if hosts != n {
+		t.Errorf("the log names %d registered hosts, want %d", hosts, n)
+	}
+}

@@ -462,13 +462,25 @@ func (s *Store) smallOnce(ctx context.Context, what string, partial func(*txn) e
 		}
 	}
 	if len(sets) == 0 {
+		if len(t.extra) == 0 {
+			return nil
+		}
+		// Nothing to change but the extra ops (registrations already
+		// applied): no version, no log entry.
+		if _, err := s.multi(ctx, t.extra); err != nil {
+			if errors.Is(err, zk.ErrNoNode) || errors.Is(err, zk.ErrBadVersion) {
+				return fmt.Errorf("%v: %w", err, ErrConflict)
+			}
+			return s.zkError("write", s.cfg.Root, err)
+		}
 		return nil
 	}
-	if size+maxLogEntry > maxMultiBytes {
+	if size+maxLogEntry > s.maxMulti() {
 		return errFull
 	}
 	writer := newWriterID()
 	ops := append(sets, checks...)
+	ops = append(ops, t.extra...)
 	ops = append(ops, &zk.CheckVersionRequest{Path: s.metaP, Version: h.stat.Version})
 	v, err := s.commit(ctx, append(ops, s.logOps(writer, t.change)...), meta{Current: h.meta.Current, Writer: writer})
 	if err != nil {
@@ -488,6 +500,7 @@ type txn struct {
 	order   []string
 	change  *change
 	pos     int64 // the next position nextPos hands out; 0 until asked
+	extra   []any // more ops for the commit's multi (deleting applied registrations)
 }
 
 type tbucket struct {

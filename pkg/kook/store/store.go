@@ -133,6 +133,16 @@ type Store struct {
 	retries atomic.Int64
 }
 
+// maxMulti is the most one multi request of this store may carry:
+// maxMultiBytes, or less when Config.MaxBuffer bounds the connection's
+// buffers (with room for the request's framing).
+func (s *Store) maxMulti() int {
+	if b := s.cfg.MaxBuffer; b > 0 && b-(16<<10) < maxMultiBytes {
+		return max(b-(16<<10), 1<<10)
+	}
+	return maxMultiBytes
+}
+
 // Retries counts how often this Store's writes started again on fresh
 // data after a conflict with another writer.
 func (s *Store) Retries() int64 { return s.retries.Load() }

@@ -219,7 +219,7 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 			}
 			return res, nil
 		}
-		if len(sets) < maxMultiOps && size+maxLogEntry <= maxMultiBytes {
+		if len(sets) < maxMultiOps && size+maxLogEntry <= s.maxMulti() {
 			if err := bucketChanges(c, kook.KindHost, oldH, newH); err != nil {
 				return Result{}, err
 			}
@@ -521,7 +521,7 @@ func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, host
 	}
 	add := func(p string, data []byte) error {
 		n := len(data) + len(p) + 64
-		if len(ops) > 0 && (size+n > maxMultiBytes || len(ops) >= maxMultiOps) {
+		if len(ops) > 0 && (size+n > s.maxMulti() || len(ops) >= maxMultiOps) {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -560,7 +560,7 @@ func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, host
 		sw = append(sw, &zk.CheckVersionRequest{Path: p, Version: v})
 		size += len(p) + 32
 	}
-	if size+maxLogEntry > maxMultiBytes {
+	if size+maxLogEntry > s.maxMulti() {
 		return Version{}, fmt.Errorf("the inventory under %s has too many buckets (%d) to switch generations in one ZooKeeper request", root, len(sw)-1)
 	}
 	sw = append(sw, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: sn.stat.Version})
