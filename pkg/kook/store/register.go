@@ -240,9 +240,7 @@ func applyRegistration(t *txn, r Registration) error {
 		}
 		changed = true
 	}
-	if e.groups, err = reconcileHost(e.groups, t); err != nil {
-		return err
-	}
+	e.groups = reconcileHost(e.groups, t)
 	if setVars(e.vars, r.Vars) {
 		changed = true
 	}

@@ -128,11 +128,7 @@ func (s *Store) AddHost(ctx context.Context, name string, vars kook.Vars) error 
 				return err
 			}
 			if e == nil {
-				pos, err := t.nextPos()
-				if err != nil {
-					return err
-				}
-				e = &hostEntry{name: name, vars: kook.CopyVars(vars), groups: []membership{{kook.Ungrouped, pos}}}
+				e = &hostEntry{name: name, vars: kook.CopyVars(vars), groups: []membership{{kook.Ungrouped, t.nextPos()}}}
 				return t.putHost(e)
 			}
 			changed := false
@@ -195,9 +191,7 @@ func (s *Store) AddMember(ctx context.Context, group, host string) error {
 			if err := t.join(e, group); err != nil {
 				return err
 			}
-			if e.groups, err = reconcileHost(e.groups, t); err != nil {
-				return err
-			}
+			e.groups = reconcileHost(e.groups, t)
 			return t.putHost(e)
 		}, full)
 }
@@ -224,9 +218,7 @@ func (s *Store) RemoveMember(ctx context.Context, group, host string) error {
 			if len(kept) == len(e.groups) {
 				return nil
 			}
-			if e.groups, err = reconcileHost(kept, t); err != nil {
-				return err
-			}
+			e.groups = reconcileHost(kept, t)
 			return t.putHost(e)
 		}, full)
 }
@@ -336,18 +328,14 @@ func (t *txn) join(e *hostEntry, group string) error {
 			return err
 		}
 	}
-	pos, err := t.nextPos()
-	if err != nil {
-		return err
-	}
-	e.groups = append(e.groups, membership{group, pos})
+	e.groups = append(e.groups, membership{group, t.nextPos()})
 	return nil
 }
 
 // reconcileHost applies Reconcile's "ungrouped" rule (kook.UngroupedRule)
 // to one host's memberships: it leaves "ungrouped" once in another group
 // and joins it, at a fresh position, when in none.
-func reconcileHost(groups []membership, t *txn) ([]membership, error) {
+func reconcileHost(groups []membership, t *txn) []membership {
 	inUngrouped, inOther := false, false
 	for _, m := range groups {
 		switch m.group {
@@ -360,13 +348,12 @@ func reconcileHost(groups []membership, t *txn) ([]membership, error) {
 	}
 	leave, join := kook.UngroupedRule(inUngrouped, inOther)
 	if leave {
-		return slices.DeleteFunc(groups, func(m membership) bool { return m.group == kook.Ungrouped }), nil
+		return slices.DeleteFunc(groups, func(m membership) bool { return m.group == kook.Ungrouped })
 	}
 	if join {
-		pos, err := t.nextPos()
-		return append(groups, membership{kook.Ungrouped, pos}), err
+		return append(groups, membership{kook.Ungrouped, t.nextPos()})
 	}
-	return groups, nil
+	return groups
 }
 
 func notFound(err error, kind, name string) error {
@@ -425,6 +412,9 @@ func (s *Store) smallOnce(ctx context.Context, what string, partial func(*txn) e
 	go func() { defer close(kidsDone); kids, _ = s.children(ctx, s.cfg.Root) }()
 	err = partial(t)
 	<-kidsDone
+	if err == nil {
+		err = t.posErr
+	}
 	if err != nil {
 		return err
 	}
@@ -500,6 +490,7 @@ type txn struct {
 	order   []string
 	change  *change
 	pos     int64 // the next position nextPos hands out; 0 until asked
+	posErr  error // set by nextPos when it cannot hand one out
 	extra   []any // more ops for the commit's multi (deleting applied registrations)
 }
 
@@ -520,20 +511,21 @@ type tbucket struct {
 // one committed reads a version at least this commit's zxid, so its
 // positions are larger; writes that overlap get positions in either order,
 // as concurrent writes may. A write that sets meta raises meta.Seq above
-// every position it saw. When the distance no longer fits, a full write
-// renumbers.
-func (t *txn) nextPos() (int64, error) {
+// every position it saw. When the distance no longer fits, the write
+// becomes a full write, which renumbers (t.posErr).
+func (t *txn) nextPos() int64 {
 	if t.pos == 0 {
 		h := t.head
 		d := h.zxid() - h.stat.Mzxid
 		if d < 0 || d >= 1<<44 || h.meta.Seq >= 1<<61 {
-			return 0, errFull
+			t.posErr = errFull
+			return 0
 		}
 		t.pos = h.meta.Seq + d<<posShift + rand.Int64N(1<<(posShift-1))
 	}
 	p := t.pos
 	t.pos++
-	return p, nil
+	return p
 }
 
 // posShift leaves room below each zxid step for the random low part of
