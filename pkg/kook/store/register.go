@@ -384,7 +384,16 @@ func (s *Store) OpenQueue(ctx context.Context, registrar string) error {
 // root without a queue has nothing to apply; when another writer is
 // applying, it leaves the work to it.
 func (s *Store) ApplyRegistrations(ctx context.Context) (int, error) {
-	err := s.do(ctx, func() error {
+	lctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	names, err := s.children(lctx, s.queueP())
+	cancel()
+	if errors.Is(err, zk.ErrNoNode) || (err == nil && len(names) == 0) {
+		return 0, nil // the common case costs one read
+	}
+	if err != nil {
+		return 0, err
+	}
+	err = s.do(ctx, func() error {
 		_, err := s.conn.Create(s.applierP(), nil, zk.FlagEphemeral, s.acl)
 		return err
 	})

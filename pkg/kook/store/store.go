@@ -352,7 +352,7 @@ func (s *Store) zkError(op, p string, err error) error {
 		return nil
 	case errors.Is(err, zk.ErrNoServer), errors.Is(err, zk.ErrConnectionClosed),
 		errors.Is(err, zk.ErrClosing), errors.Is(err, zk.ErrSessionExpired),
-		errors.Is(err, zk.ErrSessionMoved):
+		errors.Is(err, zk.ErrSessionMoved), isNetError(err):
 		return fmt.Errorf("cannot reach ZooKeeper at %s: %s %s: %w", s.servers, op, p, err)
 	case errors.Is(err, zk.ErrNoAuth):
 		return fmt.Errorf("ZooKeeper refused to %s %s: not allowed for these credentials: %w", op, p, err)
@@ -362,9 +362,17 @@ func (s *Store) zkError(op, p string, err error) error {
 	return fmt.Errorf("ZooKeeper: %s %s: %w", op, p, err)
 }
 
+// isNetError reports whether err is the connection's own failure (a
+// broken pipe when the server died under a request), which go-zookeeper
+// sometimes returns as it is.
+func isNetError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op)
+}
+
 // ambiguous reports whether a write may or may not have been applied.
 func ambiguous(err error) bool {
-	return errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrSessionExpired) ||
+	return errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrSessionExpired) || isNetError(err) ||
 		errors.Is(err, zk.ErrNoServer) || errors.Is(err, zk.ErrClosing) ||
 		errors.Is(err, context.DeadlineExceeded) || strings.HasPrefix(fmt.Sprint(err), "cannot reach")
 }
