@@ -69,21 +69,9 @@ func TestSmallWritersDoNotConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 40
-	stores := make([]*Store, n)
-	for i := range stores {
-		stores[i] = openRoot(t, s)
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i, st := range stores {
-		wg.Go(func() { errs[i] = st.AddMember(ctx, fmt.Sprintf("reg%d", i%3), fmt.Sprintf("reg%03d", i)) })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("registration %d: %v", i, err)
-		}
-	}
+	inSessions(t, s, n, func(i int, st *Store) error {
+		return st.AddMember(ctx, fmt.Sprintf("reg%d", i%3), fmt.Sprintf("reg%03d", i))
+	})
 	// Sequential writes after the storm come after it, in order.
 	for i := range 3 {
 		if err := s.AddMember(ctx, "reg0", fmt.Sprintf("after%d", i)); err != nil {
@@ -107,5 +95,26 @@ func TestSmallWritersDoNotConflict(t *testing.T) {
 	// One entry per write: the Replace, n registrations, 3 more.
 	if len(entries) != n+4 {
 		t.Errorf("%d log entries, want %d", len(entries), n+4)
+	}
+}
+
+// inSessions runs call(i, store) for i in [0, n) at once, each on a session
+// of its own on s's root, and fails the test for each call that failed.
+func inSessions(t *testing.T, s *Store, n int, call func(i int, st *Store) error) {
+	t.Helper()
+	stores := make([]*Store, n)
+	for i := range stores {
+		stores[i] = openRoot(t, s)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i, st := range stores {
+		wg.Go(func() { errs[i] = call(i, st) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("session %d: %v", i, err)
+		}
 	}
 }

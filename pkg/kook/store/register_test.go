@@ -154,27 +154,13 @@ func TestRegisterStorm(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 40
-	stores := make([]*Store, n)
-	for i := range stores {
-		stores[i] = openRoot(t, s)
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i, st := range stores {
-		wg.Go(func() {
-			filed, err := st.Register(ctx, Registration{Host: fmt.Sprintf("storm%02d", i), Groups: []string{fmt.Sprintf("storm%d", i%3)}, Vars: kook.Vars{"i": int64(i)}})
-			if err == nil && filed {
-				err = errors.New("filed, not applied, by a store that may write")
-			}
-			errs[i] = err
-		})
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("registration %d: %v", i, err)
+	inSessions(t, s, n, func(i int, st *Store) error {
+		filed, err := st.Register(ctx, Registration{Host: fmt.Sprintf("storm%02d", i), Groups: []string{fmt.Sprintf("storm%d", i%3)}, Vars: kook.Vars{"i": int64(i)}})
+		if err == nil && filed {
+			err = errors.New("filed, not applied, by a store that may write")
 		}
-	}
+		return err
+	})
 	got, _ := mustLoad(t, s)
 	for i := range n {
 		h := fmt.Sprintf("storm%02d", i)
