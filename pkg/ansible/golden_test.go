@@ -76,7 +76,7 @@ func checkGolden(t *testing.T, path string, got []byte) {
 
 // TestRoundTrip: every inventory of the test cases and of the real-world
 // corpus survives INI -> YAML -> JSON -> back to the same graph, for every
-// writer that accepts it.
+// writer that accepts it, and WriteDir -> Read with both layers of vars.
 func TestRoundTrip(t *testing.T) {
 	root := testutil.RepoRoot()
 	cases := testutil.Cases(filepath.Join(root, "testdata", "inventories"), 1)
@@ -95,6 +95,21 @@ func TestRoundTrip(t *testing.T) {
 				}
 				return
 			}
+			// A directory keeps both layers of vars.
+			dir := filepath.Join(t.TempDir(), "export")
+			if err := ansible.WriteDir(dir, want); err != nil {
+				t.Fatalf("WriteDir: %v", err)
+			}
+			back, err := ansible.Read([]string{dir}, "", nil)
+			if err != nil {
+				t.Fatalf("reading back the directory written from %s: %v", c.Name, err)
+			}
+			if diff := testutil.GraphDiff(want, back); diff != "" {
+				t.Fatalf("directory round trip changed the inventory (-want +got):\n%s", diff)
+			}
+			// A file has one layer: the writers fold the vars-file layer
+			// in (kook.Inventory.OneLayer).
+			want, _ = want.OneLayer()
 			// INI -> YAML -> JSON -> graph, skipping a writer that refuses
 			// (its refusal is recorded in the golden files).
 			cur := want

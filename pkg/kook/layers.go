@@ -218,3 +218,21 @@ func decodeVars(data []byte) (Vars, error) {
 	}
 	return Vars(m), nil
 }
+
+// OneLayerHostVars returns the vars OneLayer gives host, without folding
+// the whole inventory; nil for a host the inventory does not hold.
+func (inv *Inventory) OneLayerHostVars(host string) Vars {
+	h := inv.Hosts[host]
+	if h == nil {
+		return nil
+	}
+	var c Vars
+	for _, g := range inv.Groups {
+		if len(g.FileVars) > 0 {
+			c = newPrecedence(inv).carry(inv.directGroups(host))
+			break
+		}
+	}
+	vars, _ := foldHostVars(h.Vars, h.FileVars, c)
+	return vars
+}

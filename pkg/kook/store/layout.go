@@ -11,9 +11,12 @@ import (
 	"github.com/kook-project/kook/pkg/kook"
 )
 
-// Schema is the layout version this package reads and writes. A root whose
-// meta carries a higher schema is refused.
-const Schema = 1
+// Schema is the layout version this package writes; it reads every schema
+// from 1 on, and refuses a root whose meta carries a higher one. Schema 2
+// adds the vars-file layer ("file_vars" in host and group records, left
+// out when empty), so a schema 1 record reads as a schema 2 record without
+// file vars, and the first write to a schema 1 root upgrades it.
+const Schema = 2
 
 // Bucket sizing. ZooKeeper spends about the same per request whatever its
 // size up to some tens of KiB, so fewer, larger buckets read faster; but
@@ -270,17 +273,25 @@ type membership struct {
 	pos   int64
 }
 
-// hostRecord encodes a host: {"groups":{"db":0,"web":3},"vars":{...}}.
-func hostRecord(vars kook.Vars, groups []membership) []byte {
-	return appendHostRecord(nil, vars, groups)
+// hostRecord encodes a host:
+// {"file_vars":{...},"groups":{"db":0,"web":3},"vars":{...}}, without
+// "file_vars" when the host has none.
+func hostRecord(vars, fileVars kook.Vars, groups []membership) []byte {
+	return appendHostRecord(nil, vars, fileVars, groups)
 }
 
 // appendHostRecord is hostRecord appending to b.
-func appendHostRecord(b []byte, vars kook.Vars, groups []membership) []byte {
+func appendHostRecord(b []byte, vars, fileVars kook.Vars, groups []membership) []byte {
 	// Usually sorted already (encodeInventory appends in group order),
 	// which slices.SortFunc notices in one pass.
 	slices.SortFunc(groups, func(a, b membership) int { return strings.Compare(a.group, b.group) })
-	b = append(b, `{"groups":{`...)
+	b = append(b, '{')
+	if len(fileVars) > 0 {
+		b = append(b, `"file_vars":`...)
+		b = appendVars(b, fileVars)
+		b = append(b, ',')
+	}
+	b = append(b, `"groups":{`...)
 	for i, m := range groups {
 		if i > 0 {
 			b = append(b, ',')
@@ -294,8 +305,10 @@ func appendHostRecord(b []byte, vars kook.Vars, groups []membership) []byte {
 	return append(b, '}')
 }
 
-// groupRecord encodes a group: {"children":["a","b"],"vars":{...}}.
-func groupRecord(vars kook.Vars, children []string) []byte {
+// groupRecord encodes a group:
+// {"children":["a","b"],"file_vars":{...},"vars":{...}}, without
+// "file_vars" when the group has none.
+func groupRecord(vars, fileVars kook.Vars, children []string) []byte {
 	b := []byte(`{"children":[`)
 	for i, c := range children {
 		if i > 0 {
@@ -303,7 +316,12 @@ func groupRecord(vars kook.Vars, children []string) []byte {
 		}
 		b = kook.AppendString(b, c)
 	}
-	b = append(b, `],"vars":`...)
+	b = append(b, ']')
+	if len(fileVars) > 0 {
+		b = append(b, `,"file_vars":`...)
+		b = appendVars(b, fileVars)
+	}
+	b = append(b, `,"vars":`...)
 	b = appendVars(b, vars)
 	return append(b, '}')
 }
@@ -317,15 +335,17 @@ func appendVars(b []byte, vars kook.Vars) []byte {
 
 // hostEntry is a decoded host record.
 type hostEntry struct {
-	name   string
-	vars   kook.Vars
-	groups []membership
+	name     string
+	vars     kook.Vars
+	fileVars kook.Vars // nil when the record has none
+	groups   []membership
 }
 
 // groupEntry is a decoded group record.
 type groupEntry struct {
 	name     string
 	vars     kook.Vars
+	fileVars kook.Vars // nil when the record has none
 	children []string
 }
 
@@ -337,6 +357,10 @@ func (d *decoder) hostRecord(name string) (hostEntry, error) {
 		case "vars":
 			v, err := d.vars()
 			e.vars = v
+			return err
+		case "file_vars":
+			v, err := d.vars()
+			e.fileVars = v
 			return err
 		case "groups":
 			return d.object(func(g string) error {
@@ -361,6 +385,10 @@ func (d *decoder) groupRecord(name string) (groupEntry, error) {
 		case "vars":
 			v, err := d.vars()
 			e.vars = v
+			return err
+		case "file_vars":
+			v, err := d.vars()
+			e.fileVars = v
 			return err
 		case "children":
 			v, err := d.value()

@@ -432,6 +432,7 @@ func (s *Store) smallOnce(ctx context.Context, partial func(*txn) error) error {
 		return errFull
 	}
 	m = t.meta
+	m.Schema = Schema // a schema 1 root's records read as schema 2 ones
 	m.Writer = newWriterID()
 	ops = append(ops, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: st.Version})
 	sn := &snapshot{exists: true, meta: t.meta, stat: st}
@@ -528,7 +529,7 @@ func (t *txn) host(name string) (*hostEntry, error) {
 }
 
 func (t *txn) putHost(e *hostEntry) error {
-	return t.putRecord(t.hostPath(e.name), "host", e.name, hostRecord(e.vars, e.groups))
+	return t.putRecord(t.hostPath(e.name), "host", e.name, hostRecord(e.vars, e.fileVars, e.groups))
 }
 
 func (t *txn) delHost(name string) error {
@@ -551,7 +552,7 @@ func (t *txn) putGroup(e *groupEntry) error {
 	if err := t.load(p); err != nil {
 		return err
 	}
-	return t.putRecord(p, "group", e.name, groupRecord(e.vars, e.children))
+	return t.putRecord(p, "group", e.name, groupRecord(e.vars, e.fileVars, e.children))
 }
 
 // readEntry reads the bucket at p and decodes the record of the kind
