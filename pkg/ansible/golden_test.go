@@ -3,6 +3,7 @@ package ansible_test
 import (
 	"bytes"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,8 +49,34 @@ func TestGolden(t *testing.T) {
 				}
 				checkGolden(t, filepath.Join(golden, c.Name+"."+w.ext), buf.Bytes())
 			}
+			checkGolden(t, filepath.Join(golden, c.Name+".dir"), writtenDir(t, inv))
 		})
 	}
+}
+
+// writtenDir runs WriteDir and returns every file it wrote, each after a
+// line with its path, in path order; or the error it gave.
+func writtenDir(t *testing.T, inv *kook.Inventory) []byte {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "export")
+	if err := ansible.WriteDir(dir, inv); err != nil {
+		return []byte("error: " + err.Error() + "\n")
+	}
+	var out bytes.Buffer
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		rel, _ := filepath.Rel(dir, path)
+		out.WriteString("==> " + filepath.ToSlash(rel) + "\n")
+		out.Write(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
 
 // relErr makes error messages independent of where the repository lives.
