@@ -218,3 +218,59 @@ func TestLayersCarriedCorpus(t *testing.T) {
 		}
 	}
 }
+
+// TestVarsFilesOfSeveralDirectories: the vars files of two inventory
+// directories merge into one layer where Ansible's order allows it (one
+// group's vars in both, checked against ansible-inventory), and a var set
+// for two different groups by files of different directories, whose order
+// one layer cannot hold, is refused naming both files.
+func TestVarsFilesOfSeveralDirectories(t *testing.T) {
+	one := writeTree(t, map[string]string{
+		"hosts":            "[a]\nh1\n[b]\nh1\n",
+		"group_vars/a.yml": "k: one-a\nonly_one: 1\n",
+	})
+	two := writeTree(t, map[string]string{
+		"more":             "[a]\nh2\n",
+		"group_vars/a.yml": "k: two-a\n",
+	})
+	sources := []string{filepath.Join(one, "hosts"), filepath.Join(two, "more")}
+	inv, err := ansible.Read(sources, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := inv.Groups["a"].FileVars, (kook.Vars{"k": "two-a", "only_one": int64(1)}); !kook.EqualVars(got, want) {
+		t.Errorf("a's vars files = %v, want %v", got, want)
+	}
+	if !testing.Short() {
+		hostvars := hostvarsOf(t, ansibleRun(t, "-i", sources[0], "-i", sources[1], "--list"))
+		for _, h := range inv.HostNames() {
+			got := kook.AppendJSON(nil, map[string]any(inv.EffectiveVars(h)))
+			if diff, err := testutil.JSONDiff(hostvars[h], got); err != nil || diff != "" {
+				t.Errorf("EffectiveVars(%s) differs from ansible-inventory (-ansible +kook): %v\n%s", h, err, diff)
+			}
+		}
+	}
+
+	// b sorts after a, but its file comes from the earlier directory:
+	// Ansible gives h1 the later directory's value (a's), one layer merged
+	// group by group would give b's.
+	first := writeTree(t, map[string]string{
+		"hosts":            "[a]\nh1\n[b]\nh1\n",
+		"group_vars/b.yml": "k: first-b\n",
+	})
+	second := writeTree(t, map[string]string{
+		"more":             "[a]\nh1\n",
+		"group_vars/a.yml": "k: second-a\n",
+	})
+	sources = []string{filepath.Join(first, "hosts"), filepath.Join(second, "more")}
+	_, err = ansible.Read(sources, "", nil)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(first, "group_vars", "b")) || !strings.Contains(err.Error(), filepath.Join(second, "group_vars", "a")) {
+		t.Errorf("Read = %v, want a refusal naming both vars files", err)
+	}
+	if !testing.Short() {
+		got := hostvarsOf(t, ansibleRun(t, "-i", sources[0], "-i", sources[1], "--list"))["h1"]
+		if want := []byte(`{"k":"second-a"}`); !bytes.Equal(got, want) {
+			t.Errorf("Ansible gives h1 %s, not the later directory's %s: the refusal guards nothing", got, want)
+		}
+	}
+}
