@@ -1,6 +1,7 @@
 package kook
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -50,11 +51,16 @@ func (inv *Inventory) OneLayer() (out *Inventory, carried int) {
 	for _, g := range out.Groups {
 		if len(g.FileVars) > 0 {
 			if p == nil {
-				p, direct = newPrecedence(inv), inv.memberOf()
+				p = newPrecedence(inv)
 			}
 			g.Vars = foldGroupVars(g.Vars, g.FileVars)
 			g.FileVars = nil
 		}
+	}
+	if p != nil && p.carryIndex().any() {
+		direct = inv.memberOf()
+	} else {
+		p = nil
 	}
 	for name, h := range out.Hosts {
 		var c Vars
@@ -111,26 +117,137 @@ func foldHostVars(vars, file, carried Vars) (out Vars, n int) {
 
 // carry returns what a host in the direct groups must carry as its own
 // vars: each key where the two-layer merge of its groups' vars and the
-// one-layer merge disagree, with the two-layer value.
+// one-layer merge disagree, with the two-layer value. Most hosts are
+// cleared without a merge by the flags carryIndex computes per group.
 func (p *precedence) carry(direct []string) Vars {
+	ci := p.carryIndex()
 	groups := p.memberships(direct)
+	file, hits := ci.allFile, ci.allHits
+	for _, g := range groups {
+		file = file || ci.file[g]
+		hits = hits || ci.hits[g]
+	}
+	if !file || !hits {
+		return nil
+	}
 	key := strings.Join(groups, "\x00")
 	if c, ok := p.carried[key]; ok {
 		return c
 	}
-	sorted := p.sorted(groups)
-	want, got := p.groupVars(sorted, true), p.groupVars(sorted, false)
+	order := []*Group{p.inv.Groups[All]}
+	for _, name := range p.sorted(groups) {
+		order = append(order, p.inv.Groups[name])
+	}
 	var c Vars
-	for k, v := range want {
-		if g, ok := got[k]; !ok || !EqualValues(g, v) {
-			if c == nil {
-				c = Vars{}
+	for _, k := range ci.keys {
+		// The last group with k in a vars file gives the two-layer value;
+		// the last with k in either layer the one-layer value, which is
+		// the same one unless a source var comes later. A vars file's
+		// ansible_group_priority is left out of the one layer.
+		fileAt, anyAt := -1, -1
+		for i := len(order) - 1; i >= 0 && (fileAt < 0 || anyAt < 0); i-- {
+			g := order[i]
+			if g == nil {
+				continue
 			}
-			c[k] = v
+			_, inFile := g.FileVars[k]
+			_, inSrc := g.Vars[k]
+			if fileAt < 0 && inFile {
+				fileAt = i
+			}
+			if anyAt < 0 && ((inFile && k != PriorityVar) || (inSrc && k != PriorityVar)) {
+				anyAt = i
+			}
 		}
+		if fileAt < 0 || anyAt == fileAt {
+			continue
+		}
+		want := order[fileAt].FileVars[k]
+		if anyAt >= 0 {
+			g := order[anyAt]
+			got, inFile := g.FileVars[k]
+			if !inFile {
+				got = g.Vars[k]
+			}
+			if EqualValues(got, want) {
+				continue
+			}
+		}
+		if c == nil {
+			c = Vars{}
+		}
+		c[k] = want
 	}
 	p.carried[key] = c
 	return c
+}
+
+// carryRules tells which hosts may carry anything: a host carries a key
+// only when a vars file of one of its groups (or all's) sets it and a
+// source var of a later group can shadow it, or when a vars file sets
+// ansible_group_priority.
+type carryRules struct {
+	keys    []string        // the keys vars files set, sorted
+	file    map[string]bool // the group or one above it has vars-file vars
+	hits    map[string]bool // ...a source var of one of keys, or a file's priority
+	allFile bool            // all has vars-file vars
+	allHits bool            // all's vars file sets ansible_group_priority
+}
+
+// any reports whether some host may carry something.
+func (r *carryRules) any() bool {
+	if !r.allHits {
+		for _, h := range r.hits {
+			if h {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func (p *precedence) carryIndex() *carryRules {
+	if p.rules != nil {
+		return p.rules
+	}
+	r := &carryRules{file: map[string]bool{}, hits: map[string]bool{}}
+	keys := map[string]bool{}
+	for _, g := range p.inv.Groups {
+		for k := range g.FileVars {
+			if !internalVars[k] {
+				keys[k] = true
+			}
+		}
+	}
+	r.keys = sortedKeys(keys)
+	own := func(g *Group) (file, hits bool) {
+		_, hits = g.FileVars[PriorityVar]
+		for k := range g.Vars {
+			if k != PriorityVar && keys[k] {
+				hits = true
+				break
+			}
+		}
+		return len(g.FileVars) > 0, hits
+	}
+	ownFile := make(map[string]bool, len(p.inv.Groups))
+	ownHits := make(map[string]bool, len(p.inv.Groups))
+	for name, g := range p.inv.Groups {
+		ownFile[name], ownHits[name] = own(g)
+	}
+	for name := range p.inv.Groups {
+		for _, a := range p.ancestorsOf(name) {
+			r.file[name] = r.file[name] || ownFile[a]
+			r.hits[name] = r.hits[name] || ownHits[a]
+		}
+	}
+	if all := p.inv.Groups[All]; all != nil {
+		r.allFile = len(all.FileVars) > 0
+		_, r.allHits = all.FileVars[PriorityVar]
+	}
+	p.rules = r
+	return r
 }
 
 // OneLayer is Inventory.OneLayer for an inventory in Encoded form. It
@@ -153,16 +270,36 @@ func (e *Encoded) OneLayer() (out *Encoded, carried int, err error) {
 	var p *precedence
 	var direct map[string][]string
 	if groupFiles {
-		skel := &Inventory{Hosts: map[string]*Host{}, Groups: make(map[string]*Group, len(e.Groups))}
+		// The vars files' keys first: a group without vars files needs its
+		// source vars decoded only when they may hold one of them or a
+		// priority (its canonical JSON has `"key":`), which few do.
+		files := make([]Vars, len(out.Groups))
+		wanted := [][]byte{[]byte(`"` + PriorityVar + `":`)}
+		seen := map[string]bool{}
 		for i := range out.Groups {
 			g := &out.Groups[i]
-			vars, err := decodeVars(g.Vars)
-			if err != nil {
-				return nil, 0, fmt.Errorf("vars of group %q: %w", g.Name, err)
-			}
 			file, err := decodeVars(g.FileVars)
 			if err != nil {
 				return nil, 0, fmt.Errorf("file vars of group %q: %w", g.Name, err)
+			}
+			files[i] = file
+			for k := range file {
+				if !seen[k] {
+					seen[k] = true
+					wanted = append(wanted, append(AppendString(nil, k), ':'))
+				}
+			}
+		}
+		skel := &Inventory{Hosts: map[string]*Host{}, Groups: make(map[string]*Group, len(e.Groups))}
+		for i := range out.Groups {
+			g := &out.Groups[i]
+			file := files[i]
+			var vars Vars
+			if len(file) > 0 || containsAny(g.Vars, wanted) {
+				var err error
+				if vars, err = decodeVars(g.Vars); err != nil {
+					return nil, 0, fmt.Errorf("vars of group %q: %w", g.Name, err)
+				}
 			}
 			skel.Groups[g.Name] = &Group{Name: g.Name, Vars: vars, FileVars: file, Children: g.Children}
 			if len(file) > 0 {
@@ -171,10 +308,14 @@ func (e *Encoded) OneLayer() (out *Encoded, carried int, err error) {
 			g.FileVars = nil
 		}
 		p = newPrecedence(skel)
-		direct = make(map[string][]string, len(e.Hosts))
-		for _, g := range e.Groups {
-			for _, h := range g.Hosts {
-				direct[h] = append(direct[h], g.Name)
+		if !p.carryIndex().any() {
+			p = nil // no host can carry anything: only host layers to fold
+		} else {
+			direct = make(map[string][]string, len(e.Hosts))
+			for _, g := range e.Groups {
+				for _, h := range g.Hosts {
+					direct[h] = append(direct[h], g.Name)
+				}
 			}
 		}
 	}
@@ -201,6 +342,16 @@ func (e *Encoded) OneLayer() (out *Encoded, carried int, err error) {
 		carried += n
 	}
 	return out, carried, nil
+}
+
+// containsAny reports whether data holds one of subs.
+func containsAny(data []byte, subs [][]byte) bool {
+	for _, sub := range subs {
+		if bytes.Contains(data, sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeVars decodes canonical vars JSON; nil and "{}" give nil.

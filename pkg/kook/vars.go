@@ -256,6 +256,7 @@ type precedence struct {
 	ancestors map[string][]string // group and its ancestors, "all" left out
 	merged    map[string]Vars     // group vars merged, by key of direct groups
 	carried   map[string]Vars     // what OneLayer carries, by key of direct groups
+	rules     *carryRules         // built by carryIndex when first needed
 }
 
 func newPrecedence(inv *Inventory) *precedence {
