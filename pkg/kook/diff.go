@@ -384,10 +384,26 @@ func DiffEffective(old, new *Inventory, hosts []string) []Change {
 	po, pn := newPrecedence(old), newPrecedence(new)
 	do, dn := old.memberOf(), new.memberOf()
 	var out []Change
+	// A host in the same groups with the same own vars on both sides
+	// differs only if those groups' merged vars do, which is compared once
+	// per set of groups: most hosts cost no merge.
+	sameGroupVars := map[string]bool{}
 	for _, name := range hosts {
 		o, n := old.Hosts[name], new.Hosts[name]
 		if o == nil || n == nil {
 			continue
+		}
+		og, ng := po.memberships(do[name]), pn.memberships(dn[name])
+		if equalStrings(og, ng) && EqualVars(o.Vars, n.Vars) && EqualVars(o.FileVars, n.FileVars) {
+			key := strings.Join(og, "\x00")
+			same, ok := sameGroupVars[key]
+			if !ok {
+				same = EqualVars(po.mergedFor(og), pn.mergedFor(ng))
+				sameGroupVars[key] = same
+			}
+			if same {
+				continue
+			}
 		}
 		out = diffVars(out, KindHost, name, DetailEffective, po.hostVars(o, do[name]), pn.hostVars(n, dn[name]))
 	}

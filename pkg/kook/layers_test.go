@@ -253,3 +253,17 @@ func TestValidateFileVars(t *testing.T) {
 		t.Errorf("Validate = %v, want an error about host_vars", err)
 	}
 }
+
+// BenchmarkDiffEffective100k is what `kook-import --check` without --prune
+// adds to Diff for a fleet of 100,000 hosts.
+func BenchmarkDiffEffective100k(b *testing.B) {
+	old := bigInventory(100000)
+	new := old.Clone()
+	names := old.HostNames()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if got := DiffEffective(old, new, names); len(got) != 0 {
+			b.Fatalf("DiffEffective = %v", got)
+		}
+	}
+}

@@ -336,13 +336,7 @@ func (p *precedence) ancestorsOf(g string) []string {
 
 // hostVars merges the vars of host h, a direct member of the groups direct.
 func (p *precedence) hostVars(h *Host, direct []string) Vars {
-	groups := p.memberships(direct)
-	key := strings.Join(groups, "\x00")
-	merged, ok := p.merged[key]
-	if !ok {
-		merged = p.groupVars(p.sorted(groups), true)
-		p.merged[key] = merged
-	}
+	merged := p.mergedFor(p.memberships(direct))
 	out := make(Vars, len(merged)+len(h.Vars)+len(h.FileVars))
 	for k, v := range merged {
 		out[k] = CopyValue(v)
@@ -355,6 +349,18 @@ func (p *precedence) hostVars(h *Host, direct []string) Vars {
 		}
 	}
 	return out
+}
+
+// mergedFor returns the group vars of a host in groups (as memberships
+// returns them), merged once per distinct set; not to be modified.
+func (p *precedence) mergedFor(groups []string) Vars {
+	key := strings.Join(groups, "\x00")
+	merged, ok := p.merged[key]
+	if !ok {
+		merged = p.groupVars(p.sorted(groups), true)
+		p.merged[key] = merged
+	}
+	return merged
 }
 
 // memberships returns the host's direct groups as Reconcile leaves them,
