@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/kook-project/kook/pkg/kook"
@@ -230,8 +231,8 @@ func setLayer(layer, vars kook.Vars) kook.Vars {
 func checkVarsOrigins(origin map[string]map[string]string) error {
 	type setter struct{ group, dir string }
 	first := map[string]setter{}
-	for _, group := range sortedKeys(origin) {
-		for _, k := range sortedKeys(origin[group]) {
+	for _, group := range slices.Sorted(maps.Keys(origin)) {
+		for _, k := range slices.Sorted(maps.Keys(origin[group])) {
 			dir := origin[group][k]
 			f, seen := first[k]
 			if !seen {
@@ -246,15 +247,6 @@ func checkVarsOrigins(origin map[string]map[string]string) error {
 		}
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // varsCandidatePresent reports whether base may hold vars for name: its
