@@ -357,7 +357,7 @@ func (p *precedence) mergedFor(groups []string) Vars {
 	key := strings.Join(groups, "\x00")
 	merged, ok := p.merged[key]
 	if !ok {
-		merged = p.groupVars(p.sorted(groups), true)
+		merged = p.groupVars(p.sorted(groups))
 		p.merged[key] = merged
 	}
 	return merged
@@ -406,43 +406,28 @@ func (p *precedence) sorted(direct []string) []string {
 	return groups
 }
 
-// groupVars merges the group vars of "all" and the sorted groups: with
-// layered, as Ansible merges a source's vars and its vars files (every
-// group's Vars, then every group's FileVars); without, as the script
-// protocol's single layer gives them (each group's Vars and FileVars
-// together, FileVars winning, where an ansible_group_priority in FileVars
-// cannot be expressed and is left out).
-func (p *precedence) groupVars(groups []string, layered bool) Vars {
+// groupVars merges the group vars of "all" and the sorted groups as
+// Ansible merges a source's vars and its vars files: every group's Vars
+// (where ansible_group_priority is no var), then every group's FileVars.
+func (p *precedence) groupVars(groups []string) Vars {
 	out := Vars{}
-	add := func(vars Vars, file bool) {
-		for k, v := range vars {
-			switch {
-			case internalVars[k]:
-			case k == PriorityVar && (!file || !layered):
-			default:
-				out[k] = v
-			}
-		}
-	}
-	visit := func(file bool) {
-		for _, name := range append([]string{All}, groups...) {
+	order := append([]string{All}, groups...)
+	for _, file := range []bool{false, true} {
+		for _, name := range order {
 			g := p.inv.Groups[name]
 			if g == nil {
 				continue
 			}
-			if !layered {
-				add(g.Vars, false)
-				add(g.FileVars, true)
-			} else if file {
-				add(g.FileVars, true)
-			} else {
-				add(g.Vars, false)
+			vars := g.Vars
+			if file {
+				vars = g.FileVars
+			}
+			for k, v := range vars {
+				if !internalVars[k] && (file || k != PriorityVar) {
+					out[k] = v
+				}
 			}
 		}
-	}
-	visit(false)
-	if layered {
-		visit(true)
 	}
 	return out
 }
