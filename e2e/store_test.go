@@ -78,8 +78,10 @@ func TestImportServeCorpus(t *testing.T) {
 				t.Fatalf("ansible-inventory -i kook-inventory --list: exit %d\n%s", l.code, l.stderr)
 			}
 			assertSameJSON(t, "--list through ZooKeeper", mustRead(t, c.List), l.stdout)
-			e := run(t, dir, env, ansibleInv, "-i", kookInvent, "--list", "--export")
-			assertSameJSON(t, "--list --export through ZooKeeper", mustRead(t, c.Export), e.stdout)
+			if !carries(t, c.Path) {
+				e := run(t, dir, env, ansibleInv, "-i", kookInvent, "--list", "--export")
+				assertSameJSON(t, "--list --export through ZooKeeper", mustRead(t, c.Export), e.stdout)
+			}
 
 			for _, args := range [][]string{{"--check", c.Path}, {"--check", "--prune", c.Path}} {
 				r := run(t, dir, env, kookImport, args...)

@@ -22,21 +22,34 @@ const (
 // apart because Ansible prints 1 and 1.0 differently.
 type Vars map[string]any
 
-// Host is one inventory host and the vars set on it directly.
+// Host is one inventory host and the vars set on it directly, in two
+// layers Ansible keeps apart: Vars, set by an inventory source (inline INI
+// vars, a YAML host's mapping, the script protocol's _meta.hostvars), and
+// FileVars, read from host_vars/ files, which win over Vars. FileVars is
+// nil or empty for a host no vars file names.
 type Host struct {
-	Name string
-	Vars Vars
+	Name     string
+	Vars     Vars
+	FileVars Vars
 }
 
 // Group is one inventory group: its own vars, its direct member hosts in
 // the order they were added, and its direct child groups in the order they
 // were linked. Both orders are what Ansible prints and plays in.
 //
+// The group's vars come in two layers Ansible keeps apart: Vars, set by an
+// inventory source (INI [g:vars], YAML vars:, the script protocol's vars),
+// where ansible_group_priority is the group's priority; and FileVars, read
+// from group_vars/ files, where ansible_group_priority is an ordinary var.
+// Every group's FileVars win over every group's Vars (see EffectiveVars).
+// FileVars is nil or empty for a group no vars file names.
+//
 // Change Hosts and Children through Inventory's methods, which keep the
 // graph's invariants (no duplicates, no cycles).
 type Group struct {
 	Name     string
 	Vars     Vars
+	FileVars Vars
 	Hosts    []string
 	Children []string
 
@@ -376,15 +389,17 @@ func (inv *Inventory) Reconcile() {
 // Merge adds other into inv the way Ansible parses a further source into an
 // inventory it already holds: new hosts and groups are created in other's
 // creation order, memberships and child links are appended, and vars are
-// set key by key so that other's values win. A child link that would make a
+// set key by key so that other's values win, each layer into the same
+// layer. A child link that would make a
 // cycle fails the merge; inv may then hold part of other, so callers that
 // need all or nothing merge into a Clone.
 func (inv *Inventory) Merge(other *Inventory) error {
 	for _, name := range creationOrder(other.hostOrder, other.Hosts) {
-		h := inv.AddHost(name)
-		for k, v := range other.Hosts[name].Vars {
+		h, oh := inv.AddHost(name), other.Hosts[name]
+		for k, v := range oh.Vars {
 			h.Vars[k] = CopyValue(v)
 		}
+		h.FileVars = mergeLayer(h.FileVars, oh.FileVars)
 	}
 	groups := creationOrder(other.groupOrder, other.Groups)
 	for _, name := range groups {
@@ -393,6 +408,7 @@ func (inv *Inventory) Merge(other *Inventory) error {
 		for k, v := range og.Vars {
 			g.Vars[k] = CopyValue(v)
 		}
+		g.FileVars = mergeLayer(g.FileVars, og.FileVars)
 		for _, h := range og.Hosts {
 			g.addHost(h)
 		}
@@ -416,15 +432,39 @@ func (inv *Inventory) Clone() *Inventory {
 		groupOrder: append([]string(nil), inv.groupOrder...),
 	}
 	for n, h := range inv.Hosts {
-		out.Hosts[n] = &Host{Name: h.Name, Vars: CopyVars(h.Vars)}
+		out.Hosts[n] = &Host{Name: h.Name, Vars: CopyVars(h.Vars), FileVars: copyLayer(h.FileVars)}
 	}
 	for n, g := range inv.Groups {
 		out.Groups[n] = &Group{
 			Name:     g.Name,
 			Vars:     CopyVars(g.Vars),
+			FileVars: copyLayer(g.FileVars),
 			Hosts:    append([]string(nil), g.Hosts...),
 			Children: append([]string(nil), g.Children...),
 		}
 	}
 	return out
+}
+
+// mergeLayer sets other's vars into layer key by key, creating layer when
+// there is something to set, and returns it.
+func mergeLayer(layer, other Vars) Vars {
+	if len(other) == 0 {
+		return layer
+	}
+	if layer == nil {
+		layer = make(Vars, len(other))
+	}
+	for k, v := range other {
+		layer[k] = CopyValue(v)
+	}
+	return layer
+}
+
+// copyLayer is CopyVars keeping an absent layer absent.
+func copyLayer(v Vars) Vars {
+	if len(v) == 0 {
+		return nil
+	}
+	return CopyVars(v)
 }

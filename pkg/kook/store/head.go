@@ -155,8 +155,8 @@ func (s *Store) bootstrap(ctx context.Context) error {
 // inventory, as bootstrap writes them.
 func emptyBuckets() (hosts, groups []byte) {
 	return []byte("{}"), appendBucket(nil, []record{
-		{kook.All, groupRecord(nil, []string{kook.Ungrouped})},
-		{kook.Ungrouped, groupRecord(nil, nil)},
+		{kook.All, groupRecord(nil, nil, []string{kook.Ungrouped})},
+		{kook.Ungrouped, groupRecord(nil, nil, nil)},
 	})
 }
 

@@ -273,14 +273,14 @@ func (sn *snapshot) inventory(positions bool) (*kook.Inventory, map[string]map[s
 	inv := &kook.Inventory{Hosts: make(map[string]*kook.Host, nh), Groups: make(map[string]*kook.Group, ng)}
 	for _, b := range sn.groups {
 		for _, e := range b {
-			inv.Groups[e.name] = &kook.Group{Name: e.name, Vars: e.vars, Children: e.children}
+			inv.Groups[e.name] = &kook.Group{Name: e.name, Vars: e.vars, FileVars: e.fileVars, Children: e.children}
 		}
 	}
 	members := make(map[string][]memberPos, ng)
 	maxPos := int64(-1 << 62)
 	for _, b := range sn.hosts {
 		for _, e := range b {
-			inv.Hosts[e.name] = &kook.Host{Name: e.name, Vars: e.vars}
+			inv.Hosts[e.name] = &kook.Host{Name: e.name, Vars: e.vars, FileVars: e.fileVars}
 			for _, m := range e.groups {
 				members[m.group] = append(members[m.group], memberPos{m.pos, e.name})
 				if m.pos > maxPos {

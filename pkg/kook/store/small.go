@@ -595,7 +595,7 @@ func (t *txn) host(name string) (*hostEntry, error) {
 }
 
 func (t *txn) putHost(e *hostEntry) error {
-	return t.putRecord(t.hostPath(e.name), kook.KindHost, e.name, hostRecord(e.vars, e.groups))
+	return t.putRecord(t.hostPath(e.name), kook.KindHost, e.name, hostRecord(e.vars, e.fileVars, e.groups))
 }
 
 func (t *txn) delHost(name string) error {
@@ -618,7 +618,7 @@ func (t *txn) putGroup(e *groupEntry) error {
 	if err := t.load(p); err != nil {
 		return err
 	}
-	return t.putRecord(p, kook.KindGroup, e.name, groupRecord(e.vars, e.children))
+	return t.putRecord(p, kook.KindGroup, e.name, groupRecord(e.vars, e.fileVars, e.children))
 }
 
 // readEntry reads the bucket at p and decodes the record of the kind

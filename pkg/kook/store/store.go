@@ -7,8 +7,11 @@
 //	ROOT/queue/r-00..07  registrations filed by hosts that may not write (register.go)
 //	ROOT/g0000000007     {"group_buckets":8,"host_buckets":64}
 //	ROOT/g.../h/00..3f   hosts packed by an FNV-1a hash of their name:
-//	                     {"web01":{"groups":{"db":0,"web":3072},"vars":{...}},...}
-//	ROOT/g.../g/0..7     groups likewise: {"web":{"children":["a","b"],"vars":{...}},...}
+//	                     {"web01":{"file_vars":{...},"groups":{"db":0,"web":3072},"vars":{...}},...}
+//	ROOT/g.../g/0..7     groups likewise: {"web":{"children":["a","b"],"file_vars":{...},"vars":{...}},...}
+//
+// "file_vars" (Host.FileVars, Group.FileVars) is left out when empty, so a
+// schema 1 root reads as it is; the next write marks it schema 2.
 //
 // Membership lives on the host with the host's position in each group, so
 // a group's host order is its members sorted by position and no znode grows

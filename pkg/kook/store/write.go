@@ -285,7 +285,7 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 			g := inv.Groups[name]
 			members[k], errs[k] = memberIndexes(inv, name, index)
 			positions[k], _ = keptPositions(g.Hosts, oldPos[name])
-			groups[k] = record{name, groupRecord(g.Vars, g.Children)}
+			groups[k] = record{name, groupRecord(g.Vars, g.FileVars, g.Children)}
 		}
 	})
 	for _, err := range errs {
@@ -333,7 +333,7 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 				chunk = make([]byte, 0, 256<<10)
 			}
 			start := len(chunk)
-			chunk = appendHostRecord(chunk, list[j].Vars, memberships[j])
+			chunk = appendHostRecord(chunk, list[j].Vars, list[j].FileVars, memberships[j])
 			hosts[j] = record{list[j].Name, chunk[start:len(chunk):len(chunk)]}
 		}
 	})
