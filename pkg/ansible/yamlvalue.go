@@ -1,7 +1,6 @@
 package ansible
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -12,24 +11,20 @@ import (
 	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
-
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
-	"github.com/goccy/go-yaml/token"
 
 	"github.com/kook-project/kook/pkg/kook"
 )
 
 // Ansible loads YAML with PyYAML (libyaml's parser, Python's YAML 1.1
-// resolver and SafeConstructor plus Ansible's own tags). goccy/go-yaml
-// only gives us the syntax tree: typing is redone here, and construction
+// resolver and SafeConstructor plus Ansible's own tags). kook's scanner and
+// composer (yaml_scan.go, yaml_compose.go) read the syntax as libyaml does;
+// typing is redone here, and construction
 // follows PyYAML step by step because several of its quirks are visible in
 // what Ansible prints (the order of duplicate-key warnings, !unsafe
 // emptying the collections nested in it, merge keys counting as
 // duplicates). The pipeline is:
 //
-//	bytes -> goccy AST -> ynode graph (aliases resolved, like PyYAML's
+//	bytes -> tokens -> ynode graph (aliases resolved, like PyYAML's
 //	composer) -> yobj graph (like PyYAML's constructor) -> kook values.
 //
 // A file that is valid JSON is read as JSON first, as Ansible's DataLoader
@@ -61,7 +56,7 @@ const (
 )
 
 // ---------------------------------------------------------------------------
-// Composition: goccy AST -> ynode graph.
+// The composed graph (yaml_compose.go builds it).
 
 type ynodeKind uint8
 
@@ -85,307 +80,12 @@ type ynode struct {
 
 type ypair struct{ key, value *ynode }
 
-type yamlComposer struct {
-	file    string
-	anchors map[string]*ynode
-	depth   int
-}
-
-// yamlParse parses data with goccy and composes its single document. It
-// returns nil for a document that holds nothing.
-func yamlParse(file string, data []byte) (doc *ynode, err error) {
-	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, size := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && size == 1 {
-				break
-			}
-			off += size
-		}
-		return nil, errorf(file, 1+bytes.Count(data[:off], []byte{'\n'}), "invalid UTF-8 in YAML")
-	}
-	for off, r := range string(data) {
-		if !yamlPrintable(r) {
-			return nil, errorf(file, 1+bytes.Count(data[:off], []byte{'\n'}),
-				"YAML syntax error: unacceptable character #x%04x: control characters are not allowed", r)
-		}
-	}
-	defer func() {
-		// goccy is not hardened against every hostile input; a panic in it
-		// is bad input, not a kook bug worth crashing for.
-		if r := recover(); r != nil {
-			doc, err = nil, errorf(file, 0, "YAML syntax error: %v", r)
-		}
-	}()
-	// PyYAML drops a byte order mark at the start; goccy would keep it as
-	// part of the first key.
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	tokens, err := yamlTokenize(file, data)
-	if err != nil {
-		return nil, err
-	}
-	f, perr := parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
-	if perr != nil {
-		return nil, yamlSyntaxError(file, perr)
-	}
-	var docs []*ast.DocumentNode
-	for _, d := range f.Docs {
-		if d == nil {
-			continue
-		}
-		if _, comment := d.Body.(*ast.CommentGroupNode); d.Start == nil && (d.Body == nil || comment) {
-			continue
-		}
-		docs = append(docs, d)
-	}
-	if len(docs) == 0 {
-		return nil, nil
-	}
-	if len(docs) > 1 {
-		line, _ := yamlTokenPos(docs[1].Start)
-		if line == 0 && docs[1].Body != nil {
-			line, _ = yamlTokenPos(docs[1].Body.GetToken())
-		}
-		return nil, errorf(file, line, "expected a single document in the stream, but found another document")
-	}
-	c := &yamlComposer{file: file, anchors: map[string]*ynode{}}
-	body := docs[0].Body
-	if body == nil {
-		return nil, nil
-	}
-	if _, ok := body.(*ast.CommentGroupNode); ok {
-		return nil, nil
-	}
-	return c.compose(body)
-}
-
-// yamlPrintable is libyaml's test of the characters a YAML stream may
-// hold (NUL and the other control characters may not, even quoted).
-func yamlPrintable(r rune) bool {
-	return r == 0x09 || r == 0x0A || r == 0x0D || (r >= 0x20 && r <= 0x7E) || r == 0x85 ||
-		(r >= 0xA0 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
-}
-
 // The expressions are compiled on first use: compiling them all at start
 // would cost every run of kook-inventory, which parses no YAML, most of a
 // millisecond.
-var yamlErrPosRE = lazyRE(`^\[\d+:\d+\]\s*`)
-
 // lazyRE returns a function that compiles expr on its first call.
 func lazyRE(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
-}
-
-// yamlSyntaxError turns a goccy error into an *Error with the line goccy
-// names, when it names one.
-func yamlSyntaxError(file string, err error) error {
-	line := 0
-	var se interface{ GetToken() *token.Token }
-	if errors.As(err, &se) {
-		if tk := se.GetToken(); tk != nil && tk.Position != nil {
-			line = tk.Position.Line
-		}
-	}
-	msg := err.Error()
-	// goccy prints a source excerpt after the first line; keep the message.
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		msg = msg[:i]
-	}
-	msg = strings.TrimSpace(yamlErrPosRE().ReplaceAllString(msg, ""))
-	return errorf(file, line, "YAML syntax error: %s", msg)
-}
-
-func yamlTokenPos(tk *token.Token) (int, int) {
-	if tk == nil || tk.Position == nil {
-		return 0, 0
-	}
-	return tk.Position.Line, tk.Position.Column
-}
-
-func (c *yamlComposer) compose(n ast.Node) (*ynode, error) {
-	c.depth++
-	defer func() { c.depth-- }()
-	if c.depth > yamlMaxDepth {
-		line, _ := yamlTokenPos(n.GetToken())
-		return nil, errorf(c.file, line, "YAML nesting deeper than %d levels", yamlMaxDepth)
-	}
-	// Properties (anchor, tag) come first; the node starts where they do.
-	var tag, anchor string
-	hasTag := false
-	line, col := yamlTokenPos(n.GetToken())
-	for {
-		switch x := n.(type) {
-		case *ast.TagNode:
-			if hasTag {
-				return nil, errorf(c.file, line, "found a node with two tags")
-			}
-			tag, hasTag = yamlExpandTag(x.Start.Value), true
-			n = x.Value
-			continue
-		case *ast.AnchorNode:
-			if anchor != "" {
-				return nil, errorf(c.file, line, "found a node with two anchors")
-			}
-			anchor = x.Name.GetToken().Value
-			if anchor == "" {
-				return nil, errorf(c.file, line, "found an anchor without a name")
-			}
-			n = x.Value
-			continue
-		}
-		break
-	}
-	if alias, ok := n.(*ast.AliasNode); ok {
-		if hasTag || anchor != "" {
-			return nil, errorf(c.file, line, "an alias cannot have a tag or an anchor")
-		}
-		name := ""
-		if alias.Value != nil {
-			name = alias.Value.GetToken().Value
-		}
-		target, ok := c.anchors[name]
-		if !ok {
-			return nil, errorf(c.file, line, "found undefined alias %q", name)
-		}
-		return target, nil
-	}
-	node := &ynode{tag: tag, line: line, col: col}
-	if anchor != "" {
-		if prev, dup := c.anchors[anchor]; dup {
-			return nil, errorf(c.file, line, "found duplicate anchor %q; first occurrence on line %d", anchor, prev.line)
-		}
-		// Registered before the children, as PyYAML does: a node may
-		// contain an alias to itself.
-		c.anchors[anchor] = node
-	}
-	if n == nil {
-		node.kind, node.plain = yScalar, true
-		return node, nil
-	}
-	switch x := n.(type) {
-	case *ast.MappingNode:
-		node.kind = yMapping
-		if !hasTag && anchor == "" {
-			if x.IsFlowStyle {
-				node.line, node.col = yamlTokenPos(x.Start)
-			} else if len(x.Values) > 0 {
-				node.line, node.col = yamlKeyPos(x.Values[0])
-			}
-		}
-		for _, mv := range x.Values {
-			if err := c.composePair(node, mv); err != nil {
-				return nil, err
-			}
-		}
-	case *ast.MappingValueNode:
-		node.kind = yMapping
-		if !hasTag && anchor == "" {
-			node.line, node.col = yamlKeyPos(x)
-		}
-		if err := c.composePair(node, x); err != nil {
-			return nil, err
-		}
-	case *ast.SequenceNode:
-		node.kind = ySequence
-		if !hasTag && anchor == "" {
-			node.line, node.col = yamlTokenPos(x.Start)
-		}
-		for _, v := range x.Values {
-			item, err := c.compose(v)
-			if err != nil {
-				return nil, err
-			}
-			node.items = append(node.items, item)
-		}
-	case *ast.LiteralNode:
-		node.kind = yScalar
-		if x.Value != nil {
-			node.value = x.Value.Value
-		}
-	case *ast.StringNode:
-		node.kind = yScalar
-		node.value = x.Value
-		switch x.Token.Type {
-		case token.SingleQuoteType, token.DoubleQuoteType:
-		default:
-			node.plain = true
-		}
-	case *ast.NullNode:
-		node.kind, node.plain = yScalar, true
-		if x.Token != nil && x.Token.Type != token.ImplicitNullType {
-			node.value = x.Token.Value
-		}
-	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode, *ast.MergeKeyNode:
-		node.kind, node.plain = yScalar, true
-		node.value = n.GetToken().Value
-	case *ast.CommentGroupNode, *ast.CommentNode:
-		node.kind, node.plain = yScalar, true
-	default:
-		return nil, errorf(c.file, line, "unsupported YAML node %s", n.Type())
-	}
-	return node, nil
-}
-
-// yamlKeyPos is where a mapping entry starts: its key with the key's
-// properties, or the '?' of an explicit key.
-func yamlKeyPos(mv *ast.MappingValueNode) (int, int) {
-	if mv.Key != nil {
-		if l, c := yamlTokenPos(mv.Key.GetToken()); l > 0 {
-			return l, c
-		}
-	}
-	return yamlTokenPos(mv.Start)
-}
-
-func (c *yamlComposer) composePair(m *ynode, mv *ast.MappingValueNode) error {
-	var keyNode ast.Node = mv.Key
-	if k, ok := keyNode.(*ast.MappingKeyNode); ok {
-		keyNode = k.Value
-	}
-	var key *ynode
-	var err error
-	if keyNode == nil || yamlIsNilNode(keyNode) {
-		l, col := yamlKeyPos(mv)
-		key = &ynode{kind: yScalar, plain: true, line: l, col: col}
-	} else if key, err = c.compose(keyNode); err != nil {
-		return err
-	}
-	var value *ynode
-	if mv.Value == nil || yamlIsNilNode(mv.Value) {
-		l, col := yamlTokenPos(mv.Start)
-		value = &ynode{kind: yScalar, plain: true, line: l, col: col}
-	} else if value, err = c.compose(mv.Value); err != nil {
-		return err
-	}
-	m.pairs = append(m.pairs, ypair{key, value})
-	return nil
-}
-
-// yamlIsNilNode reports an interface holding a typed nil pointer.
-func yamlIsNilNode(n ast.Node) bool {
-	switch x := n.(type) {
-	case *ast.MappingKeyNode:
-		return x == nil
-	case *ast.StringNode:
-		return x == nil
-	case *ast.MappingNode:
-		return x == nil
-	}
-	return false
-}
-
-// yamlExpandTag turns a tag as written into the full tag PyYAML uses.
-func yamlExpandTag(t string) string {
-	switch {
-	case strings.HasPrefix(t, "!<") && strings.HasSuffix(t, ">"):
-		return t[2 : len(t)-1]
-	case strings.HasPrefix(t, "!!"):
-		return yamlTagPrefix + t[2:]
-	case t == "":
-		return "!"
-	}
-	return t
 }
 
 // ---------------------------------------------------------------------------
