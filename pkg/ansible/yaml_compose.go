@@ -294,7 +294,7 @@ func (c *yComposer) node(block, indentless bool) (*ynode, error) {
 	}
 	switch {
 	case indentless && t.kind == ytBlockEntry:
-		n.kind = ySequence
+		n.kind, n.ynodeColl = ySequence, &ynodeColl{}
 		return n, c.indentlessSequence(n)
 	case t.kind == ytScalar:
 		s, _ := c.next()
@@ -307,16 +307,16 @@ func (c *yComposer) node(block, indentless bool) (*ynode, error) {
 		}
 		return n, nil
 	case t.kind == ytFlowSequenceStart:
-		n.kind = ySequence
+		n.kind, n.ynodeColl = ySequence, &ynodeColl{}
 		return n, c.flowSequence(n)
 	case t.kind == ytFlowMappingStart:
-		n.kind = yMapping
+		n.kind, n.ynodeColl = yMapping, &ynodeColl{}
 		return n, c.flowMapping(n)
 	case block && t.kind == ytBlockSequenceStart:
-		n.kind = ySequence
+		n.kind, n.ynodeColl = ySequence, &ynodeColl{}
 		return n, c.blockSequence(n)
 	case block && t.kind == ytBlockMappingStart:
-		n.kind = yMapping
+		n.kind, n.ynodeColl = yMapping, &ynodeColl{}
 		return n, c.blockMapping(n)
 	case hasAnchor || hasTag:
 		e := c.empty(tag, start)
@@ -451,7 +451,7 @@ func (c *yComposer) flowSequence(n *ynode) error {
 		if err := c.spend(yamlNodeCost, k.start); err != nil {
 			return err
 		}
-		m := &ynode{kind: yMapping, line: k.start.line + 1, col: k.start.col + 1}
+		m := &ynode{kind: yMapping, line: k.start.line + 1, col: k.start.col + 1, ynodeColl: &ynodeColl{}}
 		key, value, err := c.flowPair(ytFlowSequenceEnd)
 		if err != nil {
 			return err

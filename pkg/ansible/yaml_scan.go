@@ -26,6 +26,8 @@ type yScanner struct {
 	indents        []int
 	allowSimpleKey bool
 	simpleKeys     []ySimpleKey // one per flow level, innermost last
+
+	buf, breaks []byte // scratch for plain scalars
 }
 
 // yMark is a position: byte offset, and libyaml's character index, line
@@ -1034,11 +1036,15 @@ func (s *yScanner) fetchPlainScalar() error {
 	start := s.mark
 	end := s.mark
 	indent := s.indent + 1
-	var b strings.Builder
-	var whitespaces, leadingBreak, trailingBreaks strings.Builder
+	// The common case, a scalar on one line without inner blanks, is a
+	// slice of the input; the text is assembled in s.buf only otherwise.
+	from, to := -1, -1
+	multi := false
+	b := s.buf[:0]
+	wsFrom, wsTo := 0, 0 // blanks after the last word, on its line
+	leadingBreak := ""
+	trailing := s.breaks[:0]
 	leadingBlanks := false
-	// The common case, a scalar on one line, is a slice of the input.
-	single, singleFrom, singleTo := true, -1, -1
 	for {
 		if s.mark.col == 0 && ((s.peek() == '-' && s.peekN(1) == '-' && s.peekN(2) == '-') ||
 			(s.peek() == '.' && s.peekN(1) == '.' && s.peekN(2) == '.')) && yIsBlankZ(s.peekN(3)) {
@@ -1050,7 +1056,7 @@ func (s *yScanner) fetchPlainScalar() error {
 		wordFrom := -1
 		for r := s.peek(); !yIsBlankZ(r); r = s.peek() {
 			n := s.peekN(1)
-			if s.flowLevel > 0 && r == ':' && strings.ContainsRune(",?[]{}", n) && n != 0 {
+			if s.flowLevel > 0 && r == ':' && n != 0 && strings.ContainsRune(",?[]{}", n) {
 				break
 			}
 			if (r == ':' && yIsBlankZ(n)) || (s.flowLevel > 0 && strings.ContainsRune(",[]{}", r)) {
@@ -1058,36 +1064,39 @@ func (s *yScanner) fetchPlainScalar() error {
 			}
 			if wordFrom < 0 {
 				wordFrom = s.mark.pos
-				if leadingBlanks || whitespaces.Len() > 0 {
-					single = false
+				if from >= 0 && (leadingBlanks || wsTo > wsFrom) {
+					if !multi {
+						multi = true
+						b = append(b, s.src[from:to]...)
+					}
 					if leadingBlanks {
-						if leadingBreak.String() == "\n" {
-							if trailingBreaks.Len() == 0 {
-								b.WriteByte(' ')
+						if leadingBreak == "\n" {
+							if len(trailing) == 0 {
+								b = append(b, ' ')
 							} else {
-								b.WriteString(trailingBreaks.String())
+								b = append(b, trailing...)
 							}
 						} else {
-							b.WriteString(leadingBreak.String())
-							b.WriteString(trailingBreaks.String())
+							b = append(b, leadingBreak...)
+							b = append(b, trailing...)
 						}
-						leadingBreak.Reset()
-						trailingBreaks.Reset()
-						leadingBlanks = false
+						leadingBreak, trailing, leadingBlanks = "", trailing[:0], false
 					} else {
-						b.WriteString(whitespaces.String())
-						whitespaces.Reset()
+						b = append(b, s.src[wsFrom:wsTo]...)
 					}
 				}
+				wsFrom, wsTo = 0, 0
 			}
 			s.skip()
 		}
 		if wordFrom >= 0 {
-			if singleFrom < 0 {
-				singleFrom = wordFrom
+			if from < 0 {
+				from = wordFrom
 			}
-			singleTo = s.mark.pos
-			b.WriteString(s.src[wordFrom:s.mark.pos])
+			to = s.mark.pos
+			if multi {
+				b = append(b, s.src[wordFrom:to]...)
+			}
 		}
 		if !(yIsBlank(s.peek()) || yIsBreak(s.peek())) {
 			break
@@ -1101,32 +1110,37 @@ func (s *yScanner) fetchPlainScalar() error {
 					return s.errorAt("while scanning a plain scalar", start, "found a tab character that violates indentation")
 				}
 				if !leadingBlanks {
-					whitespaces.WriteRune(r)
+					if wsTo == wsFrom {
+						wsFrom = s.mark.pos
+					}
+					wsTo = s.mark.pos + 1
 				}
 				s.skip()
 				continue
 			}
 			if !leadingBlanks {
-				whitespaces.Reset()
-				leadingBreak.WriteString(s.skipLine())
+				wsFrom, wsTo = 0, 0
+				leadingBreak = s.skipLine()
 				leadingBlanks = true
 			} else {
-				trailingBreaks.WriteString(s.skipLine())
+				trailing = append(trailing, s.skipLine()...)
 			}
 		}
 		if s.flowLevel == 0 && s.mark.col < indent {
 			break
 		}
 	}
-	if end.pos < singleTo {
+	if end.pos < to {
 		end = s.mark
 	}
 	t := yToken{kind: ytScalar, start: start, end: end, plain: true}
-	if single && singleFrom >= 0 {
-		t.value = s.src[singleFrom:singleTo]
-	} else {
-		t.value, t.fresh = b.String(), true
+	switch {
+	case multi:
+		t.value, t.fresh = string(b), true
+	case from >= 0:
+		t.value = s.src[from:to]
 	}
+	s.buf, s.breaks = b, trailing
 	s.push(t)
 	if leadingBlanks {
 		s.allowSimpleKey = true
