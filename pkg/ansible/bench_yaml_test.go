@@ -64,3 +64,22 @@ func yamlBlockMapping(n int) []byte {
 }
 
 func BenchmarkReadYAMLBlockMapping40k(b *testing.B) { benchReadYAML(b, yamlBlockMapping(40000)) }
+
+// BenchmarkReadArchive100k reads the original Kook's archive of the
+// 100,000-host fleet as kook-import reads it.
+func BenchmarkReadArchive100k(b *testing.B) {
+	data := fleet.Archive(fleet.Generate(100000, 42))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		forgetJSONMemo()
+		inv, err := ParseSource("fleet.json", data, "", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		inv.Reconcile()
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
