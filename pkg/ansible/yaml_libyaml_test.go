@@ -87,6 +87,7 @@ var yamlSyntaxSeeds = []string{
 	"a: 'x\n---\ny'\n", "a:\n\t- b\n", "a: [b,\tc]\n", "a:  \t b\n", "a:\n  b\n\tc\n", "&a [*a]\n", "a: &b\nc: d\n",
 	"a: !!map\n  b: c\n", "!!map {a: b}\n", "- !!seq\n  - a\n", "[? a : b]\n", "[a: ]\n", "[: b]\n", "{: b}\n",
 	"a:\n  \"b\": c\n  'd': e\n", "a: \"b\" c\n", "a: 'b' # c\n", "a: |x\n  y\n", "a: |0\n  y\n", "a: >1-\n  y\n",
+	"a: |+1\n  x\n\n", "a: |1-\n   x\n", "a: |+-\n x\n", "a: >2+\n   x\n\n", "a: |11\n x\n", "a: |+0\n x\n",
 	strings.Repeat("k", 1030) + ": v\n", "a: " + strings.Repeat("[", 30) + strings.Repeat("]", 30) + "\n",
 }
 

@@ -371,9 +371,9 @@ func (s *yScanner) fetchMoreTokens() error {
 		return s.fetchStreamEnd()
 	case s.mark.col == 0 && r == '%':
 		return s.fetchDirective()
-	case s.mark.col == 0 && r == '-' && s.peekN(1) == '-' && s.peekN(2) == '-' && yIsBlankZ(s.peekN(3)):
+	case r == '-' && s.atDocumentIndicator():
 		return s.fetchDocumentIndicator(ytDocumentStart)
-	case s.mark.col == 0 && r == '.' && s.peekN(1) == '.' && s.peekN(2) == '.' && yIsBlankZ(s.peekN(3)):
+	case r == '.' && s.atDocumentIndicator():
 		return s.fetchDocumentIndicator(ytDocumentEnd)
 	case r == '[':
 		return s.fetchFlowCollectionStart(ytFlowSequenceStart)
@@ -411,6 +411,13 @@ func (s *yScanner) fetchMoreTokens() error {
 		return s.fetchPlainScalar()
 	}
 	return s.errorAt("while scanning for the next token", s.mark, "found character that cannot start any token")
+}
+
+// atDocumentIndicator reports a "---" or "..." at the start of a line,
+// followed by a blank or the end.
+func (s *yScanner) atDocumentIndicator() bool {
+	r := s.peek()
+	return s.mark.col == 0 && (r == '-' || r == '.') && s.peekN(1) == r && s.peekN(2) == r && yIsBlankZ(s.peekN(3))
 }
 
 func (s *yScanner) scanToNextToken() error {
@@ -477,9 +484,7 @@ func (s *yScanner) fetchFlowCollectionStart(kind yTokenKind) error {
 	s.simpleKeys = append(s.simpleKeys, ySimpleKey{})
 	s.flowLevel++
 	s.allowSimpleKey = true
-	start := s.mark
-	s.skip()
-	s.push(yToken{kind: kind, start: start, end: s.mark})
+	s.pushIndicator(kind)
 	return nil
 }
 
@@ -492,9 +497,7 @@ func (s *yScanner) fetchFlowCollectionEnd(kind yTokenKind) error {
 		s.simpleKeys = s.simpleKeys[:len(s.simpleKeys)-1]
 	}
 	s.allowSimpleKey = false
-	start := s.mark
-	s.skip()
-	s.push(yToken{kind: kind, start: start, end: s.mark})
+	s.pushIndicator(kind)
 	return nil
 }
 
@@ -503,44 +506,40 @@ func (s *yScanner) fetchFlowEntry() error {
 		return err
 	}
 	s.allowSimpleKey = true
-	start := s.mark
-	s.skip()
-	s.push(yToken{kind: ytFlowEntry, start: start, end: s.mark})
+	s.pushIndicator(ytFlowEntry)
 	return nil
 }
 
 func (s *yScanner) fetchBlockEntry() error {
-	if s.flowLevel == 0 {
-		if !s.allowSimpleKey {
-			return s.errorAt("", s.mark, "block sequence entries are not allowed in this context")
-		}
-		s.rollIndent(s.mark.col, -1, ytBlockSequenceStart, s.mark)
-	}
-	if err := s.removeSimpleKey(); err != nil {
-		return err
-	}
-	s.allowSimpleKey = true
-	start := s.mark
-	s.skip()
-	s.push(yToken{kind: ytBlockEntry, start: start, end: s.mark})
-	return nil
+	return s.fetchBlockIndicator(ytBlockEntry, ytBlockSequenceStart, "block sequence entries", true)
 }
 
 func (s *yScanner) fetchKey() error {
+	return s.fetchBlockIndicator(ytKey, ytBlockMappingStart, "mapping keys", s.flowLevel == 0)
+}
+
+// fetchBlockIndicator reads a "-" or "?": in block context it may open
+// the collection it belongs to, where a simple key could start.
+func (s *yScanner) fetchBlockIndicator(kind, collection yTokenKind, what string, allowAfter bool) error {
 	if s.flowLevel == 0 {
 		if !s.allowSimpleKey {
-			return s.errorAt("", s.mark, "mapping keys are not allowed in this context")
+			return s.errorAt("", s.mark, what+" are not allowed in this context")
 		}
-		s.rollIndent(s.mark.col, -1, ytBlockMappingStart, s.mark)
+		s.rollIndent(s.mark.col, -1, collection, s.mark)
 	}
 	if err := s.removeSimpleKey(); err != nil {
 		return err
 	}
-	s.allowSimpleKey = s.flowLevel == 0
+	s.allowSimpleKey = allowAfter
+	s.pushIndicator(kind)
+	return nil
+}
+
+// pushIndicator takes the one-character indicator at the mark as a token.
+func (s *yScanner) pushIndicator(kind yTokenKind) {
 	start := s.mark
 	s.skip()
-	s.push(yToken{kind: ytKey, start: start, end: s.mark})
-	return nil
+	s.push(yToken{kind: kind, start: start, end: s.mark})
 }
 
 func (s *yScanner) fetchValue() error {
@@ -559,9 +558,7 @@ func (s *yScanner) fetchValue() error {
 		}
 		s.allowSimpleKey = s.flowLevel == 0
 	}
-	start := s.mark
-	s.skip()
-	s.push(yToken{kind: ytValue, start: start, end: s.mark})
+	s.pushIndicator(ytValue)
 	return nil
 }
 
@@ -797,28 +794,20 @@ func (s *yScanner) fetchBlockScalar(literal bool) error {
 	s.allowSimpleKey = true
 	start := s.mark
 	s.skip()
+	// The chomping and indentation indicators, in either order.
 	chomping, increment := 0, 0
-	r := s.peek()
-	if r == '+' || r == '-' {
-		chomping = map[rune]int{'+': 1, '-': -1}[r]
-		s.skip()
-		if r = s.peek(); r >= '0' && r <= '9' {
-			if r == '0' {
-				return s.errorAt("while scanning a block scalar", start, "found an indentation indicator equal to 0")
-			}
-			increment = int(r - '0')
-			s.skip()
-		}
-	} else if r >= '0' && r <= '9' {
-		if r == '0' {
-			return s.errorAt("while scanning a block scalar", start, "found an indentation indicator equal to 0")
-		}
-		increment = int(r - '0')
-		s.skip()
-		if r = s.peek(); r == '+' || r == '-' {
+	for range 2 {
+		switch r := s.peek(); {
+		case (r == '+' || r == '-') && chomping == 0:
 			chomping = map[rune]int{'+': 1, '-': -1}[r]
-			s.skip()
+		case r == '0' && increment == 0:
+			return s.errorAt("while scanning a block scalar", start, "found an indentation indicator equal to 0")
+		case r >= '1' && r <= '9' && increment == 0:
+			increment = int(r - '0')
+		default:
+			continue
 		}
+		s.skip()
 	}
 	for yIsBlank(s.peek()) {
 		s.skip()
@@ -931,8 +920,7 @@ func (s *yScanner) fetchFlowScalar(double bool) error {
 	var b strings.Builder
 	for {
 		// A document indicator ends the stream's document, even inside quotes.
-		if s.mark.col == 0 && ((s.peek() == '-' && s.peekN(1) == '-' && s.peekN(2) == '-') ||
-			(s.peek() == '.' && s.peekN(1) == '.' && s.peekN(2) == '.')) && yIsBlankZ(s.peekN(3)) {
+		if s.atDocumentIndicator() {
 			return s.errorAt(context, start, "found unexpected document indicator")
 		}
 		if s.peek() == 0 {
@@ -1046,8 +1034,7 @@ func (s *yScanner) fetchPlainScalar() error {
 	trailing := s.breaks[:0]
 	leadingBlanks := false
 	for {
-		if s.mark.col == 0 && ((s.peek() == '-' && s.peekN(1) == '-' && s.peekN(2) == '-') ||
-			(s.peek() == '.' && s.peekN(1) == '.' && s.peekN(2) == '.')) && yIsBlankZ(s.peekN(3)) {
+		if s.atDocumentIndicator() {
 			break
 		}
 		if s.peek() == '#' {

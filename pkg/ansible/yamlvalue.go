@@ -135,6 +135,11 @@ func yamlResolve(v string) string {
 	default:
 		return yamlTagStr
 	}
+	return yamlResolveRE(v)
+}
+
+// yamlResolveRE is PyYAML's resolver proper: its expressions in its order.
+func yamlResolveRE(v string) string {
 	switch {
 	case yamlBoolRE().MatchString(v):
 		return yamlTagBool
