@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,7 +91,7 @@ func (cmd *importCmd) run(env Env) (int, error) {
 	cfg, err := cmd.load(env)
 	if err == nil {
 		var st *store.Store
-		if st, err = open(context.Background(), cfg); err == nil {
+		if st, err = open(context.Background(), cfg, "kook-import", env.Args); err == nil {
 			defer st.Close()
 			return cmd.apply(env, cfg, st, sources, start)
 		}
@@ -129,7 +130,10 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		return 0, nil
 	}
 
-	opts := store.WriteOptions{}
+	opts := store.WriteOptions{What: "import " + strings.Join(cmd.Sources, " ")}
+	if cmd.Prune {
+		opts.What = "import --prune " + strings.Join(cmd.Sources, " ")
+	}
 	if isTerminal(env.Stderr) {
 		opts.Progress = newProgress(env.Stderr, "importing")
 	}
@@ -175,6 +179,16 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 	fmt.Fprintf(env.Stderr, "imported %s hosts, %s groups into %s (generation %s) in %s; wrote %d buckets; %s\n",
 		humanInt(res.Hosts), humanInt(res.Groups), cfg.Root, res.Version.Generation,
 		time.Since(start).Round(time.Millisecond), res.BucketsWritten, summary())
+	// A writer with full credentials applies what hosts that may not
+	// write have filed (store.Register); its trouble does not undo the
+	// import, which is done.
+	n, err := st.ApplyRegistrations(ctx)
+	if n > 0 {
+		fmt.Fprintf(env.Stderr, "applied %d filed registration%s\n", n, plural(n))
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "warning: filed registrations: %v\n", err)
+	}
 	return 0, nil
 }
 

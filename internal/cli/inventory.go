@@ -76,7 +76,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 		}
 	}
 
-	st, err := open(ctx, cfg)
+	st, err := open(ctx, cfg, "kook-inventory", env.Args)
 	if err != nil {
 		if cfg.StaleOK && cached != nil {
 			list, rerr := cached.Data()

@@ -8,7 +8,6 @@
 package kook
 
 import (
-	"fmt"
 	"sort"
 )
 
@@ -113,7 +112,7 @@ func (inv *Inventory) RemoveMember(group, host string) {
 // refuses a link that would make a cycle with Ansible's own message.
 func (inv *Inventory) AddChild(parent, child string) error {
 	if parent == child {
-		return fmt.Errorf("can't add group to itself")
+		return CheckLink(parent, child, nil)
 	}
 	p := inv.AddGroup(parent)
 	inv.AddGroup(child)
@@ -122,10 +121,18 @@ func (inv *Inventory) AddChild(parent, child string) error {
 			return nil
 		}
 	}
-	if inv.isAncestor(child, parent) {
-		return fmt.Errorf("Adding group '%s' as child to '%s' creates a recursive dependency loop.", child, parent)
+	if err := CheckLink(parent, child, inv.children); err != nil {
+		return err
 	}
 	p.Children = append(p.Children, child)
+	return nil
+}
+
+// children returns the children of group name, nil when there is none.
+func (inv *Inventory) children(name string) []string {
+	if g := inv.Groups[name]; g != nil {
+		return g.Children
+	}
 	return nil
 }
 
@@ -165,31 +172,6 @@ func (inv *Inventory) RemoveGroup(name string) {
 	for _, g := range inv.Groups {
 		g.Children = removeString(g.Children, name)
 	}
-}
-
-// isAncestor reports whether a is g itself or reachable upwards from g,
-// that is whether g is a descendant of a.
-func (inv *Inventory) isAncestor(a, g string) bool {
-	seen := map[string]bool{}
-	var down func(string) bool
-	down = func(n string) bool {
-		if n == g {
-			return true
-		}
-		if seen[n] {
-			return false
-		}
-		seen[n] = true
-		if grp := inv.Groups[n]; grp != nil {
-			for _, c := range grp.Children {
-				if down(c) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	return down(a)
 }
 
 // HasHost reports whether name is a direct member of g.
@@ -309,7 +291,7 @@ func (inv *Inventory) Reconcile() {
 	}
 	parents := inv.Parents()
 	for _, name := range creationOrder(inv.groupOrder, inv.Groups) {
-		if name != All && len(parents[name]) == 0 {
+		if NeedsParent(name, len(parents[name])) {
 			all.Children = append(all.Children, name)
 		}
 	}
@@ -338,10 +320,11 @@ func (inv *Inventory) Reconcile() {
 			return
 		}
 		flags[name] = f | visited
+		leaves, joins := UngroupedRule(f&inUngrouped != 0, f&inOther != 0)
 		switch {
-		case f&inUngrouped != 0 && f&inOther != 0:
+		case leaves:
 			leave[name] = true
-		case f&(inUngrouped|inOther) == 0:
+		case joins:
 			// Ansible's add_child looks the name up as a group first, so a
 			// host named like a group links that group under ungrouped
 			// and stays out of it itself. Where that link is impossible

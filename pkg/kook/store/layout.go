@@ -11,9 +11,14 @@ import (
 	"github.com/kook-project/kook/pkg/kook"
 )
 
-// Schema is the layout version this package reads and writes. A root whose
-// meta carries a higher schema is refused.
-const Schema = 1
+// Schema is the layout version this package writes. It reads every older
+// one and upgrades a root in place on its next write (upgrade). A root
+// whose meta carries a higher schema is refused.
+//
+//	1  meta, generations of host and group buckets; every write sets meta
+//	3  schema 1 and the change log (ROOT/log), whose parent's mzxid is the
+//	   version: writers of different buckets no longer conflict on meta
+const Schema = 3
 
 // Bucket sizing. ZooKeeper spends about the same per request whatever its
 // size up to some tens of KiB, so fewer, larger buckets read faster; but
@@ -53,12 +58,12 @@ type meta struct {
 	Current      string // generation node name, "g0000000007"
 	HostBuckets  int
 	GroupBuckets int
-	// Seq is above every membership position in the inventory; new
-	// members get it and it moves on by positionStride.
+	// Seq was above every membership position in the inventory when meta
+	// was last set; full writes hand out positions from it (moving it on
+	// by positionStride), small writes above it (txn.nextPos).
 	Seq int64
-	// Writer identifies the write that produced this meta, so that a
-	// writer whose connection dropped mid-commit can tell whether its
-	// transaction was applied.
+	// Writer identifies the write that last set meta (the log says which
+	// write was last).
 	Writer string
 }
 
@@ -296,16 +301,23 @@ func appendHostRecord(b []byte, vars kook.Vars, groups []membership) []byte {
 
 // groupRecord encodes a group: {"children":["a","b"],"vars":{...}}.
 func groupRecord(vars kook.Vars, children []string) []byte {
-	b := []byte(`{"children":[`)
-	for i, c := range children {
+	b := []byte(`{"children":`)
+	b = appendStrings(b, children)
+	b = append(b, `,"vars":`...)
+	b = appendVars(b, vars)
+	return append(b, '}')
+}
+
+// appendStrings appends list as a JSON array of strings.
+func appendStrings(b []byte, list []string) []byte {
+	b = append(b, '[')
+	for i, s := range list {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = kook.AppendString(b, c)
+		b = kook.AppendString(b, s)
 	}
-	b = append(b, `],"vars":`...)
-	b = appendVars(b, vars)
-	return append(b, '}')
+	return append(b, ']')
 }
 
 func appendVars(b []byte, vars kook.Vars) []byte {
