@@ -70,6 +70,7 @@ type figures struct {
 	reimportBuckets, buckets       string
 	setVar                         time.Duration
 	bigGroup                       string
+	yamlImport, archiveImport      sourceFigures
 }
 
 func run(sizeList string, load time.Duration, runs int) error {
@@ -129,6 +130,16 @@ func run(sizeList string, load time.Duration, runs int) error {
 	row("peak RSS of kook-inventory --list", "60 MB / 400 MB", func(f figures) string { return fmt.Sprintf("%.0f MB", f.rssMB) })
 	row("kook-import into an empty root (median of 3)", "1.5 s / 15 s", func(f figures) string { return ms(f.importEmpty) })
 	row("  its CPU time, user+sys", "", func(f figures) string { return ms(f.cpuImport) })
+	sourceRows := func(name, goal, rssGoal string, of func(f figures) sourceFigures) {
+		row(name, goal, func(f figures) string { return ms(of(f).wall) })
+		row("  its CPU time, user+sys", "", func(f figures) string { return ms(of(f).cpu) })
+		row("  its peak RSS", rssGoal, func(f figures) string { return fmt.Sprintf("%.0f MB", of(f).rssMB) })
+		row("  size of the file", "", func(f figures) string { return fmt.Sprintf("%.0f MB", of(f).fileMB) })
+	}
+	sourceRows("kook-import of the block-style YAML fleet, empty root (median of 3)", "0.5 s / 3 s", "150 MB / 600 MB",
+		func(f figures) sourceFigures { return f.yamlImport })
+	sourceRows("kook-import of the original Kook's archive, empty root (median of 3)", "- / 3 s", "- / 500 MB",
+		func(f figures) sourceFigures { return f.archiveImport })
 	row("re-import with 10 hosts changed (median of 5)", "200 ms / 2 s", func(f figures) string { return ms(f.reimport10) })
 	row("  its CPU time, user+sys", "", func(f figures) string { return ms(f.cpuReimport) })
 	row("  buckets written by that re-import", "only what changed", func(f figures) string { return f.reimportBuckets })
@@ -148,6 +159,11 @@ func run(sizeList string, load time.Duration, runs int) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
+	wall, cpu, err := blockMappingRead(40000)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nYAML inventory of one 40,000-key block mapping, read in process (median of 5): %s, CPU %s (goal 500 ms)\n", ms(wall), ms(cpu))
 	fmt.Println()
 	return registerFigureLines(work, zk.Addr)
 }
@@ -223,6 +239,13 @@ func measure(work, addr string, n int, load time.Duration, runs int) (figures, e
 		imports, importCPU = append(imports, d), append(importCPU, lastCPU)
 	}
 	f.importEmpty, f.cpuImport = median(imports), median(importCPU)
+	var err error
+	if f.yamlImport, err = measureSource(env, work, root+"-yaml", fmt.Sprintf("fleet-%d.yml", n), inv, fleetYAML); err != nil {
+		return f, err
+	}
+	if f.archiveImport, err = measureSource(env, work, root+"-archive", fmt.Sprintf("fleet-%d-archive.json", n), inv, fleetArchive); err != nil {
+		return f, err
+	}
 
 	// Each re-import changes one var on ten more hosts than the last, so
 	// that every run differs from what the store holds by ten hosts.

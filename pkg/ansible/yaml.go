@@ -94,15 +94,15 @@ func (p *yamlInventoryParser) group(key, data *yobj) (string, error) {
 		return name, nil
 	}
 	for _, section := range []string{"vars", "children", "hosts"} {
-		i, ok := data.lookup("s" + section)
+		i, ok := data.lookup(yStrKey(section))
 		if !ok {
 			continue
 		}
 		v := data.vals[i]
 		if v.kind == yoStr {
 			// yaml.py rewrites the shared document: `hosts: h1` is {h1: None}.
-			m := newYMap(v.line, "dict")
-			m.put("s"+v.s, v, &yobj{kind: yoNone, cls: "NoneType", line: v.line})
+			m := newYMap(v.line, yclsDict)
+			m.put(yStrKey(v.s), v, &yobj{kind: yoNone, cls: yclsNone, line: v.line})
 			data.vals[i], v = m, m
 		}
 		if v.kind != yoMap && v.kind != yoNone {

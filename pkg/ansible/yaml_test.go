@@ -740,3 +740,41 @@ func TestParseYAMLGraph(t *testing.T) {
 		}
 	}
 }
+
+// TestYAMLSyntaxErrors: a YAML syntax error is an *Error naming the file
+// and the line to look at, with libyaml's diagnosis in words.
+func TestYAMLSyntaxErrors(t *testing.T) {
+	cases := []struct {
+		src  string
+		line int
+		msg  string
+	}{
+		{"all:\n  hosts:\n\thost1:\n", 3,
+			"YAML syntax error: found a tab character that cannot start any token (YAML indents with spaces only) at line 3, column 1"},
+		{"g:\n  hosts: {h1: 1\n", 2,
+			"YAML syntax error: did not find expected ',' or '}' before the end of the file, in a flow mapping that starts at line 2, column 10"},
+		{"g:\n  vars:\n    v: [a, b\n  hosts:\n", 4,
+			"YAML syntax error: did not find expected ',' or ']' at line 4, column 8, in a flow sequence that starts at line 3, column 8"},
+		{"g:\n  vars:\n    v: 'open\n", 3,
+			"YAML syntax error: found unexpected end of stream, in a quoted scalar that starts at line 3, column 8"},
+		{"g:\n  hosts:\n    a: b: c\n", 3, "YAML syntax error: mapping values are not allowed in this context at line 3, column 9"},
+		{"g:\n  hosts:\n    h1:\n   h2:\n", 4,
+			"YAML syntax error: did not find expected key at line 4, column 4, in a block mapping that starts at line 2, column 3"},
+	}
+	for _, c := range cases {
+		for _, read := range []func() error{
+			func() error { _, err := ParseYAML("f.yml", []byte(c.src), nil); return err },
+			func() error { _, err := DecodeYAMLVars("f.yml", []byte(c.src)); return err },
+		} {
+			err := read()
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Errorf("%q: got %v, want an *Error", c.src, err)
+				continue
+			}
+			if e.File != "f.yml" || e.Line != c.line || e.Err.Error() != c.msg {
+				t.Errorf("%q:\ngot  %s:%d: %s\nwant f.yml:%d: %s", c.src, e.File, e.Line, e.Err, c.line, c.msg)
+			}
+		}
+	}
+}

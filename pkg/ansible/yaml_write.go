@@ -21,9 +21,8 @@ import (
 //
 // Layout: "all" first, listing its vars and its children in order; then
 // every other group that has something to say as a top-level key with its
-// hosts (a flow mapping, one host a line, with a host's vars where it
-// first appears), vars and children (linked by name, defined at top
-// level). Strings YAML 1.1 would read as something
+// hosts (block style, a host's vars where it first appears), vars and
+// children (linked by name, defined at top level). Strings YAML 1.1 would read as something
 // else are quoted, floats always carry a dot or are .inf/.nan, and the
 // maps Ansible prints for !unsafe and !vault values are written with those
 // tags.
@@ -137,24 +136,18 @@ func (yw *yamlWriter) groupOrder() []string {
 // would make Ansible take the file for a plugin configuration.
 func (yw *yamlWriter) groupBody(name string, hosts []string, vars kook.Vars, children []string, indent string) error {
 	if len(hosts) > 0 {
-		// A flow mapping, one host a line: goccy parses a block mapping in
-		// time quadratic in its number of keys, a flow mapping in linear.
-		yw.buf.WriteString(indent + "hosts: {\n")
-		for i, h := range hosts {
-			yw.buf.WriteString(indent + "  " + yamlScalarString(h) + ": ")
+		// Block style, as Ansible's own YAML inventories are written.
+		yw.buf.WriteString(indent + "hosts:\n")
+		for _, h := range hosts {
+			yw.buf.WriteString(indent + "  " + yamlScalarString(h) + ":")
 			hv := yw.inv.Hosts[h]
 			if yw.hostDone[h] || hv == nil || len(hv.Vars) == 0 {
-				yw.buf.WriteString("null")
+				yw.buf.WriteByte('\n')
 			} else {
-				yamlFlow(&yw.buf, map[string]any(hv.Vars))
+				yw.writeMap(map[string]any(hv.Vars), indent+"    ")
 			}
 			yw.hostDone[h] = true
-			if i < len(hosts)-1 {
-				yw.buf.WriteByte(',')
-			}
-			yw.buf.WriteByte('\n')
 		}
-		yw.buf.WriteString(indent + "}\n")
 	}
 	if len(vars) > 0 {
 		if p, ok := vars["ansible_group_priority"]; ok {
@@ -265,42 +258,6 @@ func (yw *yamlWriter) writeItem(v any, indent string) {
 		}
 		yw.buf.WriteString(yamlScalarString(k) + ":")
 		yw.writeValue(m[k], indent+"  ")
-	}
-}
-
-// yamlFlow writes a value in flow style, keys sorted.
-func yamlFlow(b *bytes.Buffer, v any) {
-	if s, ok := yamlTaggedScalar(v); ok {
-		b.WriteString(s)
-		return
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(yamlScalarString(k) + ": ")
-			yamlFlow(b, x[k])
-		}
-		b.WriteByte('}')
-	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			yamlFlow(b, e)
-		}
-		b.WriteByte(']')
-	default:
-		b.WriteString(yamlScalar(v))
 	}
 }
 

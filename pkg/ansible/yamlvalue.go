@@ -1,7 +1,6 @@
 package ansible
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -12,24 +11,20 @@ import (
 	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
-
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
-	"github.com/goccy/go-yaml/token"
 
 	"github.com/kook-project/kook/pkg/kook"
 )
 
 // Ansible loads YAML with PyYAML (libyaml's parser, Python's YAML 1.1
-// resolver and SafeConstructor plus Ansible's own tags). goccy/go-yaml
-// only gives us the syntax tree: typing is redone here, and construction
+// resolver and SafeConstructor plus Ansible's own tags). kook's scanner and
+// composer (yaml_scan.go, yaml_compose.go) read the syntax as libyaml does;
+// typing is redone here, and construction
 // follows PyYAML step by step because several of its quirks are visible in
 // what Ansible prints (the order of duplicate-key warnings, !unsafe
 // emptying the collections nested in it, merge keys counting as
 // duplicates). The pipeline is:
 //
-//	bytes -> goccy AST -> ynode graph (aliases resolved, like PyYAML's
+//	bytes -> tokens -> ynode graph (aliases resolved, like PyYAML's
 //	composer) -> yobj graph (like PyYAML's constructor) -> kook values.
 //
 // A file that is valid JSON is read as JSON first, as Ansible's DataLoader
@@ -61,7 +56,7 @@ const (
 )
 
 // ---------------------------------------------------------------------------
-// Composition: goccy AST -> ynode graph.
+// The composed graph (yaml_compose.go builds it).
 
 type ynodeKind uint8
 
@@ -73,319 +68,32 @@ const (
 
 // ynode is a composed YAML node: PyYAML's Node. Aliases point to the same
 // *ynode as their anchor, so the graph may share nodes and even be cyclic.
+// Its fields are ordered to keep it small: a document makes one per node.
 type ynode struct {
-	kind      ynodeKind
-	tag       string // explicit tag, "" when none, "!" for the non-specific one
-	plain     bool   // plain scalar: its tag is resolved from its text
-	value     string // scalar text
-	pairs     []ypair
-	items     []*ynode
-	line, col int // PyYAML's start mark, 1-based
+	kind       ynodeKind
+	plain      bool   // plain scalar: its tag is resolved from its text
+	building   bool   // being constructed: met again, it is recursive
+	tag        string // explicit tag, "" when none, "!" for the non-specific one
+	value      string // scalar text
+	line, col  int    // PyYAML's start mark, 1-based
+	obj        *yobj  // what it was constructed into, shared by its aliases
+	*ynodeColl        // a mapping's or sequence's content; nil for a scalar
+}
+
+// ynodeColl is what a mapping or sequence node holds.
+type ynodeColl struct {
+	pairs []ypair
+	items []*ynode
 }
 
 type ypair struct{ key, value *ynode }
 
-type yamlComposer struct {
-	file    string
-	anchors map[string]*ynode
-	depth   int
-}
-
-// yamlParse parses data with goccy and composes its single document. It
-// returns nil for a document that holds nothing.
-func yamlParse(file string, data []byte) (doc *ynode, err error) {
-	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, size := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && size == 1 {
-				break
-			}
-			off += size
-		}
-		return nil, errorf(file, 1+bytes.Count(data[:off], []byte{'\n'}), "invalid UTF-8 in YAML")
-	}
-	for off, r := range string(data) {
-		if !yamlPrintable(r) {
-			return nil, errorf(file, 1+bytes.Count(data[:off], []byte{'\n'}),
-				"YAML syntax error: unacceptable character #x%04x: control characters are not allowed", r)
-		}
-	}
-	defer func() {
-		// goccy is not hardened against every hostile input; a panic in it
-		// is bad input, not a kook bug worth crashing for.
-		if r := recover(); r != nil {
-			doc, err = nil, errorf(file, 0, "YAML syntax error: %v", r)
-		}
-	}()
-	// PyYAML drops a byte order mark at the start; goccy would keep it as
-	// part of the first key.
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	tokens, err := yamlTokenize(file, data)
-	if err != nil {
-		return nil, err
-	}
-	f, perr := parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
-	if perr != nil {
-		return nil, yamlSyntaxError(file, perr)
-	}
-	var docs []*ast.DocumentNode
-	for _, d := range f.Docs {
-		if d == nil {
-			continue
-		}
-		if _, comment := d.Body.(*ast.CommentGroupNode); d.Start == nil && (d.Body == nil || comment) {
-			continue
-		}
-		docs = append(docs, d)
-	}
-	if len(docs) == 0 {
-		return nil, nil
-	}
-	if len(docs) > 1 {
-		line, _ := yamlTokenPos(docs[1].Start)
-		if line == 0 && docs[1].Body != nil {
-			line, _ = yamlTokenPos(docs[1].Body.GetToken())
-		}
-		return nil, errorf(file, line, "expected a single document in the stream, but found another document")
-	}
-	c := &yamlComposer{file: file, anchors: map[string]*ynode{}}
-	body := docs[0].Body
-	if body == nil {
-		return nil, nil
-	}
-	if _, ok := body.(*ast.CommentGroupNode); ok {
-		return nil, nil
-	}
-	return c.compose(body)
-}
-
-// yamlPrintable is libyaml's test of the characters a YAML stream may
-// hold (NUL and the other control characters may not, even quoted).
-func yamlPrintable(r rune) bool {
-	return r == 0x09 || r == 0x0A || r == 0x0D || (r >= 0x20 && r <= 0x7E) || r == 0x85 ||
-		(r >= 0xA0 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
-}
-
 // The expressions are compiled on first use: compiling them all at start
 // would cost every run of kook-inventory, which parses no YAML, most of a
 // millisecond.
-var yamlErrPosRE = lazyRE(`^\[\d+:\d+\]\s*`)
-
 // lazyRE returns a function that compiles expr on its first call.
 func lazyRE(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
-}
-
-// yamlSyntaxError turns a goccy error into an *Error with the line goccy
-// names, when it names one.
-func yamlSyntaxError(file string, err error) error {
-	line := 0
-	var se interface{ GetToken() *token.Token }
-	if errors.As(err, &se) {
-		if tk := se.GetToken(); tk != nil && tk.Position != nil {
-			line = tk.Position.Line
-		}
-	}
-	msg := err.Error()
-	// goccy prints a source excerpt after the first line; keep the message.
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		msg = msg[:i]
-	}
-	msg = strings.TrimSpace(yamlErrPosRE().ReplaceAllString(msg, ""))
-	return errorf(file, line, "YAML syntax error: %s", msg)
-}
-
-func yamlTokenPos(tk *token.Token) (int, int) {
-	if tk == nil || tk.Position == nil {
-		return 0, 0
-	}
-	return tk.Position.Line, tk.Position.Column
-}
-
-func (c *yamlComposer) compose(n ast.Node) (*ynode, error) {
-	c.depth++
-	defer func() { c.depth-- }()
-	if c.depth > yamlMaxDepth {
-		line, _ := yamlTokenPos(n.GetToken())
-		return nil, errorf(c.file, line, "YAML nesting deeper than %d levels", yamlMaxDepth)
-	}
-	// Properties (anchor, tag) come first; the node starts where they do.
-	var tag, anchor string
-	hasTag := false
-	line, col := yamlTokenPos(n.GetToken())
-	for {
-		switch x := n.(type) {
-		case *ast.TagNode:
-			if hasTag {
-				return nil, errorf(c.file, line, "found a node with two tags")
-			}
-			tag, hasTag = yamlExpandTag(x.Start.Value), true
-			n = x.Value
-			continue
-		case *ast.AnchorNode:
-			if anchor != "" {
-				return nil, errorf(c.file, line, "found a node with two anchors")
-			}
-			anchor = x.Name.GetToken().Value
-			if anchor == "" {
-				return nil, errorf(c.file, line, "found an anchor without a name")
-			}
-			n = x.Value
-			continue
-		}
-		break
-	}
-	if alias, ok := n.(*ast.AliasNode); ok {
-		if hasTag || anchor != "" {
-			return nil, errorf(c.file, line, "an alias cannot have a tag or an anchor")
-		}
-		name := ""
-		if alias.Value != nil {
-			name = alias.Value.GetToken().Value
-		}
-		target, ok := c.anchors[name]
-		if !ok {
-			return nil, errorf(c.file, line, "found undefined alias %q", name)
-		}
-		return target, nil
-	}
-	node := &ynode{tag: tag, line: line, col: col}
-	if anchor != "" {
-		if prev, dup := c.anchors[anchor]; dup {
-			return nil, errorf(c.file, line, "found duplicate anchor %q; first occurrence on line %d", anchor, prev.line)
-		}
-		// Registered before the children, as PyYAML does: a node may
-		// contain an alias to itself.
-		c.anchors[anchor] = node
-	}
-	if n == nil {
-		node.kind, node.plain = yScalar, true
-		return node, nil
-	}
-	switch x := n.(type) {
-	case *ast.MappingNode:
-		node.kind = yMapping
-		if !hasTag && anchor == "" {
-			if x.IsFlowStyle {
-				node.line, node.col = yamlTokenPos(x.Start)
-			} else if len(x.Values) > 0 {
-				node.line, node.col = yamlKeyPos(x.Values[0])
-			}
-		}
-		for _, mv := range x.Values {
-			if err := c.composePair(node, mv); err != nil {
-				return nil, err
-			}
-		}
-	case *ast.MappingValueNode:
-		node.kind = yMapping
-		if !hasTag && anchor == "" {
-			node.line, node.col = yamlKeyPos(x)
-		}
-		if err := c.composePair(node, x); err != nil {
-			return nil, err
-		}
-	case *ast.SequenceNode:
-		node.kind = ySequence
-		if !hasTag && anchor == "" {
-			node.line, node.col = yamlTokenPos(x.Start)
-		}
-		for _, v := range x.Values {
-			item, err := c.compose(v)
-			if err != nil {
-				return nil, err
-			}
-			node.items = append(node.items, item)
-		}
-	case *ast.LiteralNode:
-		node.kind = yScalar
-		if x.Value != nil {
-			node.value = x.Value.Value
-		}
-	case *ast.StringNode:
-		node.kind = yScalar
-		node.value = x.Value
-		switch x.Token.Type {
-		case token.SingleQuoteType, token.DoubleQuoteType:
-		default:
-			node.plain = true
-		}
-	case *ast.NullNode:
-		node.kind, node.plain = yScalar, true
-		if x.Token != nil && x.Token.Type != token.ImplicitNullType {
-			node.value = x.Token.Value
-		}
-	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode, *ast.MergeKeyNode:
-		node.kind, node.plain = yScalar, true
-		node.value = n.GetToken().Value
-	case *ast.CommentGroupNode, *ast.CommentNode:
-		node.kind, node.plain = yScalar, true
-	default:
-		return nil, errorf(c.file, line, "unsupported YAML node %s", n.Type())
-	}
-	return node, nil
-}
-
-// yamlKeyPos is where a mapping entry starts: its key with the key's
-// properties, or the '?' of an explicit key.
-func yamlKeyPos(mv *ast.MappingValueNode) (int, int) {
-	if mv.Key != nil {
-		if l, c := yamlTokenPos(mv.Key.GetToken()); l > 0 {
-			return l, c
-		}
-	}
-	return yamlTokenPos(mv.Start)
-}
-
-func (c *yamlComposer) composePair(m *ynode, mv *ast.MappingValueNode) error {
-	var keyNode ast.Node = mv.Key
-	if k, ok := keyNode.(*ast.MappingKeyNode); ok {
-		keyNode = k.Value
-	}
-	var key *ynode
-	var err error
-	if keyNode == nil || yamlIsNilNode(keyNode) {
-		l, col := yamlKeyPos(mv)
-		key = &ynode{kind: yScalar, plain: true, line: l, col: col}
-	} else if key, err = c.compose(keyNode); err != nil {
-		return err
-	}
-	var value *ynode
-	if mv.Value == nil || yamlIsNilNode(mv.Value) {
-		l, col := yamlTokenPos(mv.Start)
-		value = &ynode{kind: yScalar, plain: true, line: l, col: col}
-	} else if value, err = c.compose(mv.Value); err != nil {
-		return err
-	}
-	m.pairs = append(m.pairs, ypair{key, value})
-	return nil
-}
-
-// yamlIsNilNode reports an interface holding a typed nil pointer.
-func yamlIsNilNode(n ast.Node) bool {
-	switch x := n.(type) {
-	case *ast.MappingKeyNode:
-		return x == nil
-	case *ast.StringNode:
-		return x == nil
-	case *ast.MappingNode:
-		return x == nil
-	}
-	return false
-}
-
-// yamlExpandTag turns a tag as written into the full tag PyYAML uses.
-func yamlExpandTag(t string) string {
-	switch {
-	case strings.HasPrefix(t, "!<") && strings.HasSuffix(t, ">"):
-		return t[2 : len(t)-1]
-	case strings.HasPrefix(t, "!!"):
-		return yamlTagPrefix + t[2:]
-	case t == "":
-		return "!"
-	}
-	return t
 }
 
 // ---------------------------------------------------------------------------
@@ -411,11 +119,27 @@ func yamlResolve(v string) string {
 	}
 	switch c := v[0]; {
 	case c == 'y' || c == 'Y' || c == 'n' || c == 'N' || c == 't' || c == 'T' || c == 'f' || c == 'F' || c == 'o' || c == 'O':
+		// Words: only the bool and null spellings are not strings.
+		switch v {
+		case "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF":
+			return yamlTagBool
+		case "null", "Null", "NULL":
+			return yamlTagNull
+		}
+		return yamlTagStr
 	case c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9'):
+		if tag, ok := yamlResolveNumber(v); ok {
+			return tag
+		}
 	case c == '<' || c == '~' || c == '=' || c == '!' || c == '&' || c == '*':
 	default:
 		return yamlTagStr
 	}
+	return yamlResolveRE(v)
+}
+
+// yamlResolveRE is PyYAML's resolver proper: its expressions in its order.
+func yamlResolveRE(v string) string {
 	switch {
 	case yamlBoolRE().MatchString(v):
 		return yamlTagBool
@@ -435,6 +159,32 @@ func yamlResolve(v string) string {
 		return yamlTagYAML
 	}
 	return yamlTagStr
+}
+
+// yamlResolveNumber settles the common shapes of text starting with a
+// digit without the regular expressions: a decimal int, a decimal with one
+// dot, and dotted text such as an IP address. It reports false for
+// anything else (signs, underscores, exponents, colons, dashes...).
+func yamlResolveNumber(v string) (string, bool) {
+	dots := 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9':
+		case c == '.':
+			dots++
+		default:
+			return "", false
+		}
+	}
+	switch {
+	case dots == 0 && (v[0] != '0' || len(v) == 1):
+		return yamlTagInt, true
+	case dots == 1 && v[0] != '.':
+		return yamlTagFloat, true
+	case dots >= 2:
+		return yamlTagStr, true // 10.0.0.1
+	}
+	return "", false
 }
 
 // yamlNeedsQuotes reports whether a string written as a plain scalar would
@@ -490,72 +240,125 @@ const (
 	yoSeq
 )
 
-// yobj is a constructed Python object.
+// yobj is a constructed Python object. It is kept small, since a
+// document makes one for each of its nodes: an int past int64 keeps its
+// digits in s, a datetime's str() is derived from s, and only collections
+// carry the yobjColl.
 type yobj struct {
 	kind   yobjKind
 	b      bool
-	i      int64
-	big    string // decimal digits of an int past int64, else ""
-	f      float64
-	s      string
-	str    string // str() of a datetime, which differs from its ISO form
 	unsafe bool   // AnsibleUnsafeText
-	cls    string // Python class, for messages
+	cls    yclass // Python class, for messages
 	line   int
+	i      int64
+	f      float64
+	s      string // str, vault ciphertext, date's ISO form, digits of a big int
+	*yobjColl
+}
 
+// yobjColl is what a dict or list holds.
+type yobjColl struct {
 	keys, vals []*yobj
-	index      map[string]int
+	index      map[yKeyID]int
 	items      []*yobj
 }
 
+// isBig reports an int past int64, whose digits are in s.
+func (o *yobj) isBig() bool { return o.kind == yoInt && o.s != "" }
+
+// dateStr is str() of a date or datetime, which differs from its ISO form.
+func (o *yobj) dateStr() string { return strings.Replace(o.s, "T", " ", 1) }
+
+func newYSeq(line int, cls yclass, items []*yobj) *yobj {
+	return &yobj{kind: yoSeq, cls: cls, line: line, yobjColl: &yobjColl{items: items}}
+}
+
+// yclass is the Python class of a constructed object, for messages.
+type yclass uint8
+
 const (
-	yclsMapping = "ansible.parsing.yaml.objects.AnsibleMapping"
-	yclsSeq     = "ansible.parsing.yaml.objects.AnsibleSequence"
-	yclsUnicode = "ansible.parsing.yaml.objects.AnsibleUnicode"
-	yclsUnsafe  = "ansible.utils.unsafe_proxy.AnsibleUnsafeText"
-	yclsVault   = "ansible.parsing.yaml.objects.AnsibleVaultEncryptedUnicode"
+	yclsNone yclass = iota
+	yclsBool
+	yclsInt
+	yclsFloat
+	yclsStr
+	yclsDate
+	yclsDatetime
+	yclsDict
+	yclsList
+	yclsTuple
+	yclsMapping
+	yclsSeq
+	yclsUnicode
+	yclsUnsafe
+	yclsVault
 )
+
+var yclassNames = [...]string{
+	yclsNone: "NoneType", yclsBool: "bool", yclsInt: "int", yclsFloat: "float", yclsStr: "str",
+	yclsDate: "datetime.date", yclsDatetime: "datetime.datetime", yclsDict: "dict", yclsList: "list",
+	yclsTuple:   "tuple",
+	yclsMapping: "ansible.parsing.yaml.objects.AnsibleMapping",
+	yclsSeq:     "ansible.parsing.yaml.objects.AnsibleSequence",
+	yclsUnicode: "ansible.parsing.yaml.objects.AnsibleUnicode",
+	yclsUnsafe:  "ansible.utils.unsafe_proxy.AnsibleUnsafeText",
+	yclsVault:   "ansible.parsing.yaml.objects.AnsibleVaultEncryptedUnicode",
+}
+
+func (c yclass) String() string { return yclassNames[c] }
 
 func newYStr(s string, line int) *yobj {
 	return &yobj{kind: yoStr, s: s, cls: yclsUnicode, line: line}
 }
 
-func newYMap(line int, cls string) *yobj { return &yobj{kind: yoMap, cls: cls, line: line} }
+func newYMap(line int, cls yclass) *yobj {
+	return &yobj{kind: yoMap, cls: cls, line: line, yobjColl: &yobjColl{}}
+}
 
-// pyKey is the identity of a dict key under Python's equality: 1, 1.0 and
-// True are one key; a NaN is never equal to anything.
-func (o *yobj) pyKey(nan *int) (string, bool) {
+// yKeyID is the identity of a dict key under Python's equality: 1, 1.0
+// and True are one key; a NaN is never equal to anything (each gets its
+// own n).
+type yKeyID struct {
+	k byte
+	n int64
+	s string
+}
+
+func yStrKey(s string) yKeyID { return yKeyID{k: 's', s: s} }
+
+// pyKey is o's identity as a dict key, false for what cannot be one.
+func (o *yobj) pyKey(nan *int) (yKeyID, bool) {
 	switch o.kind {
 	case yoNone:
-		return "n", true
+		return yKeyID{k: 'n'}, true
 	case yoBool:
 		if o.b {
-			return "i1", true
+			return yKeyID{k: 'i', n: 1}, true
 		}
-		return "i0", true
+		return yKeyID{k: 'i'}, true
 	case yoInt:
-		if o.big != "" {
-			return "b" + o.big, true
+		if o.isBig() {
+			return yKeyID{k: 'b', s: o.s}, true
 		}
-		return "i" + strconv.FormatInt(o.i, 10), true
+		return yKeyID{k: 'i', n: o.i}, true
 	case yoFloat:
 		f := o.f
 		if math.IsNaN(f) {
 			*nan++
-			return "nan" + strconv.Itoa(*nan), true
+			return yKeyID{k: 'N', n: int64(*nan)}, true
 		}
 		if f == math.Trunc(f) && math.Abs(f) < 1<<63 {
-			return "i" + strconv.FormatInt(int64(f), 10), true
+			return yKeyID{k: 'i', n: int64(f)}, true
 		}
-		return "f" + strconv.FormatUint(math.Float64bits(f), 16), true
+		return yKeyID{k: 'f', n: int64(math.Float64bits(f))}, true
 	case yoStr:
-		return "s" + o.s, true
+		return yStrKey(o.s), true
 	case yoDate:
-		return "d" + o.s, true
+		return yKeyID{k: 'd', s: o.s}, true
 	case yoVault:
-		return "v" + o.s, true
+		return yKeyID{k: 'v', s: o.s}, true
 	}
-	return "", false
+	return yKeyID{}, false
 }
 
 // get looks a string key up in a mapping.
@@ -563,45 +366,60 @@ func (o *yobj) get(key string) (*yobj, bool) {
 	if o == nil || o.kind != yoMap {
 		return nil, false
 	}
-	i, ok := o.lookup("s" + key)
+	i, ok := o.lookup(yStrKey(key))
 	if !ok {
 		return nil, false
 	}
 	return o.vals[i], true
 }
 
-func (o *yobj) lookup(id string) (int, bool) {
+// yamlIndexFrom is the size from which a mapping keeps an index of its
+// keys; below, a scan of its keys is cheaper than a map per mapping.
+const yamlIndexFrom = 8
+
+func (o *yobj) lookup(id yKeyID) (int, bool) {
 	if o.index != nil {
 		i, ok := o.index[id]
 		return i, ok
+	}
+	for i, k := range o.keys {
+		if kid, ok := k.pyKey(new(int)); ok && kid == id && kid.k != 'N' {
+			return i, true
+		}
 	}
 	return 0, false
 }
 
 // put sets key to value the way dict assignment does: a key already there
 // keeps its place (and its first spelling) and takes the new value.
-func (o *yobj) put(id string, key, value *yobj) (dup bool) {
-	if o.index == nil {
-		o.index = map[string]int{}
-	}
-	if i, ok := o.index[id]; ok {
+func (o *yobj) put(id yKeyID, key, value *yobj) (dup bool) {
+	if i, ok := o.lookup(id); ok {
 		o.vals[i] = value
 		return true
 	}
-	o.index[id] = len(o.keys)
 	o.keys = append(o.keys, key)
 	o.vals = append(o.vals, value)
+	switch {
+	case o.index != nil:
+		o.index[id] = len(o.keys) - 1
+	case len(o.keys) >= yamlIndexFrom:
+		o.index = make(map[yKeyID]int, len(o.keys)*2)
+		for i, k := range o.keys[:len(o.keys)-1] {
+			if kid, ok := k.pyKey(new(int)); ok && kid.k != 'N' {
+				o.index[kid] = i
+			}
+		}
+		o.index[id] = len(o.keys) - 1
+	}
 	return false
 }
 
 type yamlConstructor struct {
-	file     string
-	warn     Warner
-	objs     map[*ynode]*yobj
-	building map[*ynode]bool
-	queue    []func() error
-	work     int // merge pairs and !unsafe copies, bounded like expansion
-	nan      int
+	file  string
+	warn  Warner
+	queue []func() error
+	work  int // merge pairs and !unsafe copies, bounded like expansion
+	nan   int
 }
 
 func (c *yamlConstructor) spend(n, line int) error {
@@ -615,8 +433,6 @@ func (c *yamlConstructor) spend(n, line int) error {
 // constructDocument mirrors BaseConstructor.construct_document: the root
 // is built, then collections are filled level by level.
 func (c *yamlConstructor) constructDocument(root *ynode) (*yobj, error) {
-	c.objs = map[*ynode]*yobj{}
-	c.building = map[*ynode]bool{}
 	obj, err := c.construct(root)
 	if err != nil {
 		return nil, err
@@ -634,14 +450,14 @@ func (c *yamlConstructor) constructDocument(root *ynode) (*yobj, error) {
 }
 
 func (c *yamlConstructor) construct(n *ynode) (*yobj, error) {
-	if o, ok := c.objs[n]; ok {
+	if o := n.obj; o != nil {
 		return o, nil
 	}
-	if c.building[n] {
+	if n.building {
 		return nil, errorf(c.file, n.line, "found unconstructable recursive node")
 	}
-	c.building[n] = true
-	defer delete(c.building, n)
+	n.building = true
+	defer func() { n.building = false }()
 	tag := n.nodeTag()
 	var obj *yobj
 	var err error
@@ -653,15 +469,15 @@ func (c *yamlConstructor) construct(n *ynode) (*yobj, error) {
 		// construct_yaml_map yields its (still empty) dict first and fills
 		// it on a later round.
 		obj = newYMap(n.line, yclsMapping)
-		c.objs[n] = obj
+		n.obj = obj
 		c.queue = append(c.queue, func() error { return c.fillMapping(n, obj) })
 		return obj, nil
 	case yamlTagSeq:
 		if n.kind != ySequence {
 			return nil, errorf(c.file, n.line, "expected a sequence node, but found %s", n.kindName())
 		}
-		obj = &yobj{kind: yoSeq, cls: yclsSeq, line: n.line}
-		c.objs[n] = obj
+		obj = newYSeq(n.line, yclsSeq, nil)
+		n.obj = obj
 		c.queue = append(c.queue, func() error {
 			items, err := c.constructSequence(n)
 			obj.items = items
@@ -692,7 +508,7 @@ func (c *yamlConstructor) construct(n *ynode) (*yobj, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.objs[n] = obj
+	n.obj = obj
 	return obj, nil
 }
 
@@ -710,6 +526,16 @@ func yamlScalarTag(tag string) bool {
 func (c *yamlConstructor) flattenMapping(n *ynode, depth int) error {
 	if depth > yamlMaxDepth {
 		return errorf(c.file, n.line, "YAML merge keys nested deeper than %d levels", yamlMaxDepth)
+	}
+	plain := true
+	for _, p := range n.pairs {
+		if k := p.key; k.tag != "" || (k.kind == yScalar && (k.value == "<<" || k.value == "=")) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return nil // no merge and no value key: nothing to rewrite
 	}
 	var merge []ypair
 	kept := n.pairs[:0:0]
@@ -745,7 +571,7 @@ func (c *yamlConstructor) flattenMapping(n *ynode, depth int) error {
 			}
 		case yamlTagValue:
 			k := *p.key
-			k.tag = yamlTagStr
+			k.tag, k.obj = yamlTagStr, nil
 			kept = append(kept, ypair{&k, p.value})
 		default:
 			kept = append(kept, p)
@@ -767,6 +593,10 @@ func (c *yamlConstructor) constructMapping(n *ynode, into *yobj) error {
 	}
 	if err := c.flattenMapping(n, 0); err != nil {
 		return err
+	}
+	if into.keys == nil {
+		into.keys = make([]*yobj, 0, len(n.pairs))
+		into.vals = make([]*yobj, 0, len(n.pairs))
 	}
 	for _, p := range n.pairs {
 		key, err := c.construct(p.key)
@@ -815,7 +645,7 @@ func (c *yamlConstructor) constructPairs(n *ynode, tag string) (*yobj, error) {
 	if n.kind != ySequence {
 		return nil, errorf(c.file, n.line, "while constructing an ordered map: expected a sequence, but found %s", n.kindName())
 	}
-	out := &yobj{kind: yoSeq, cls: "list", line: n.line}
+	out := newYSeq(n.line, yclsList, nil)
 	for _, it := range n.items {
 		if it.kind != yMapping || len(it.pairs) != 1 {
 			return nil, errorf(c.file, it.line, "while constructing an ordered map: expected a single mapping item")
@@ -828,7 +658,7 @@ func (c *yamlConstructor) constructPairs(n *ynode, tag string) (*yobj, error) {
 		if err != nil {
 			return nil, err
 		}
-		out.items = append(out.items, &yobj{kind: yoSeq, cls: "tuple", line: it.line, items: []*yobj{k, v}})
+		out.items = append(out.items, newYSeq(it.line, yclsTuple, []*yobj{k, v}))
 	}
 	return out, nil
 }
@@ -852,7 +682,7 @@ func (c *yamlConstructor) constructUnsafe(n *ynode) (*yobj, error) {
 		if err != nil {
 			return nil, err
 		}
-		return c.wrapVar(&yobj{kind: yoSeq, cls: "list", line: n.line, items: items}, 0)
+		return c.wrapVar(newYSeq(n.line, yclsList, items), 0)
 	}
 }
 
@@ -873,7 +703,7 @@ func (c *yamlConstructor) wrapVar(o *yobj, depth int) (*yobj, error) {
 		w.unsafe, w.cls = true, yclsUnsafe
 		return &w, nil
 	case yoMap:
-		w := newYMap(o.line, "dict")
+		w := newYMap(o.line, yclsDict)
 		for i, k := range o.keys {
 			wk, err := c.wrapVar(k, depth+1)
 			if err != nil {
@@ -888,7 +718,7 @@ func (c *yamlConstructor) wrapVar(o *yobj, depth int) (*yobj, error) {
 		}
 		return w, nil
 	case yoSeq:
-		w := &yobj{kind: yoSeq, cls: o.cls, line: o.line}
+		w := newYSeq(o.line, o.cls, nil)
 		for _, it := range o.items {
 			wi, err := c.wrapVar(it, depth+1)
 			if err != nil {
@@ -906,13 +736,13 @@ func (c *yamlConstructor) wrapVar(o *yobj, depth int) (*yobj, error) {
 func yamlConstructScalar(tag, v string, line int) (*yobj, error) {
 	switch tag {
 	case yamlTagNull:
-		return &yobj{kind: yoNone, cls: "NoneType", line: line}, nil
+		return &yobj{kind: yoNone, cls: yclsNone, line: line}, nil
 	case yamlTagBool:
 		switch strings.ToLower(v) {
 		case "yes", "true", "on":
-			return &yobj{kind: yoBool, b: true, cls: "bool", line: line}, nil
+			return &yobj{kind: yoBool, b: true, cls: yclsBool, line: line}, nil
 		case "no", "false", "off":
-			return &yobj{kind: yoBool, cls: "bool", line: line}, nil
+			return &yobj{kind: yoBool, cls: yclsBool, line: line}, nil
 		}
 		return nil, fmt.Errorf("%q is not a YAML boolean", v)
 	case yamlTagInt:
@@ -922,7 +752,7 @@ func yamlConstructScalar(tag, v string, line int) (*yobj, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &yobj{kind: yoFloat, f: f, cls: "float", line: line}, nil
+		return &yobj{kind: yoFloat, f: f, cls: yclsFloat, line: line}, nil
 	case yamlTagTimestamp:
 		return yamlTimestamp(v, line)
 	case yamlTagStr, yamlTagPrefix + "python/unicode":
@@ -985,10 +815,10 @@ func yamlInt(text string, line int) (*yobj, error) {
 
 func yIntObj(n *big.Int, line int) *yobj {
 	if n.IsInt64() {
-		return &yobj{kind: yoInt, i: n.Int64(), cls: "int", line: line}
+		return &yobj{kind: yoInt, i: n.Int64(), cls: yclsInt, line: line}
 	}
 	f, _ := new(big.Float).SetInt(n).Float64()
-	return &yobj{kind: yoInt, big: n.String(), f: f, cls: "int", line: line}
+	return &yobj{kind: yoInt, s: n.String(), f: f, cls: yclsInt, line: line}
 }
 
 var yFloatTextRE = lazyRE(`^[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?|inf|infinity|nan)$`)
@@ -1064,7 +894,7 @@ func yamlTimestamp(v string, line int) (*yobj, error) {
 	}
 	date := fmt.Sprintf("%04d-%02d-%02d", year, month, day)
 	if m[4] == "" {
-		return &yobj{kind: yoDate, s: date, str: date, cls: "datetime.date", line: line}, nil
+		return &yobj{kind: yoDate, s: date, cls: yclsDate, line: line}, nil
 	}
 	hour, minute, second := atoi(m[4]), atoi(m[5]), atoi(m[6])
 	switch {
@@ -1099,7 +929,7 @@ func yamlTimestamp(v string, line int) (*yobj, error) {
 	case m[8] == "Z":
 		t += "+00:00"
 	}
-	return &yobj{kind: yoDate, s: date + "T" + t, str: date + " " + t, cls: "datetime.datetime", line: line}, nil
+	return &yobj{kind: yoDate, s: date + "T" + t, cls: yclsDatetime, line: line}, nil
 }
 
 func yamlDaysIn(year, month int) int {
@@ -1135,30 +965,30 @@ func (li yamlLineIndex) line(off int) int { return 1 + sort.SearchInts(li, off) 
 func yamlFromJSON(v any, line int, li yamlLineIndex, depth int) *yobj {
 	switch x := v.(type) {
 	case nil:
-		return &yobj{kind: yoNone, cls: "NoneType", line: line}
+		return &yobj{kind: yoNone, cls: yclsNone, line: line}
 	case bool:
-		return &yobj{kind: yoBool, b: x, cls: "bool", line: line}
+		return &yobj{kind: yoBool, b: x, cls: yclsBool, line: line}
 	case int64:
-		return &yobj{kind: yoInt, i: x, cls: "int", line: line}
+		return &yobj{kind: yoInt, i: x, cls: yclsInt, line: line}
 	case float64:
-		return &yobj{kind: yoFloat, f: x, cls: "float", line: line}
+		return &yobj{kind: yoFloat, f: x, cls: yclsFloat, line: line}
 	case string:
-		return &yobj{kind: yoStr, s: x, cls: "str", line: line}
+		return &yobj{kind: yoStr, s: x, cls: yclsStr, line: line}
 	case *jsonArray:
-		o := &yobj{kind: yoSeq, cls: "list", line: line}
+		o := newYSeq(line, yclsList, nil)
 		for i, e := range x.vals {
 			o.items = append(o.items, yamlFromJSON(e, li.line(x.offs[i]), li, depth+1))
 		}
 		return o
 	case *jsonObject:
-		o := newYMap(line, "dict")
+		o := newYMap(line, yclsDict)
 		for i, k := range x.keys {
 			l := li.line(x.offs[i])
-			o.put("s"+k, &yobj{kind: yoStr, s: k, cls: "str", line: l}, yamlFromJSON(x.vals[i], l, li, depth+1))
+			o.put(yStrKey(k), &yobj{kind: yoStr, s: k, cls: yclsStr, line: l}, yamlFromJSON(x.vals[i], l, li, depth+1))
 		}
 		return o
 	}
-	return &yobj{kind: yoStr, s: fmt.Sprint(v), cls: "str", line: line}
+	return &yobj{kind: yoStr, s: fmt.Sprint(v), cls: yclsStr, line: line}
 }
 
 // ---------------------------------------------------------------------------
@@ -1217,7 +1047,7 @@ func (l *yamlLoader) valueAt(o *yobj, depth int) (any, error) {
 	case yoBool:
 		return o.b, nil
 	case yoInt:
-		if o.big != "" {
+		if o.isBig() {
 			// Python ints are unbounded; past int64 keep the magnitude.
 			return o.f, nil
 		}
@@ -1270,8 +1100,8 @@ func yKeyString(k *yobj) string {
 		}
 		return "false"
 	case yoInt:
-		if k.big != "" {
-			return k.big
+		if k.isBig() {
+			return k.s
 		}
 		return strconv.FormatInt(k.i, 10)
 	case yoFloat:
@@ -1293,7 +1123,7 @@ func yTruthy(o *yobj) bool {
 	case yoBool:
 		return o.b
 	case yoInt:
-		return o.big != "" || o.i != 0
+		return o.isBig() || o.i != 0
 	case yoFloat:
 		return o.f != 0
 	case yoStr, yoVault:
@@ -1307,7 +1137,7 @@ func yTruthy(o *yobj) bool {
 }
 
 func yShortCls(o *yobj) string {
-	c := o.cls
+	c := o.cls.String()
 	if i := strings.LastIndexByte(c, '.'); i >= 0 {
 		c = c[i+1:]
 	}
@@ -1315,7 +1145,7 @@ func yShortCls(o *yobj) string {
 }
 
 // yTypeString is str(type(o)).
-func yTypeString(o *yobj) string { return "<class '" + o.cls + "'>" }
+func yTypeString(o *yobj) string { return "<class '" + o.cls.String() + "'>" }
 
 // yoStr is Python's str(o).
 func yStr(o *yobj) string {
@@ -1323,7 +1153,7 @@ func yStr(o *yobj) string {
 	case yoStr, yoVault:
 		return o.s
 	case yoDate:
-		return o.str
+		return o.dateStr()
 	}
 	return yRepr(o)
 }
@@ -1350,8 +1180,8 @@ func yWriteRepr(b *strings.Builder, o *yobj, depth int) {
 			b.WriteString("False")
 		}
 	case yoInt:
-		if o.big != "" {
-			b.WriteString(o.big)
+		if o.isBig() {
+			b.WriteString(o.s)
 		} else {
 			b.WriteString(strconv.FormatInt(o.i, 10))
 		}
@@ -1369,10 +1199,10 @@ func yWriteRepr(b *strings.Builder, o *yobj, depth int) {
 	case yoStr, yoVault:
 		yWriteString(b, o.s)
 	case yoDate:
-		b.WriteString(o.cls + "(" + o.s + ")")
+		b.WriteString(o.cls.String() + "(" + o.s + ")")
 	case yoSeq:
 		open, closing := "[", "]"
-		if o.cls == "tuple" {
+		if o.cls == yclsTuple {
 			open, closing = "(", ")"
 		}
 		b.WriteString(open)
@@ -1443,8 +1273,8 @@ func yInt(o *yobj) (int64, error) {
 		}
 		return 0, nil
 	case yoInt:
-		if o.big != "" {
-			return 0, fmt.Errorf("integer %s does not fit in 64 bits", o.big)
+		if o.isBig() {
+			return 0, fmt.Errorf("integer %s does not fit in 64 bits", o.s)
 		}
 		return o.i, nil
 	case yoFloat:
