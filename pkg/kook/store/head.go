@@ -56,6 +56,7 @@ func (h head) version() Version {
 // exists=false); anything else there is refused.
 func (s *Store) readHead(ctx context.Context) (head, error) {
 	type logResult struct {
+		ok  bool
 		st  *zk.Stat
 		err error
 	}
@@ -68,8 +69,8 @@ func (s *Store) readHead(ctx context.Context) (head, error) {
 		metaErr <- err
 	}()
 	go func() {
-		_, st, err := s.conn.Exists(s.logP)
-		logDone <- logResult{st, err}
+		ok, st, err := s.conn.Exists(s.logP)
+		logDone <- logResult{ok, st, err}
 	}()
 	var h head
 	var mr getResult
@@ -99,7 +100,12 @@ func (s *Store) readHead(ctx context.Context) (head, error) {
 	if err != nil {
 		return h, err
 	}
-	h.exists, h.stat, h.log = true, mr.st, lr.st
+	h.exists, h.stat = true, mr.st
+	if lr.ok {
+		// Exists answers a zero Stat for a missing node: an older
+		// schema's root has no log, and must read as having none.
+		h.log = lr.st
+	}
 	return h, nil
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -102,11 +103,25 @@ func TestSchema1Upgrade(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			old := strings.Replace(string(data), `"schema":2`, `"schema":1`, 1)
+			cur := fmt.Sprintf(`"schema":%d`, Schema)
+			old := strings.Replace(string(data), cur, `"schema":1`, 1)
 			if old == string(data) {
-				t.Fatalf("meta does not say schema 2: %s", data)
+				t.Fatalf("meta does not say %s: %s", cur, data)
 			}
 			if _, err := s.conn.Set(s.metaP, []byte(old), -1); err != nil {
+				t.Fatal(err)
+			}
+			// A schema 1 root has no change log.
+			entries, _, err := s.conn.Children(s.logP)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if err := s.conn.Delete(s.logP+"/"+e, -1); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.conn.Delete(s.logP, -1); err != nil {
 				t.Fatal(err)
 			}
 			got, _ := mustLoad(t, s)
@@ -116,8 +131,8 @@ func TestSchema1Upgrade(t *testing.T) {
 			if err := write.do(s); err != nil {
 				t.Fatal(err)
 			}
-			if m := mustMeta(t, s); m.Schema != 2 {
-				t.Errorf("after a %s write the root is schema %d, want 2", write.name, m.Schema)
+			if m := mustMeta(t, s); m.Schema != Schema {
+				t.Errorf("after a %s write the root is schema %d, want %d", write.name, m.Schema, Schema)
 			}
 		})
 	}
