@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/go-zookeeper/zk"
 	"golang.org/x/term"
 
 	"github.com/kook-project/kook/internal/config"
@@ -49,6 +50,11 @@ func (f ZKFlags) load(env Env) (config.Config, error) {
 
 // open connects to the store the configuration names.
 func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	return openWith(ctx, cfg, nil)
+}
+
+// openWith is open with a receiver of the session's events.
+func openWith(ctx context.Context, cfg config.Config, onEvent func(zk.Event)) (*store.Store, error) {
 	sc := store.Config{
 		Servers:        cfg.Servers,
 		Root:           cfg.Root,
@@ -56,6 +62,7 @@ func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
 		SessionTimeout: cfg.SessionTimeout,
 		Digest:         cfg.Digest,
 		WorldRead:      cfg.WorldRead,
+		OnEvent:        onEvent,
 	}
 	if cfg.TLS.Enabled() {
 		d, err := tlsDialer(cfg.TLS, cfg.Timeout)

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/kook-project/kook/pkg/kook"
+	"github.com/kook-project/kook/pkg/kook/coord"
 )
 
 // Version identifies one state of the inventory.
@@ -84,6 +86,9 @@ func (s *Store) checkEmptyRoot(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Coordination state (locks, maintenance...) may come before any
+	// inventory: it is not "something kook did not write".
+	kids = slices.DeleteFunc(kids, coord.IsStateNode)
 	if len(kids) > 0 {
 		sort.Strings(kids)
 		if len(kids) > 5 {

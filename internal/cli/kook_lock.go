@@ -1,0 +1,246 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/kook-project/kook/pkg/kook/coord"
+)
+
+// Exit codes of kook lock beside 0, 1 and 2.
+const (
+	exitHeld   = 3 // a lock is held by someone else: the command never started
+	exitFenced = 4 // the command was stopped: its locks could no longer be guaranteed
+)
+
+// exitError makes kook exit with code, printing err when it is not nil.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e exitError) Unwrap() error { return e.err }
+
+// commandVerbs are the verbs whose command line ends in "-- CMD [ARG...]".
+var commandVerbs = []string{"lock", "roll", "watch"}
+
+// splitCommand takes "-- CMD [ARG...]" off the arguments of a verb that
+// runs a command, before kong sees them: what follows "--" is the
+// command's, flags included.
+func splitCommand(args []string) (rest, command []string) {
+	i := slices.Index(args, "--")
+	if i < 0 || !slices.ContainsFunc(args[:i], func(a string) bool { return slices.Contains(commandVerbs, a) }) {
+		return args, nil
+	}
+	return args[:i], args[i+1:]
+}
+
+// onEvent passes the session's events to the guard, once there is one.
+func (k *kookRun) onEvent(ev zk.Event) {
+	if g := k.guard.Load(); g != nil {
+		g.Event(ev)
+	}
+}
+
+// coord returns a coordination client over the store's session.
+func (k *kookRun) coord() (*coord.Client, error) {
+	st, err := k.store()
+	if err != nil {
+		return nil, err
+	}
+	c := coord.New(st.Conn(), st.Root(), st.ACL())
+	c.Timeout = st.Timeout()
+	return c, nil
+}
+
+// startGuard starts fencing the store's session.
+func (k *kookRun) startGuard() *coord.Guard {
+	g := coord.NewGuard(k.st.Conn(), k.st.Root(), k.st.SessionTimeout())
+	k.guard.Store(g)
+	return g
+}
+
+// targets resolves "HOST... | --group G" against the inventory: every host
+// named must be in it.
+func (k *kookRun) targets(hosts []string, group string) ([]string, error) {
+	if (len(hosts) == 0) == (group == "") {
+		return nil, usageError{errors.New("name the hosts, or a group with --group, not both")}
+	}
+	st, err := k.store()
+	if err != nil {
+		return nil, err
+	}
+	inv, _, err := st.Load(k.ctx)
+	if err != nil {
+		return nil, err
+	}
+	if group != "" {
+		list, err := inv.HostsUnder(group)
+		if err != nil {
+			return nil, err
+		}
+		if len(list) == 0 {
+			return nil, fmt.Errorf("group %s holds no hosts", group)
+		}
+		return list, nil
+	}
+	var missing []string
+	for _, h := range hosts {
+		if inv.Hosts[h] == nil {
+			missing = append(missing, h)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("no host %q in the inventory", missing[0])
+	}
+	return hosts, nil
+}
+
+// lockCmd is `kook lock`.
+type lockCmd struct {
+	Hosts  []string      `arg:"" optional:"" name:"HOST" help:"Hosts to lock."`
+	Group  string        `help:"Lock every host of group G and of the groups below it." placeholder:"G"`
+	Wait   time.Duration `help:"Wait this long for locks held by others (default: fail at once with exit 3)." placeholder:"DUR"`
+	Reason string        `help:"Why, for kook locks and Ansible's kook_lock var." placeholder:"R"`
+}
+
+func (cmd *lockCmd) Run(k *kookRun) error {
+	if len(k.command) == 0 {
+		return usageError{errors.New("say what to run under the lock: kook lock HOST... -- CMD [ARG...]")}
+	}
+	if cmd.Wait < 0 {
+		return usageError{errors.New("--wait must not be negative")}
+	}
+	hosts, err := k.targets(cmd.Hosts, cmd.Group)
+	if err != nil {
+		return err
+	}
+	c, err := k.coord()
+	if err != nil {
+		return err
+	}
+	g := k.startGuard()
+	defer g.Close()
+	// Signals are caught before anything is locked, so a ^C while waiting
+	// releases what was taken (the session's end would, later).
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(k.ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	l, err := c.Lock(ctx, hosts, c.NewHolder(cmd.Reason), cmd.Wait)
+	var held *coord.HeldError
+	if errors.As(err, &held) {
+		if cmd.Wait > 0 {
+			err = fmt.Errorf("%w (waited %v)", err, cmd.Wait)
+		}
+		return exitError{exitHeld, err}
+	}
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	// From here on signals go to the command, not to the wait.
+	cancel()
+	proc, err := coord.StartCommand(k.command, nil, k.env.Stdin, k.env.Stdout, k.env.Stderr)
+	if err != nil {
+		return err
+	}
+	code, err := coord.RunFenced(proc, g, sigs)
+	var fenced *coord.FencedError
+	if errors.As(err, &fenced) {
+		return exitError{exitFenced, err}
+	}
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitError{code: code}
+	}
+	return nil
+}
+
+// locksCmd is `kook locks`.
+type locksCmd struct {
+	JSON bool `name:"json" help:"One JSON object per lock instead of a table."`
+}
+
+func (cmd *locksCmd) Run(k *kookRun) error {
+	c, err := k.coord()
+	if err != nil {
+		return err
+	}
+	locks, err := c.Locks(k.ctx)
+	if err != nil {
+		return err
+	}
+	if cmd.JSON {
+		enc := json.NewEncoder(k.env.Stdout)
+		for _, l := range locks {
+			if err := enc.Encode(l); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(locks) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(k.env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "HOST\tHOLDER\tPID\tSINCE\tWAITING\tREASON")
+	for _, l := range locks {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\n", l.Host, l.Holder.Owner, l.Holder.PID,
+			l.Holder.Since.UTC().Format(time.RFC3339), l.Waiting, l.Holder.Reason)
+	}
+	return tw.Flush()
+}
+
+// unlockCmd is `kook unlock --force`.
+type unlockCmd struct {
+	Force bool     `help:"Required: the holder's command goes on running, unaware it lost its lock."`
+	Hosts []string `arg:"" name:"HOST" help:"Hosts whose lock to remove."`
+}
+
+func (cmd *unlockCmd) Run(k *kookRun) error {
+	if !cmd.Force {
+		return usageError{errors.New("kook unlock takes a lock from its holder, whose command goes on running: say --force")}
+	}
+	c, err := k.coord()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, h := range cmd.Hosts {
+		hd, err := c.ForceUnlock(k.ctx, h)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(k.env.Stderr, "unlocked %s, held by %s\n", h, hd)
+	}
+	return errors.Join(errs...)
+}
