@@ -316,4 +316,3 @@ func hostsOf(kids []string, seq bool) []string {
 	sort.Strings(out)
 	return out
 }
-
