@@ -197,3 +197,20 @@ func Owner() string {
 	}
 	return u + "@" + h
 }
+
+// remove deletes p, retrying while the connection is down (up to Timeout):
+// a node left behind would hold a lock or a slot until the session ends.
+func (c *Client) remove(p string) error {
+	deadline := time.Now().Add(c.Timeout)
+	for {
+		err := c.conn.Delete(p, -1)
+		if err == nil || errors.Is(err, zk.ErrNoNode) {
+			return nil
+		}
+		transient := errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrNoServer)
+		if !transient || time.Now().After(deadline) {
+			return c.zkErr("delete", p, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

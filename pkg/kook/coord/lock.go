@@ -139,6 +139,12 @@ func (c *Client) acquire(ctx context.Context, host string, data []byte, wait boo
 	parent := c.path(LocksNode)
 	created, err := c.conn.Create(parent+"/"+NodeName(host)+seqSep, data, zk.FlagEphemeral|zk.FlagSequence, c.acl)
 	if err != nil {
+		// The create may have happened: a contender of this session left
+		// behind would hold the host for as long as the session lives.
+		c.sweep(parent, func(k string) bool {
+			enc, _, ok := splitSeq(k)
+			return ok && enc == NodeName(host)
+		}, nil)
 		return "", c.zkErr("create a lock contender under", parent, err)
 	}
 	mine := path.Base(created)
@@ -202,8 +208,8 @@ func (c *Client) readHolder(p string) (Holder, bool) {
 func (l *Lock) Release() error {
 	var errs []error
 	for _, n := range l.nodes {
-		if err := l.c.conn.Delete(n, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
-			errs = append(errs, l.c.zkErr("delete", n, err))
+		if err := l.c.remove(n); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	l.nodes, l.Hosts = nil, nil
@@ -315,4 +321,24 @@ func hostsOf(kids []string, seq bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// sweep deletes the children of parent that match and that this session
+// owns, but keep does not hold: what a create whose answer was lost may
+// have left. Errors are ignored: the session's end deletes them anyway.
+func (c *Client) sweep(parent string, match func(string) bool, keep map[string]bool) {
+	sid := c.conn.SessionID()
+	kids, _, err := c.conn.Children(parent)
+	if err != nil {
+		return
+	}
+	for _, k := range kids {
+		if !match(k) || keep[k] {
+			continue
+		}
+		p := parent + "/" + k
+		if ok, st, err := c.conn.Exists(p); err == nil && ok && st.EphemeralOwner == sid {
+			c.conn.Delete(p, -1)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -31,6 +32,9 @@ type Sem struct {
 	N      int
 	dir    string
 	member string
+
+	mu   sync.Mutex      // one create at a time, so a sweep knows what is whose
+	held map[string]bool // slot nodes asked for or held, by name
 }
 
 // SemConflictError is the error of a roll asking for another bound than
@@ -62,7 +66,7 @@ func (c *Client) JoinSem(ctx context.Context, group string, n int, h Holder) (*S
 	if err != nil {
 		return nil, c.zkErr("create", dir, err)
 	}
-	s := &Sem{c: c, Group: group, N: n, dir: dir, member: member}
+	s := &Sem{c: c, Group: group, N: n, dir: dir, member: member, held: map[string]bool{}}
 	kids, _, err := c.conn.Children(dir)
 	if err != nil {
 		s.Leave()
@@ -88,11 +92,23 @@ func (c *Client) JoinSem(ctx context.Context, group string, n int, h Holder) (*S
 // Acquire waits for a slot (bounded by ctx) and returns its release.
 func (s *Sem) Acquire(ctx context.Context) (release func(), err error) {
 	c := s.c
+	s.mu.Lock()
 	node, err := c.conn.Create(s.dir+"/s"+seqSep, nil, zk.FlagEphemeral|zk.FlagSequence, c.acl)
 	if err != nil {
+		// A slot created but not answered would count against the bound
+		// for as long as the session lives.
+		c.sweep(s.dir, func(k string) bool { return strings.HasPrefix(k, "s"+seqSep) }, s.held)
+		s.mu.Unlock()
 		return nil, c.zkErr("create", s.dir, err)
 	}
-	release = func() { c.conn.Delete(node, -1) }
+	s.held[path.Base(node)] = true
+	s.mu.Unlock()
+	release = func() {
+		c.remove(node)
+		s.mu.Lock()
+		delete(s.held, path.Base(node))
+		s.mu.Unlock()
+	}
 	_, mySeq, _ := splitSeq(path.Base(node))
 	for {
 		kids, _, ev, err := c.conn.ChildrenW(s.dir)
@@ -126,5 +142,5 @@ func (s *Sem) Acquire(ctx context.Context) (release func(), err error) {
 
 // Leave ends this roll's membership.
 func (s *Sem) Leave() {
-	s.c.conn.Delete(s.member, -1)
+	s.c.remove(s.member)
 }
