@@ -184,7 +184,7 @@ func TestLeaderKilledDuringRoll(t *testing.T) {
 			finished++
 		}
 		if r.hung {
-			t.Fatalf("a roll hung\n%s", r.stderr)
+			t.Fatalf("a roll hung\n%s%s", r.stdout, r.stderr)
 		}
 		if r.code != 0 {
 			lines := strings.Split(strings.TrimSpace(string(r.stderr)), "\n")

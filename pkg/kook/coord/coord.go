@@ -207,8 +207,7 @@ func (c *Client) remove(p string) error {
 		if err == nil || errors.Is(err, zk.ErrNoNode) {
 			return nil
 		}
-		transient := errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrNoServer)
-		if !transient || time.Now().After(deadline) {
+		if !transient(err) || time.Now().After(deadline) {
 			return c.zkErr("delete", p, err)
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -46,6 +46,9 @@ func (e *HeldError) Error() string {
 	return fmt.Sprintf("host %s is locked by %s", e.Host, e.Holder)
 }
 
+// errSwept says a create's unknown outcome could not be cleaned up.
+var errSwept = errors.New("the session may hold a stray node")
+
 // Lock is a set of host locks held by this session.
 type Lock struct {
 	c     *Client
@@ -141,16 +144,20 @@ func (c *Client) acquire(ctx context.Context, host string, data []byte, wait boo
 	if err != nil {
 		// The create may have happened: a contender of this session left
 		// behind would hold the host for as long as the session lives.
-		c.sweep(parent, func(k string) bool {
+		if serr := c.sweep(parent, func(k string) bool {
 			enc, _, ok := splitSeq(k)
 			return ok && enc == NodeName(host)
-		}, nil)
+		}, nil); serr != nil {
+			return "", fmt.Errorf("creating a lock contender for %s failed (%v), and what it may have left could not be removed: %w", host, err, errSwept)
+		}
 		return "", c.zkErr("create a lock contender under", parent, err)
 	}
 	mine := path.Base(created)
 	_, mySeq, _ := splitSeq(mine)
 	giveUp := func(err error) (string, error) {
-		c.conn.Delete(created, -1)
+		if rerr := c.remove(created); rerr != nil {
+			return "", fmt.Errorf("%v; and the contender could not be removed: %w", err, errSwept)
+		}
 		return "", err
 	}
 	for {
@@ -325,20 +332,39 @@ func hostsOf(kids []string, seq bool) []string {
 
 // sweep deletes the children of parent that match and that this session
 // owns, but keep does not hold: what a create whose answer was lost may
-// have left. Errors are ignored: the session's end deletes them anyway.
-func (c *Client) sweep(parent string, match func(string) bool, keep map[string]bool) {
+// have left. It retries while the connection is down, up to Timeout, and
+// fails after that: the caller must not go on as if nothing were left.
+func (c *Client) sweep(parent string, match func(string) bool, keep map[string]bool) error {
+	deadline := time.Now().Add(c.Timeout)
+	for {
+		err := c.sweepOnce(parent, match, keep)
+		if err == nil || !transient(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (c *Client) sweepOnce(parent string, match func(string) bool, keep map[string]bool) error {
 	sid := c.conn.SessionID()
 	kids, _, err := c.conn.Children(parent)
 	if err != nil {
-		return
+		return err
 	}
 	for _, k := range kids {
 		if !match(k) || keep[k] {
 			continue
 		}
 		p := parent + "/" + k
-		if ok, st, err := c.conn.Exists(p); err == nil && ok && st.EphemeralOwner == sid {
-			c.conn.Delete(p, -1)
+		ok, st, err := c.conn.Exists(p)
+		if err != nil {
+			return err
+		}
+		if ok && st.EphemeralOwner == sid {
+			if err := c.conn.Delete(p, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+				return err
+			}
 		}
 	}
+	return nil
 }

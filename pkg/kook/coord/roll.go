@@ -158,7 +158,7 @@ func (r *roll) progress() {
 // session and what it holds survive it, and the guard stops everything if
 // they do not.
 func transient(err error) bool {
-	return errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrNoServer)
+	return !errors.Is(err, errSwept) && (errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrNoServer))
 }
 
 func (r *roll) worker(ctx context.Context) {

@@ -97,8 +97,11 @@ func (s *Sem) Acquire(ctx context.Context) (release func(), err error) {
 	if err != nil {
 		// A slot created but not answered would count against the bound
 		// for as long as the session lives.
-		c.sweep(s.dir, func(k string) bool { return strings.HasPrefix(k, "s"+seqSep) }, s.held)
+		serr := c.sweep(s.dir, func(k string) bool { return strings.HasPrefix(k, "s"+seqSep) }, s.held)
 		s.mu.Unlock()
+		if serr != nil {
+			return nil, fmt.Errorf("creating a slot of group %s failed (%v), and what it may have left could not be removed: %w", s.Group, err, errSwept)
+		}
 		return nil, c.zkErr("create", s.dir, err)
 	}
 	s.held[path.Base(node)] = true
