@@ -116,7 +116,9 @@ func TestLockNetworkCut(t *testing.T) {
 	cut := coordEnv(t, px.Addrs()[0], root)
 	mustImport(t, direct, writeTemp(t, "inv.ini", []byte("h1\n")))
 	dir := t.TempDir()
-	stamp := func(name string) string { return `date +%s.%N > ` + filepath.Join(dir, name) + `.tmp && mv ` + filepath.Join(dir, name) + `.tmp ` + filepath.Join(dir, name) }
+	stamp := func(name string) string {
+		return `date +%s.%N > ` + filepath.Join(dir, name) + `.tmp && mv ` + filepath.Join(dir, name) + `.tmp ` + filepath.Join(dir, name)
+	}
 
 	holder := make(chan faultRun, 1)
 	go func() {

@@ -147,11 +147,21 @@ func TestRollsTogether(t *testing.T) {
 	t.Logf("at most %d hosts busy at once over 2 rolls", most)
 }
 
-// TestLeaderKilledDuringRoll: the leader dies in the middle of a roll; no
+// TestCoordFaults runs the coordination fault tests that need an ensemble.
+func TestCoordFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault tests run a real ZooKeeper ensemble; not run with -short")
+	}
+	e := zktest.StartEnsemble(t, 3)
+	// Each starts with every member running again.
+	t.Run("LeaderKilledDuringRoll", func(t *testing.T) { e := e.In(t); e.RestartAll(); leaderKilledDuringRoll(t, e) })
+	t.Run("WatchAcrossFaults", func(t *testing.T) { e := e.In(t); e.RestartAll(); watchAcrossFaults(t, e) })
+}
+
+// leaderKilledDuringRoll: the leader dies in the middle of a roll; no
 // host runs twice at once, the bound holds, and the roll goes on or stops
 // with a clear message.
-func TestLeaderKilledDuringRoll(t *testing.T) {
-	e := zktest.StartEnsemble(t, 3)
+func leaderKilledDuringRoll(t *testing.T, e *zktest.Ensemble) {
 	root := zktest.UniqueRoot(t)
 	env := coordEnv(t, strings.Join(e.Addrs(), ","), root)
 	mustImport(t, env, writeTemp(t, "inv.ini", rollInventory(8)))

@@ -176,9 +176,12 @@ func (c *Client) acquire(ctx context.Context, host string, data []byte, wait boo
 		}
 		left := time.Until(deadline)
 		if !wait || left <= 0 {
-			hd, ok := c.readHolder(parent + "/" + list[0])
-			if !ok {
+			hd, err := c.readHolder(parent + "/" + list[0])
+			if errors.Is(err, zk.ErrNoNode) {
 				continue // the holder left meanwhile: look again
+			}
+			if err != nil {
+				return giveUp(err)
 			}
 			return giveUp(&HeldError{Host: host, Holder: hd})
 		}
@@ -201,14 +204,16 @@ func (c *Client) acquire(ctx context.Context, host string, data []byte, wait boo
 	}
 }
 
-func (c *Client) readHolder(p string) (Holder, bool) {
+// readHolder reads a contender's holder; a contender gone meanwhile
+// gives an error wrapping zk.ErrNoNode.
+func (c *Client) readHolder(p string) (Holder, error) {
 	data, _, err := c.conn.Get(p)
 	if err != nil {
-		return Holder{}, false
+		return Holder{}, c.zkErr("read", p, err)
 	}
 	var h Holder
 	json.Unmarshal(data, &h)
-	return h, true
+	return h, nil
 }
 
 // Release deletes the lock's contenders; releasing twice does nothing.
@@ -247,9 +252,12 @@ func (c *Client) Locks(ctx context.Context) ([]LockInfo, error) {
 		if err != nil {
 			continue
 		}
-		h, ok := c.readHolder(parent + "/" + node)
-		if !ok {
+		h, err := c.readHolder(parent + "/" + node)
+		if errors.Is(err, zk.ErrNoNode) {
 			continue // released meanwhile
+		}
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, LockInfo{Host: host, Holder: h, Waiting: waiting[enc]})
 	}
@@ -292,9 +300,12 @@ func (c *Client) ForceUnlock(ctx context.Context, host string) (Holder, error) {
 			return Holder{}, err
 		}
 		p := c.path(LocksNode) + "/" + list[0]
-		h, ok := c.readHolder(p)
-		if !ok {
+		h, err := c.readHolder(p)
+		if errors.Is(err, zk.ErrNoNode) {
 			continue
+		}
+		if err != nil {
+			return Holder{}, err
 		}
 		if err := c.conn.Delete(p, -1); err != nil {
 			if errors.Is(err, zk.ErrNoNode) {

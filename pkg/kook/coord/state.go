@@ -132,6 +132,7 @@ func (c *Client) ReadState(ctx context.Context) (*State, error) {
 		}
 	}
 	var mu sync.Mutex
+	var getErr error
 	sem := make(chan struct{}, 256)
 	for _, it := range items {
 		wg.Add(1)
@@ -140,13 +141,17 @@ func (c *Client) ReadState(ctx context.Context) (*State, error) {
 			defer wg.Done()
 			data, _, err := c.conn.Get(it.path)
 			<-sem
-			if err != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			if errors.Is(err, zk.ErrNoNode) {
 				// Gone meanwhile: its parent's pzxid moved, so the
 				// next reader reads again.
 				return
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			if err != nil {
+				getErr = c.zkErr("read", it.path, err)
+				return
+			}
 			if it.lock {
 				var h Holder
 				if json.Unmarshal(data, &h) == nil {
@@ -161,6 +166,9 @@ func (c *Client) ReadState(ctx context.Context) (*State, error) {
 		}()
 	}
 	wg.Wait()
+	if getErr != nil {
+		return nil, getErr
+	}
 	return s, nil
 }
 
