@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kook-project/kook/internal/zktest"
+	"github.com/kook-project/kook/pkg/kook/coord"
 )
 
 // coordFaultSession is the session timeout of the coordination fault
@@ -144,4 +146,48 @@ func TestLockNetworkCut(t *testing.T) {
 	t.Logf("network cut at 0; holder's command stopped at %v; next holder's started at %v: margin %v (session timeout %v)",
 		stop1.Sub(cutAt).Round(time.Millisecond), start2.Sub(cutAt).Round(time.Millisecond),
 		start2.Sub(stop1).Round(time.Millisecond), coordFaultSession)
+}
+
+// TestAliveAfterSessionLoss: a liveness node disappears when its holder's
+// network is cut past the session timeout, and comes back once the
+// network does, in the new session go-zookeeper opened.
+func TestAliveAfterSessionLoss(t *testing.T) {
+	srv := zktest.Start(t)
+	root := zktest.UniqueRoot(t)
+	px := newFaultProxies(t, []string{srv.Addr})
+	held := openFaultStore(t, px.Addrs(), root, 5*time.Second, coordFaultSession)
+	watcher := openFaultStore(t, []string{srv.Addr}, root, 5*time.Second, coordFaultSession)
+	c := coord.New(held.Conn(), root, nil)
+	w := coord.New(watcher.Conn(), root, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.HoldAlive(ctx, "h1", c.NewHolder(""), time.Second, nil) }()
+	alive := func(want bool) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			st, err := w.ReadState(context.Background())
+			if err == nil && st.Alive["h1"] == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("h1 alive is not %v within 60s (%v)", want, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	alive(true)
+	before := held.Conn().SessionID()
+	px.Partition()
+	alive(false) // the session expired
+	px.Heal()
+	alive(true)
+	if held.Conn().SessionID() == before {
+		t.Fatal("alive again in the old session: the test did not make it expire")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	alive(false)
 }
