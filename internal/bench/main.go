@@ -42,12 +42,16 @@ func main() {
 	sizes := flag.String("sizes", "10000,100000", "fleet sizes, comma separated")
 	load := flag.Duration("load", 60*time.Second, "how long the writer runs during the --list under load figure (0 skips it)")
 	runs := flag.Int("runs", 15, "runs of each command; the median is reported")
+	coordSize = flag.Int("coord", 10000, "fleet size of the coordination figures (0 skips them)")
 	flag.Parse()
 	if err := run(*sizes, *load, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
+
+// coordSize is the -coord flag.
+var coordSize *int
 
 type figures struct {
 	size                           int
@@ -70,7 +74,7 @@ func run(sizeList string, load time.Duration, runs int) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	for _, name := range []string{"kook-import", "kook-inventory"} {
+	for _, name := range []string{"kook-import", "kook-inventory", "kook"} {
 		out, err := exec.Command("go", "build", "-o", filepath.Join(work, name), "./cmd/"+name).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("build %s: %v\n%s", name, err, out)
@@ -137,7 +141,17 @@ func run(sizeList string, load time.Duration, runs int) error {
 	}
 	row("a group holding every host (default jute.maxbuffer)", "works", func(f figures) string { return f.bigGroup })
 	row("host + group buckets, mean size", "", func(f figures) string { return f.buckets })
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if *coordSize > 0 {
+		cf, err := measureCoord(work, zk.Addr, *coordSize, runs)
+		if err != nil {
+			return fmt.Errorf("coordination: %w", err)
+		}
+		return printCoord(cf, *coordSize)
+	}
+	return nil
 }
 
 func measure(work, addr string, n int, load time.Duration, runs int) (figures, error) {
