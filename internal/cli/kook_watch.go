@@ -109,4 +109,3 @@ func eventLine(e coord.Event) string {
 	}
 	return s + " " + e.Host
 }
-
