@@ -84,6 +84,10 @@ func TestLockKilled(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	// The answer with h1 locked goes into the cache.
+	if groups, _, _ := listGroups(t, env); len(groups["kook_locked"]) != 1 {
+		t.Fatalf("kook_locked = %v while h1 is locked", groups["kook_locked"])
+	}
 	killed := time.Now()
 	k.Process.Signal(syscall.SIGKILL)
 	k.Wait()
@@ -103,6 +107,10 @@ func TestLockKilled(t *testing.T) {
 	t.Logf("lock free %v after its holder was killed (session timeout %v)", r.end.Sub(killed).Round(time.Millisecond), coordFaultSession)
 	if out := run(t, t.TempDir(), env, kookBin, "locks"); len(out.stdout) != 0 {
 		t.Fatalf("locks left: %s", out.stdout)
+	}
+	// The unchanged-inventory check sees a lock released by an expiry.
+	if groups, _, _ := listGroups(t, env); len(groups["kook_locked"]) != 0 {
+		t.Fatalf("kook_locked = %v after the lock expired (a stale cached answer)", groups["kook_locked"])
 	}
 }
 

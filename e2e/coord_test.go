@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -142,9 +143,24 @@ func TestCoordVisibleToAnsible(t *testing.T) {
 		t.Fatalf("kook lock --group all -- kook locks: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
+	// A cached answer is not served past the earliest until it shows.
+	until := time.Now().Add(5 * time.Second).UTC().Format(time.RFC3339)
+	if r := run(t, t.TempDir(), env, kookBin, "maint", "on", "w3", "--reason", "short", "--until", until); r.code != 0 {
+		t.Fatalf("maint on --until: exit %d\n%s", r.code, r.stderr)
+	}
+	if groups, _, _ = listGroups(t, env); !slices.Contains(groups["kook_maintenance"], "w3") {
+		t.Fatalf("kook_maintenance = %v, want w3 until %s", groups["kook_maintenance"], until)
+	}
+	end, _ := time.Parse(time.RFC3339, until)
+	time.Sleep(time.Until(end) + 100*time.Millisecond)
+	if groups, _, _ = listGroups(t, env); slices.Contains(groups["kook_maintenance"], "w3") {
+		t.Fatalf("kook_maintenance = %v after w3's until passed (the cached answer was served)", groups["kook_maintenance"])
+	}
+
 	if r := run(t, t.TempDir(), env, kookBin, "maint", "off", "w2"); r.code != 0 {
 		t.Fatalf("maint off: exit %d\n%s", r.code, r.stderr)
 	}
+	run(t, t.TempDir(), env, kookBin, "maint", "off", "w3")
 	// Once used, the groups stay, empty, so patterns never warn.
 	groups, _, _ = listGroups(t, env)
 	for _, g := range []string{"kook_locked", "kook_maintenance", "kook_alive"} {
@@ -180,4 +196,51 @@ func waitLocked(t *testing.T, env []string, host string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("%s not locked within 30s", host)
+}
+
+// TestWatchGroupAndCommand: kook watch --group G -- CMD runs CMD once per
+// change about G's hosts, with the change on its stdin.
+func TestWatchGroupAndCommand(t *testing.T) {
+	zk := zktest.Shared(t)
+	root := zktest.UniqueRoot(t)
+	env := append(baseEnv(t), append(zkEnv(zk.Addr, root), "XDG_CACHE_HOME="+filepath.Join(t.TempDir(), "cache"))...)
+	mustImport(t, env, writeTemp(t, "inv.ini", []byte(coordInventory)))
+	out := filepath.Join(t.TempDir(), "events")
+	w := exec.Command(kookBin, "watch", "--group", "db", "--", "sh", "-c", "cat >> "+out)
+	w.Env = env
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { w.Process.Kill(); w.Wait() }()
+	// The watch reports changes from when it has read the state once:
+	// until a first event shows up, keep making one.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		run(t, t.TempDir(), env, kookBin, "maint", "on", "d1", "--reason", "probe")
+		run(t, t.TempDir(), env, kookBin, "maint", "off", "d1")
+		if b, _ := os.ReadFile(out); len(b) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("kook watch ran no command within 30s")
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	os.Remove(out)
+	for _, args := range [][]string{{"lock", "w1", "--", "true"}, {"maint", "on", "w2", "--reason", "x"}, {"maint", "on", "d1", "--reason", "disk"}} {
+		if r := run(t, t.TempDir(), env, kookBin, args...); r.code != 0 {
+			t.Fatalf("kook %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, _ := os.ReadFile(out); len(b) > 0 {
+			break
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // anything about w1 or w2 would be here by now
+	b, _ := os.ReadFile(out)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], `"event":"maint_on","host":"d1"`) || !strings.Contains(lines[0], `"reason":"disk"`) {
+		t.Fatalf("commands got:\n%s\nwant one maint_on of d1", b)
+	}
 }
