@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -71,10 +72,13 @@ func (k *kookRun) coord() (*coord.Client, error) {
 }
 
 // startGuard starts fencing the store's session.
-func (k *kookRun) startGuard() *coord.Guard {
-	g := coord.NewGuard(k.st.Conn(), k.st.Root(), k.st.SessionTimeout())
+func (k *kookRun) startGuard() (*coord.Guard, error) {
+	g, err := coord.NewGuard(k.st.Conn(), k.st.Root(), k.st.SessionTimeout())
+	if err != nil {
+		return nil, err
+	}
 	k.guard.Store(g)
-	return g
+	return g, nil
 }
 
 // targets resolves "HOST... | --group G" against the inventory: every host
@@ -128,16 +132,29 @@ func (cmd *lockCmd) Run(k *kookRun) error {
 	if cmd.Wait < 0 {
 		return usageError{errors.New("--wait must not be negative")}
 	}
-	hosts, err := k.targets(cmd.Hosts, cmd.Group)
-	if err != nil {
-		return err
+	if (len(cmd.Hosts) == 0) == (cmd.Group == "") {
+		return usageError{errors.New("name the hosts, or a group with --group, not both")}
 	}
 	c, err := k.coord()
 	if err != nil {
 		return err
 	}
-	g := k.startGuard()
-	defer g.Close()
+	// The hosts are checked while the guard's first heartbeat and the
+	// state parents' check are in flight: one round trip for the three.
+	var g *coord.Guard
+	var gerr, perr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); g, gerr = k.startGuard() }()
+	go func() { defer wg.Done(); perr = c.Prepare() }()
+	hosts, err := k.targets(cmd.Hosts, cmd.Group)
+	wg.Wait()
+	if g != nil {
+		defer g.Close()
+	}
+	if err = errors.Join(err, gerr, perr); err != nil {
+		return err
+	}
 	// Signals are caught before anything is locked, so a ^C while waiting
 	// releases what was taken (the session's end would, later).
 	sigs := make(chan os.Signal, 4)
@@ -166,6 +183,14 @@ func (cmd *lockCmd) Run(k *kookRun) error {
 	defer l.Release()
 	// From here on signals go to the command, not to the wait.
 	cancel()
+	// A wait long enough to outlast the session's safety must not start
+	// the command on locks that may be gone.
+	if err := g.Err(); err != nil {
+		return exitError{exitFenced, fmt.Errorf("command not started: %w", err)}
+	}
+	if q := g.Quiet(); q >= g.T/2 {
+		return exitError{exitFenced, fmt.Errorf("command not started: no answer from ZooKeeper for %v", q.Round(time.Millisecond))}
+	}
 	proc, err := coord.StartCommand(k.command, nil, k.env.Stdin, k.env.Stdout, k.env.Stderr)
 	if err != nil {
 		return err

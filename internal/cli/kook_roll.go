@@ -45,7 +45,10 @@ func (cmd *rollCmd) Run(k *kookRun) error {
 	if err != nil {
 		return err
 	}
-	g := k.startGuard()
+	g, err := k.startGuard()
+	if err != nil {
+		return err
+	}
 	defer g.Close()
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)

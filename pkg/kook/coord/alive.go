@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -67,14 +66,4 @@ func (c *Client) HoldAlive(ctx context.Context, host string, h Holder, check tim
 		}
 		t.Stop()
 	}
-}
-
-// aliveName is the host an alive node stands for.
-func aliveName(node string) (string, bool) {
-	enc, _, ok := splitSeq(path.Base(node))
-	if !ok {
-		return "", false
-	}
-	h, err := ParseNodeName(enc)
-	return h, err == nil
 }

@@ -32,6 +32,7 @@ import (
 	"os/user"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -64,6 +65,9 @@ type Client struct {
 	conn *zk.Conn
 	root string
 	acl  []zk.ACL
+	// parents is set once the state parents are known to exist: they are
+	// never deleted.
+	parents atomic.Bool
 	// Timeout bounds each request that is not a wait.
 	Timeout time.Duration
 	// Now is the clock; time.Now unless a test sets it.
@@ -87,14 +91,23 @@ func (c *Client) Root() string { return c.root }
 
 func (c *Client) path(parent string) string { return c.root + "/" + parent }
 
+// Prepare makes sure the state parents exist (creating them, and the
+// root, when missing), as every write of state does first; a caller may
+// run it early, beside other requests, to save a round trip later.
+func (c *Client) Prepare() error { return c.ensureParents() }
+
 // ensureParents creates the root and the state parents when missing. The
 // three parents go in one multi, so a reader sees all or none of them.
 func (c *Client) ensureParents() error {
+	if c.parents.Load() {
+		return nil
+	}
 	ok, _, err := c.conn.Exists(c.path(AliveNode))
 	if err != nil {
 		return c.zkErr("read", c.path(AliveNode), err)
 	}
 	if ok {
+		c.parents.Store(true)
 		return nil
 	}
 	// The root and its ancestors, one at a time: each may already exist.
@@ -118,6 +131,7 @@ func (c *Client) ensureParents() error {
 	if _, err := c.conn.Multi(ops...); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 		return c.zkErr("create", c.path(LocksNode), err)
 	}
+	c.parents.Store(true)
 	return nil
 }
 

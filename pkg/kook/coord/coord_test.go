@@ -389,7 +389,10 @@ func TestHoldAlive(t *testing.T) {
 
 func TestGuardHeartbeat(t *testing.T) {
 	conn := connect(t)
-	g := NewGuard(conn, "/", 2*time.Second)
+	g, err := NewGuard(conn, "/", 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer g.Close()
 	first := g.Safe()
 	waitFor(t, func() bool { return g.Safe().After(first) })

@@ -42,14 +42,24 @@ type Guard struct {
 // replaced: every ephemeral node it held is gone.
 var ErrSessionLost = errors.New("the ZooKeeper session was lost")
 
-// NewGuard starts guarding conn's current session, whose timeout is t.
-// Feed it the connection's events (Event) from zk.WithEventCallback.
-func NewGuard(conn *zk.Conn, root string, t time.Duration) *Guard {
-	g := &Guard{conn: conn, root: root, T: t, sid: conn.SessionID(), lastOK: time.Now(),
+// NewGuard starts guarding conn's current session, whose timeout is t,
+// with a first heartbeat answered before it returns (so Safe starts from a
+// time the server surely heard from the session). Feed it the
+// connection's events (Event) from zk.WithEventCallback.
+func NewGuard(conn *zk.Conn, root string, t time.Duration) (*Guard, error) {
+	g := &Guard{conn: conn, root: root, T: t, sid: conn.SessionID(),
 		lostCh: make(chan struct{}), stop: make(chan struct{})}
+	sent := time.Now()
+	if _, err := conn.Sync(root); err != nil {
+		return nil, fmt.Errorf("ZooKeeper: sync %s: %w", root, err)
+	}
+	g.lastOK = sent
 	go g.heartbeat()
-	return g
+	return g, nil
 }
+
+// Quiet returns how long ago the last answered heartbeat was sent.
+func (g *Guard) Quiet() time.Duration { return time.Since(g.Safe().Add(-g.T)) }
 
 // Event takes one event of the connection.
 func (g *Guard) Event(ev zk.Event) {

@@ -77,7 +77,7 @@ func (c *Client) Lock(ctx context.Context, hosts []string, h Holder, wait time.D
 	sorted := slices.Clone(hosts)
 	sort.Strings(sorted)
 	sorted = slices.Compact(sorted)
-	deadline := c.Now().Add(wait)
+	deadline := time.Now().Add(wait)
 	l := &Lock{c: c}
 	for _, host := range sorted {
 		node, err := c.acquire(ctx, host, data, wait > 0, deadline)

@@ -106,7 +106,7 @@ func RunFenced(c *Command, g *Guard, stop <-chan os.Signal) (int, error) {
 				killed = true
 			}
 		case <-tick.C:
-			quiet := time.Since(g.Safe().Add(-g.T))
+			quiet := g.Quiet()
 			if !termed && quiet >= g.T/2 {
 				why = fmt.Sprintf("no answer from ZooKeeper for %v, the lock could not be guaranteed much longer (session timeout %v)", quiet.Round(time.Millisecond), g.T)
 				c.Signal(syscall.SIGTERM)

@@ -113,7 +113,7 @@ func (c *Client) Roll(ctx context.Context, g *Guard, o RollOptions) ([]HostResul
 		}
 	}
 	if r.why != nil {
-		return r.results, fmt.Errorf("%w: %v", ErrRollStopped, r.why)
+		return r.results, fmt.Errorf("%w: %w", ErrRollStopped, r.why)
 	}
 	return r.results, nil
 }
@@ -217,8 +217,10 @@ func (r *roll) pick(ctx context.Context) (int, *Lock, error) {
 	if r.why != nil || len(r.pending) == 0 {
 		return -1, nil, nil
 	}
+	h := r.o.Holder
+	h.Since = r.c.Now().UTC().Truncate(time.Second)
 	for j, i := range r.pending {
-		l, ok, err := r.c.TryLock(ctx, r.o.Hosts[i], r.o.Holder)
+		l, ok, err := r.c.TryLock(ctx, r.o.Hosts[i], h)
 		if err != nil {
 			return 0, nil, err
 		}
