@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"slices"
@@ -224,13 +225,7 @@ func (cmd *locksCmd) Run(k *kookRun) error {
 		return err
 	}
 	if cmd.JSON {
-		enc := json.NewEncoder(k.env.Stdout)
-		for _, l := range locks {
-			if err := enc.Encode(l); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(k.env.Stdout, locks)
 	}
 	if len(locks) == 0 {
 		return nil
@@ -268,4 +263,15 @@ func (cmd *unlockCmd) Run(k *kookRun) error {
 		fmt.Fprintf(k.env.Stderr, "unlocked %s, held by %s\n", h, hd)
 	}
 	return errors.Join(errs...)
+}
+
+// writeJSONLines writes each item as one JSON object on a line.
+func writeJSONLines[T any](w io.Writer, items []T) error {
+	enc := json.NewEncoder(w)
+	for _, it := range items {
+		if err := enc.Encode(it); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -94,13 +93,7 @@ func (cmd *maintListCmd) Run(k *kookRun) error {
 		return err
 	}
 	if cmd.JSON {
-		enc := json.NewEncoder(k.env.Stdout)
-		for _, m := range list {
-			if err := enc.Encode(m); err != nil {
-				return err
-			}
-		}
-		return nil
+		return writeJSONLines(k.env.Stdout, list)
 	}
 	if len(list) == 0 {
 		return nil

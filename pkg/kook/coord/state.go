@@ -62,27 +62,33 @@ func stateKey(stats [3]*zk.Stat) string {
 // because its session expired, since that moves its parent's pzxid too.
 func (c *Client) StateKey(ctx context.Context) (string, error) {
 	var stats [3]*zk.Stat
-	var errs [3]error
-	var wg sync.WaitGroup
-	for i, n := range stateParents {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var ok bool
-			ok, stats[i], errs[i] = c.conn.Exists(c.path(n))
-			if !ok {
-				stats[i] = nil // go-zookeeper gives a zero Stat for a missing node
-			}
-			if errs[i] != nil {
-				errs[i] = c.zkErr("read", c.path(n), errs[i])
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs[:]...); err != nil {
+	err := c.eachParent(func(i int, p string) error {
+		ok, st, err := c.conn.Exists(p)
+		if ok {
+			stats[i] = st // go-zookeeper gives a zero Stat for a missing node
+		}
+		if err != nil {
+			return c.zkErr("read", p, err)
+		}
+		return nil
+	})
+	if err != nil {
 		return "", err
 	}
 	return stateKey(stats), nil
+}
+
+// eachParent calls f on each state parent at once (so the requests are
+// pipelined) and joins their errors.
+func (c *Client) eachParent(f func(i int, p string) error) error {
+	var errs [len(stateParents)]error
+	var wg sync.WaitGroup
+	for i, n := range stateParents {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = f(i, c.path(n)) }()
+	}
+	wg.Wait()
+	return errors.Join(errs[:]...)
 }
 
 // ReadState reads the whole state: the three parents' children, then the
@@ -92,24 +98,21 @@ func (c *Client) StateKey(ctx context.Context) (string, error) {
 func (c *Client) ReadState(ctx context.Context) (*State, error) {
 	var kids [3][]string
 	var stats [3]*zk.Stat
-	var errs [3]error
-	var wg sync.WaitGroup
-	for i, n := range stateParents {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			kids[i], stats[i], errs[i] = c.conn.Children(c.path(n))
-			if errors.Is(errs[i], zk.ErrNoNode) {
-				kids[i], stats[i], errs[i] = nil, nil, nil
-			} else if errs[i] != nil {
-				errs[i] = c.zkErr("list", c.path(n), errs[i])
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs[:]...); err != nil {
+	err := c.eachParent(func(i int, p string) error {
+		k, st, err := c.conn.Children(p)
+		switch {
+		case errors.Is(err, zk.ErrNoNode):
+			return nil
+		case err != nil:
+			return c.zkErr("list", p, err)
+		}
+		kids[i], stats[i] = k, st
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
+	var wg sync.WaitGroup
 	s := &State{Key: stateKey(stats), Locks: map[string]Holder{}, Maint: map[string]Maint{}, Alive: map[string]bool{}}
 	s.Used = s.Key != ""
 	for _, h := range hostsOf(kids[2], true) {
