@@ -86,6 +86,11 @@ func TestCoordVisibleToAnsible(t *testing.T) {
 		t.Fatalf("ansible web:!kook_locked:!kook_maintenance listed %q, want only w3", got)
 	}
 
+	// An import with --prune, and --check, leave the state alone.
+	mustImport(t, env, "--prune", writeTemp(t, "inv.ini", []byte(coordInventory)))
+	if r := run(t, t.TempDir(), env, kookImport, "--check", "--prune", writeTemp(t, "inv.ini", []byte(coordInventory))); r.code != 0 {
+		t.Fatalf("--check --prune with state present: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	groups, vars, _ := listGroups(t, env)
 	if !slices.Equal(groups["kook_maintenance"], []string{"w2"}) || len(groups["kook_locked"]) != 0 {
 		t.Fatalf("after the lock: kook_maintenance %v, kook_locked %v", groups["kook_maintenance"], groups["kook_locked"])

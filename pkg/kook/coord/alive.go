@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/kook-project/kook/pkg/kook/store"
 )
 
 // HoldAlive says host is alive for as long as ctx lives: an ephemeral
@@ -26,7 +28,7 @@ func (c *Client) HoldAlive(ctx context.Context, host string, h Holder, check tim
 	if report == nil {
 		report = func(error) {}
 	}
-	parent := c.path(AliveNode)
+	parent := c.path(store.AliveNode)
 	node := ""
 	for {
 		if node == "" {

@@ -36,25 +36,9 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-)
 
-// Names of the parents under the root.
-const (
-	LocksNode = "locks"
-	MaintNode = "maint"
-	AliveNode = "alive"
-	SemNode   = "sem"
+	"github.com/kook-project/kook/pkg/kook/store"
 )
-
-// IsStateNode reports whether name, a child of the root, is one this
-// package owns (so the store may leave it alone).
-func IsStateNode(name string) bool {
-	switch name {
-	case LocksNode, MaintNode, AliveNode, SemNode:
-		return true
-	}
-	return false
-}
 
 // seqSep separates a contender's encoded name from its sequence number.
 const seqSep = "~"
@@ -102,9 +86,9 @@ func (c *Client) ensureParents() error {
 	if c.parents.Load() {
 		return nil
 	}
-	ok, _, err := c.conn.Exists(c.path(AliveNode))
+	ok, _, err := c.conn.Exists(c.path(store.AliveNode))
 	if err != nil {
-		return c.zkErr("read", c.path(AliveNode), err)
+		return c.zkErr("read", c.path(store.AliveNode), err)
 	}
 	if ok {
 		c.parents.Store(true)
@@ -119,7 +103,7 @@ func (c *Client) ensureParents() error {
 		}
 	}
 	var ops []any
-	for _, n := range []string{LocksNode, MaintNode, AliveNode, SemNode} {
+	for _, n := range []string{store.LocksNode, store.MaintNode, store.AliveNode, store.SemNode} {
 		ok, _, err := c.conn.Exists(c.path(n))
 		if err != nil {
 			return c.zkErr("read", c.path(n), err)
@@ -129,7 +113,7 @@ func (c *Client) ensureParents() error {
 		}
 	}
 	if _, err := c.conn.Multi(ops...); err != nil && !errors.Is(err, zk.ErrNodeExists) {
-		return c.zkErr("create", c.path(LocksNode), err)
+		return c.zkErr("create", c.path(store.LocksNode), err)
 	}
 	c.parents.Store(true)
 	return nil

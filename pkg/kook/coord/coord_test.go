@@ -12,6 +12,7 @@ import (
 
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/pkg/kook"
+	"github.com/kook-project/kook/pkg/kook/store"
 )
 
 func TestMain(m *testing.M) { zktest.Main(m) }
@@ -370,11 +371,11 @@ func TestHoldAlive(t *testing.T) {
 	}
 	waitFor(t, alive)
 	// A node lost (as with its session) is made again.
-	kids, _, err := b.conn.Children(b.path(AliveNode))
+	kids, _, err := b.conn.Children(b.path(store.AliveNode))
 	if err != nil || len(kids) != 1 {
 		t.Fatalf("alive nodes: %v, %v", kids, err)
 	}
-	if err := b.conn.Delete(b.path(AliveNode)+"/"+kids[0], -1); err != nil {
+	if err := b.conn.Delete(b.path(store.AliveNode)+"/"+kids[0], -1); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, alive)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/kook-project/kook/pkg/kook/store"
 )
 
 // Holder says who holds (or waits for) a lock.
@@ -106,9 +108,9 @@ func (c *Client) TryLock(ctx context.Context, host string, h Holder) (l *Lock, o
 // and returns the parent's Stat.
 func (c *Client) contenders(host string) ([]string, error) {
 	enc := NodeName(host)
-	kids, _, err := c.conn.Children(c.path(LocksNode))
+	kids, _, err := c.conn.Children(c.path(store.LocksNode))
 	if err != nil {
-		return nil, c.zkErr("list", c.path(LocksNode), err)
+		return nil, c.zkErr("list", c.path(store.LocksNode), err)
 	}
 	return filterContenders(kids, enc), nil
 }
@@ -139,7 +141,7 @@ func (c *Client) acquire(ctx context.Context, host string, data []byte, wait boo
 	if host == "" {
 		return "", errors.New("empty host name")
 	}
-	parent := c.path(LocksNode)
+	parent := c.path(store.LocksNode)
 	created, err := c.conn.Create(parent+"/"+NodeName(host)+seqSep, data, zk.FlagEphemeral|zk.FlagSequence, c.acl)
 	if err != nil {
 		// The create may have happened: a contender of this session left
@@ -237,7 +239,7 @@ type LockInfo struct {
 
 // Locks lists every held lock, sorted by host.
 func (c *Client) Locks(ctx context.Context) ([]LockInfo, error) {
-	parent := c.path(LocksNode)
+	parent := c.path(store.LocksNode)
 	kids, _, err := c.conn.Children(parent)
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil, nil
@@ -299,7 +301,7 @@ func (c *Client) ForceUnlock(ctx context.Context, host string) (Holder, error) {
 		if err != nil {
 			return Holder{}, err
 		}
-		p := c.path(LocksNode) + "/" + list[0]
+		p := c.path(store.LocksNode) + "/" + list[0]
 		h, err := c.readHolder(p)
 		if errors.Is(err, zk.ErrNoNode) {
 			continue

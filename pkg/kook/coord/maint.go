@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/kook-project/kook/pkg/kook/store"
 )
 
 // Maint is a host's maintenance record.
@@ -42,7 +44,7 @@ func (c *Client) MaintOn(ctx context.Context, hosts []string, m Maint) error {
 		return err
 	}
 	for _, h := range hosts {
-		p := c.path(MaintNode) + "/" + NodeName(h)
+		p := c.path(store.MaintNode) + "/" + NodeName(h)
 		for attempt := 0; ; attempt++ {
 			ok, st, err := c.conn.Exists(p)
 			if err != nil {
@@ -71,7 +73,7 @@ func (c *Client) MaintOn(ctx context.Context, hosts []string, m Maint) error {
 func (c *Client) MaintOff(ctx context.Context, hosts []string) ([]MaintInfo, error) {
 	var out []MaintInfo
 	for _, h := range hosts {
-		p := c.path(MaintNode) + "/" + NodeName(h)
+		p := c.path(store.MaintNode) + "/" + NodeName(h)
 		data, st, err := c.conn.Get(p)
 		if errors.Is(err, zk.ErrNoNode) {
 			continue

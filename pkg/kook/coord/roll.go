@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/kook-project/kook/pkg/kook/store"
 )
 
 // RollOptions say what Roll runs where.
@@ -240,7 +242,7 @@ func (r *roll) pick(ctx context.Context) (int, *Lock, error) {
 func (r *roll) waitLocks(ctx context.Context) {
 	t := time.NewTimer(time.Second)
 	defer t.Stop()
-	_, _, ev, err := r.c.conn.ChildrenW(r.c.path(LocksNode))
+	_, _, ev, err := r.c.conn.ChildrenW(r.c.path(store.LocksNode))
 	if err != nil {
 		ev = nil
 	}

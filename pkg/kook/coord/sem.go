@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/kook-project/kook/pkg/kook/store"
 )
 
 // Sem is the semaphore of rolling runs over one group: at most N slots
@@ -57,7 +59,7 @@ func (c *Client) JoinSem(ctx context.Context, group string, n int, h Holder) (*S
 	if err := c.ensureParents(); err != nil {
 		return nil, err
 	}
-	dir := c.path(SemNode) + "/" + NodeName(group)
+	dir := c.path(store.SemNode) + "/" + NodeName(group)
 	if _, err := c.conn.Create(dir, nil, 0, c.acl); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 		return nil, c.zkErr("create", dir, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/kook-project/kook/pkg/kook"
+	"github.com/kook-project/kook/pkg/kook/store"
 )
 
 // Names under which the state shows in the inventory Ansible reads. They
@@ -39,7 +40,7 @@ type State struct {
 }
 
 // stateParents are the parents whose pzxids make the state's key.
-var stateParents = [...]string{LocksNode, MaintNode, AliveNode}
+var stateParents = [...]string{store.LocksNode, store.MaintNode, store.AliveNode}
 
 // stateKey is the key of three parents' stats; "" when none exists.
 func stateKey(stats [3]*zk.Stat) string {
@@ -126,12 +127,12 @@ func (c *Client) ReadState(ctx context.Context) (*State, error) {
 	var items []item
 	for enc, node := range first {
 		if host, err := ParseNodeName(enc); err == nil {
-			items = append(items, item{host, c.path(LocksNode) + "/" + node, true})
+			items = append(items, item{host, c.path(store.LocksNode) + "/" + node, true})
 		}
 	}
 	for _, k := range kids[1] {
 		if host, err := ParseNodeName(k); err == nil {
-			items = append(items, item{host, c.path(MaintNode) + "/" + k, false})
+			items = append(items, item{host, c.path(store.MaintNode) + "/" + k, false})
 		}
 	}
 	var mu sync.Mutex

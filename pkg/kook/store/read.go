@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/kook-project/kook/pkg/kook"
-	"github.com/kook-project/kook/pkg/kook/coord"
 )
 
 // Version identifies one state of the inventory.
@@ -88,7 +87,7 @@ func (s *Store) checkEmptyRoot(ctx context.Context) error {
 	}
 	// Coordination state (locks, maintenance...) may come before any
 	// inventory: it is not "something kook did not write".
-	kids = slices.DeleteFunc(kids, coord.IsStateNode)
+	kids = slices.DeleteFunc(kids, IsStateNode)
 	if len(kids) > 0 {
 		sort.Strings(kids)
 		if len(kids) > 5 {
