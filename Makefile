@@ -55,6 +55,9 @@ demo: deps build zk-start
 	@echo '$$ ansible-inventory -i ./bin/kook-inventory --host web01.example.com'
 	@ansible-inventory -i ./bin/kook-inventory --host web01.example.com
 	@echo
+	@echo '$$ kook lock web01.example.com --reason demo -- ansible -i ./bin/kook-inventory "web:!kook_locked:!kook_maintenance" --list-hosts'
+	@./bin/kook lock web01.example.com --reason demo -- ansible -i ./bin/kook-inventory 'web:!kook_locked:!kook_maintenance' --list-hosts
+	@echo
 	@echo "ZooKeeper keeps running on $(KOOK_ZK) (root $(KOOK_ROOT)); try"
 	@echo "  KOOK_ZK=$(KOOK_ZK) KOOK_ROOT=$(KOOK_ROOT) ./bin/kook-inventory --export --format ini"
 	@echo "and stop it with: make zk-stop"

@@ -43,6 +43,7 @@ func main() {
 	load := flag.Duration("load", 60*time.Second, "how long the writer runs during the --list under load figure (0 skips it)")
 	runs := flag.Int("runs", 15, "runs of each command; the median is reported")
 	only := flag.String("only", "", "run only these figures: register")
+	coordSize = flag.Int("coord", 10000, "fleet size of the coordination figures (0 skips them)")
 	flag.Parse()
 	if *only == "register" {
 		if err := runRegister(); err != nil {
@@ -56,6 +57,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// coordSize is the -coord flag.
+var coordSize *int
 
 type figures struct {
 	size                           int
@@ -165,6 +169,15 @@ func run(sizeList string, load time.Duration, runs int) error {
 	}
 	fmt.Printf("\nYAML inventory of one 40,000-key block mapping, read in process (median of 5): %s, CPU %s (goal 500 ms)\n", ms(wall), ms(cpu))
 	fmt.Println()
+	if *coordSize > 0 {
+		cf, err := measureCoord(work, zk.Addr, *coordSize, runs)
+		if err != nil {
+			return fmt.Errorf("coordination: %w", err)
+		}
+		if err := printCoord(cf, *coordSize); err != nil {
+			return err
+		}
+	}
 	return registerFigureLines(work, zk.Addr)
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/go-zookeeper/zk"
 	"golang.org/x/term"
 
 	"github.com/kook-project/kook/internal/config"
@@ -51,6 +52,11 @@ func (f ZKFlags) load(env Env) (config.Config, error) {
 // open connects to the store the configuration names; program and args
 // are recorded in the change log with each write (args through logArgs).
 func open(ctx context.Context, cfg config.Config, program string, args []string) (*store.Store, error) {
+	return openWith(ctx, cfg, program, args, nil)
+}
+
+// openWith is open with a receiver of the session's events.
+func openWith(ctx context.Context, cfg config.Config, program string, args []string, onEvent func(zk.Event)) (*store.Store, error) {
 	sc := store.Config{
 		Actor:          store.Actor{Program: program, Args: logArgs(args)},
 		Servers:        cfg.Servers,
@@ -59,6 +65,7 @@ func open(ctx context.Context, cfg config.Config, program string, args []string)
 		SessionTimeout: cfg.SessionTimeout,
 		Digest:         cfg.Digest,
 		WorldRead:      cfg.WorldRead,
+		OnEvent:        onEvent,
 	}
 	if cfg.TLS.Enabled() {
 		d, err := tlsDialer(cfg.TLS, cfg.Timeout)

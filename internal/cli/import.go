@@ -93,6 +93,9 @@ func (cmd *importCmd) run(env Env) (int, error) {
 			if p.err != nil {
 				return nil, p.err
 			}
+			if err := p.inv.CheckReserved(); err != nil {
+				return nil, fmt.Errorf("the sources define %w", err)
+			}
 			src = p.inv
 		}
 		return src, nil

@@ -112,11 +112,11 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	}()
 
 	if cmd.List && cached != nil {
-		v, err := st.Stat(ctx)
+		key, err := statList(ctx, st)
 		if err != nil {
 			return err
 		}
-		if versionKey(v) == cached.Version {
+		if cachedFresh(cached.Version, key, time.Now()) {
 			closeSoon()
 			growPipe(env.Stdout)
 			_, err := cached.WriteTo(env.Stdout)
@@ -135,7 +135,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	// --list never needs a decoded value: the buckets hold each vars
 	// object as the canonical JSON --list prints, so they are copied as
 	// they are (store.LoadEncoded, ansible.WriteEncodedJSON).
-	enc, v, err := st.LoadEncoded(ctx)
+	enc, version, err := loadList(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	out := env.Stdout
 	var cw *cache.Writer
 	if c != nil {
-		cw, _ = c.Create(cfg.Servers, cfg.Root, versionKey(v))
+		cw, _ = c.Create(cfg.Servers, cfg.Root, version)
 	}
 	if cw != nil {
 		out = io.MultiWriter(env.Stdout, cw)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/kook-project/kook/internal/config"
+	"github.com/kook-project/kook/pkg/kook/coord"
 	"github.com/kook-project/kook/pkg/kook/store"
 )
 
@@ -24,6 +26,12 @@ type kookCmd struct {
 
 	Log      logCmd      `cmd:"" help:"Show the change log: who changed what, newest first."`
 	Register registerCmd `cmd:"" help:"Register a host (default: this machine) idempotently, as at boot."`
+	Lock   lockCmd   `cmd:"" help:"Run a command while holding the locks of hosts: kook lock (HOST... | --group G) [--wait DUR] [--reason R] -- CMD [ARG...]. Exit 3: a lock is held (the command never ran); 4: the command was stopped because the locks could no longer be guaranteed."`
+	Locks  locksCmd  `cmd:"" help:"List the held locks: holder (user@host, pid), reason, since."`
+	Unlock unlockCmd `cmd:"" help:"Remove stuck locks (--force) and say whose they were."`
+	Maint  maintCmd  `cmd:"" help:"Put hosts in maintenance, take them out, list them."`
+	Roll   rollCmd   `cmd:"" help:"Run a command on hosts one slot at a time: kook roll (HOST... | --group G) [--max-unavailable N] [--max-fail F] [--order inventory|random] -- CMD [ARG...]."`
+	Watch  watchCmd  `cmd:"" help:"Print one JSON line per change of the inventory and its coordination state, as it happens; with -- CMD, run CMD per change with the change on its stdin."`
 }
 
 const kookHelp = `Manage the Ansible inventory kept in ZooKeeper, and coordinate the hosts it lists.`
@@ -38,6 +46,11 @@ type kookRun struct {
 	cfg    *config.Config
 	st     *store.Store
 	cancel context.CancelFunc
+
+	// command is what followed "--" for the verbs that run one.
+	command []string
+	// guard, once set, gets the session's events (kook_lock.go).
+	guard atomic.Pointer[coord.Guard]
 }
 
 // config resolves the connection configuration once.
@@ -62,7 +75,7 @@ func (k *kookRun) store() (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := open(k.ctx, cfg, "kook", k.env.Args)
+	st, err := openWith(k.ctx, cfg, "kook", k.env.Args, k.onEvent)
 	if err != nil {
 		return nil, err
 	}
@@ -89,16 +102,25 @@ func Kook(env Env) int {
 	if len(env.Args) == 0 {
 		env.Args = []string{"--help"}
 	}
+	var command []string
+	env.Args, command = splitCommand(env.Args)
 	kctx, code := parseCommand("kook", kookHelp, &cmd, env, 2)
 	if code != nil {
 		return *code
 	}
-	k := &kookRun{env: env, flags: &cmd.ZKFlags, ctx: context.Background()}
+	k := &kookRun{env: env, flags: &cmd.ZKFlags, ctx: context.Background(), command: command}
 	defer k.close()
 	if err := kctx.Run(k); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
 			return fail(env, "kook", 2, err)
+		}
+		var ee exitError
+		if errors.As(err, &ee) {
+			if ee.err != nil {
+				fail(env, "kook", ee.code, ee.err)
+			}
+			return ee.code
 		}
 		return fail(env, "kook", 1, err)
 	}

@@ -22,12 +22,13 @@ type registerCmd struct {
 	Group     []string `short:"g" placeholder:"G" help:"Group to join (repeatable); a missing group is created under all."`
 	Apply     bool     `help:"Apply the registrations filed by hosts that may not write (needs credentials that may); takes no host."`
 	OpenQueue bool     `name:"open-queue" help:"Let hosts that may not write file registrations: the identity in KOOK_REGISTRAR (user:password) may only file them, or anyone when it is unset. Takes no host."`
+	Hold      bool     `help:"Once registered, keep the host in kook_alive for as long as kook runs (a systemd service), until SIGINT or SIGTERM."`
 }
 
 func (c *registerCmd) Run(k *kookRun) error {
 	if c.Apply || c.OpenQueue {
-		if c.Host != "" || len(c.Assign) > 0 || len(c.Group) > 0 {
-			return usageError{errors.New("--apply and --open-queue take no host, group or K=V")}
+		if c.Host != "" || len(c.Assign) > 0 || len(c.Group) > 0 || c.Hold {
+			return usageError{errors.New("--apply and --open-queue take no host, group, K=V or --hold")}
 		}
 		st, err := k.store()
 		if err != nil {
@@ -74,6 +75,9 @@ func (c *registerCmd) Run(k *kookRun) error {
 		fmt.Fprintf(k.env.Stderr, "filed the registration of %s for a trusted writer to apply\n", host)
 	} else {
 		fmt.Fprintf(k.env.Stderr, "registered %s\n", host)
+	}
+	if c.Hold {
+		return k.holdAlive(host)
 	}
 	return nil
 }

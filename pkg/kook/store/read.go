@@ -65,7 +65,10 @@ func (s *Store) checkEmptyRoot(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	kids = slices.DeleteFunc(kids, genName.MatchString)
+	// Leftover generations and coordination state (locks, maintenance...),
+	// which may come before any inventory, are not "something kook did
+	// not write".
+	kids = slices.DeleteFunc(kids, func(k string) bool { return genName.MatchString(k) || IsStateNode(k) })
 	if len(kids) > 0 {
 		sort.Strings(kids)
 		if len(kids) > 5 {

@@ -347,32 +347,46 @@ func decodeRegistration(data []byte) (r Registration, who string, wait bool, err
 
 // OpenQueue creates ROOT/queue, where identities that may not write the
 // inventory file registrations. registrar is the "user:password" of the
-// identity allowed to file (CREATE and nothing else); empty lets anyone
-// file. The store's own identity keeps every right. An existing queue gets
-// that ACL.
+// identity allowed to file (CREATE and nothing else; and CREATE and
+// DELETE of liveness nodes under ROOT/alive); empty lets anyone file. The
+// store's own identity keeps every right. An existing queue gets that ACL.
 func (s *Store) OpenQueue(ctx context.Context, registrar string) error {
 	if _, err := s.writableHead(ctx); err != nil {
 		return err
 	}
 	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	defer cancel()
-	acl := zk.WorldACL(zk.PermCreate)
+	grant := func(perms int32) []zk.ACL { return zk.WorldACL(perms) }
 	if registrar != "" {
 		user, password, ok := strings.Cut(registrar, ":")
 		if !ok || user == "" {
 			return errors.New("bad registrar credentials: want user:password")
 		}
-		acl = zk.DigestACL(zk.PermCreate, user, password)
+		grant = func(perms int32) []zk.ACL { return zk.DigestACL(perms, user, password) }
 	}
-	acl = append(slices.Clone(s.acl), acl...)
-	err := s.do(ctx, func() error {
-		_, err := s.conn.Create(s.queueP(), nil, 0, acl)
-		if errors.Is(err, zk.ErrNodeExists) {
-			_, err = s.conn.SetACL(s.queueP(), acl, -1)
+	// The registrar files into the queue, and `kook register --hold`
+	// keeps its liveness node (ephemeral) under ROOT/alive: creating and
+	// deleting a child there is all it may do.
+	for _, n := range []struct {
+		path  string
+		perms int32
+	}{
+		{s.queueP(), zk.PermCreate},
+		{s.cfg.Root + "/" + AliveNode, zk.PermCreate | zk.PermDelete},
+	} {
+		acl := append(slices.Clone(s.acl), grant(n.perms)...)
+		err := s.do(ctx, func() error {
+			_, err := s.conn.Create(n.path, nil, 0, acl)
+			if errors.Is(err, zk.ErrNodeExists) {
+				_, err = s.conn.SetACL(n.path, acl, -1)
+			}
+			return err
+		})
+		if err != nil {
+			return s.zkError("open", n.path, err)
 		}
-		return err
-	})
-	return s.zkError("open", s.queueP(), err)
+	}
+	return nil
 }
 
 // ApplyRegistrations applies every filed registration, oldest first, many

@@ -85,6 +85,10 @@ type Config struct {
 	// thousand hosts, sets it to a few hundred KiB; a response or request
 	// larger than it then fails.
 	MaxBuffer int
+	// OnEvent, when set, gets every event of the connection's session
+	// (connected, disconnected, expired), in order, from go-zookeeper's
+	// event loop: it must not block.
+	OnEvent func(zk.Event)
 }
 
 // String describes the configuration without the password.
@@ -216,6 +220,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout, append(opts,
 		zk.WithEventCallback(func(ev zk.Event) {
+			if cfg.OnEvent != nil {
+				cfg.OnEvent(ev)
+			}
 			if ev.Type == zk.EventSession && ev.State == zk.StateHasSession {
 				select {
 				case hasSession <- struct{}{}:
@@ -264,6 +271,15 @@ func (s *Store) Close() error {
 
 // Root returns the root znode of the inventory.
 func (s *Store) Root() string { return s.cfg.Root }
+
+// ACL returns the ACL given to every node the store creates.
+func (s *Store) ACL() []zk.ACL { return s.acl }
+
+// SessionTimeout returns the session timeout asked of ZooKeeper.
+func (s *Store) SessionTimeout() time.Duration { return s.cfg.SessionTimeout }
+
+// Timeout returns the bound of one operation.
+func (s *Store) Timeout() time.Duration { return s.cfg.Timeout }
 
 // Conn returns the underlying connection, for watches and tests. Writing
 // under the root through it bypasses every promise of this package.

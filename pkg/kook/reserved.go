@@ -1,0 +1,51 @@
+package kook
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// reservedNames are the names under which kook-inventory shows
+// coordination state (locks, maintenance, liveness): state, not inventory.
+var reservedNames = map[string]bool{
+	"kook_locked":      true, // group
+	"kook_maintenance": true, // group and host var
+	"kook_alive":       true, // group
+	"kook_lock":        true, // host var
+}
+
+// IsReservedName reports whether name is reserved for coordination state:
+// no group or var of an inventory may have it.
+func IsReservedName(name string) bool { return reservedNames[name] }
+
+// CheckReserved returns an error naming every group, host var or group
+// var that uses a reserved name (see IsReservedName).
+func (inv *Inventory) CheckReserved() error {
+	var bad []string
+	for _, g := range inv.GroupNames() {
+		if IsReservedName(g) {
+			bad = append(bad, fmt.Sprintf("group %q", g))
+		}
+		for k := range inv.Groups[g].Vars {
+			if IsReservedName(k) {
+				bad = append(bad, fmt.Sprintf("var %q of group %q", k, g))
+			}
+		}
+	}
+	for _, h := range inv.HostNames() {
+		for k := range inv.Hosts[h].Vars {
+			if IsReservedName(k) {
+				bad = append(bad, fmt.Sprintf("var %q of host %q", k, h))
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	sort.Strings(bad)
+	if len(bad) > 5 {
+		bad = append(bad[:5], fmt.Sprintf("and %d more", len(bad)-5))
+	}
+	return fmt.Errorf("%s: the name is reserved for kook's coordination state (locks, maintenance, liveness)", strings.Join(bad, ", "))
+}
