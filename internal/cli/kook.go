@@ -26,12 +26,12 @@ type kookCmd struct {
 
 	Log      logCmd      `cmd:"" help:"Show the change log: who changed what, newest first."`
 	Register registerCmd `cmd:"" help:"Register a host (default: this machine) idempotently, as at boot."`
-	Lock   lockCmd   `cmd:"" help:"Run a command while holding the locks of hosts: kook lock (HOST... | --group G) [--wait DUR] [--reason R] -- CMD [ARG...]. Exit 3: a lock is held (the command never ran); 4: the command was stopped because the locks could no longer be guaranteed."`
-	Locks  locksCmd  `cmd:"" help:"List the held locks: holder (user@host, pid), reason, since."`
-	Unlock unlockCmd `cmd:"" help:"Remove stuck locks (--force) and say whose they were."`
-	Maint  maintCmd  `cmd:"" help:"Put hosts in maintenance, take them out, list them."`
-	Roll   rollCmd   `cmd:"" help:"Run a command on hosts one slot at a time: kook roll (HOST... | --group G) [--max-unavailable N] [--max-fail F] [--order inventory|random] -- CMD [ARG...]."`
-	Watch  watchCmd  `cmd:"" help:"Print one JSON line per change of the inventory and its coordination state, as it happens; with -- CMD, run CMD per change with the change on its stdin."`
+	Lock     lockCmd     `cmd:"" help:"Run a command while holding the locks of hosts: kook lock (HOST... | --group G) [--wait DUR] [--reason R] -- CMD [ARG...]. Exit 3: a lock is held (the command never ran); 4: the command was stopped because the locks could no longer be guaranteed."`
+	Locks    locksCmd    `cmd:"" help:"List the held locks: holder (user@host, pid), reason, since."`
+	Unlock   unlockCmd   `cmd:"" help:"Remove stuck locks (--force) and say whose they were."`
+	Maint    maintCmd    `cmd:"" help:"Put hosts in maintenance, take them out, list them."`
+	Roll     rollCmd     `cmd:"" help:"Run a command on hosts one slot at a time: kook roll (HOST... | --group G) [--max-unavailable N] [--max-fail F] [--order inventory|random] -- CMD [ARG...]."`
+	Watch    watchCmd    `cmd:"" help:"Print one JSON line per change of the inventory and its coordination state, as it happens; with -- CMD, run CMD per change with the change on its stdin."`
 }
 
 const kookHelp = `Manage the Ansible inventory kept in ZooKeeper, and coordinate the hosts it lists.`
