@@ -213,16 +213,31 @@ func (inv *Inventory) EffectiveVars(host string) Vars {
 // depths, ancestors and the merged vars of each distinct set of groups
 // once, so it costs about as much as reading the inventory.
 func (inv *Inventory) AllEffectiveVars() map[string]Vars {
+	return inv.EffectiveVarsOf(inv.HostNames())
+}
+
+// EffectiveVarsOf returns EffectiveVars for each of hosts that the
+// inventory holds, sharing the work among them as AllEffectiveVars does;
+// the cost beyond one pass over the memberships is that of the hosts asked
+// for, not of the inventory.
+func (inv *Inventory) EffectiveVarsOf(hosts []string) map[string]Vars {
 	p := newPrecedence(inv)
-	direct := make(map[string][]string, len(inv.Hosts))
-	for name, g := range inv.Groups {
-		for _, m := range g.Hosts {
-			direct[m] = append(direct[m], name)
+	want := make(map[string][]string, len(hosts))
+	for _, h := range hosts {
+		if inv.Hosts[h] != nil {
+			want[h] = nil
 		}
 	}
-	out := make(map[string]Vars, len(inv.Hosts))
-	for name, h := range inv.Hosts {
-		out[name] = p.hostVars(h, direct[name])
+	for name, g := range inv.Groups {
+		for _, m := range g.Hosts {
+			if d, ok := want[m]; ok {
+				want[m] = append(d, name)
+			}
+		}
+	}
+	out := make(map[string]Vars, len(want))
+	for name, direct := range want {
+		out[name] = p.hostVars(inv.Hosts[name], direct)
 	}
 	return out
 }
@@ -352,6 +367,27 @@ func (p *precedence) memberships(direct []string) []string {
 // groupVars merges all's vars and those of the given groups and their
 // ancestors in Ansible's order.
 func (p *precedence) groupVars(direct []string) Vars {
+	out := Vars{}
+	add := func(g *Group) {
+		if g == nil {
+			return
+		}
+		for k, v := range g.Vars {
+			if k != PriorityVar && !internalVars[k] {
+				out[k] = v
+			}
+		}
+	}
+	add(p.inv.Groups[All])
+	for _, g := range p.ordered(direct) {
+		add(p.inv.Groups[g])
+	}
+	return out
+}
+
+// ordered returns the given groups and their ancestors, "all" left out,
+// in the order Ansible applies their vars: by depth, priority, name.
+func (p *precedence) ordered(direct []string) []string {
 	seen := map[string]bool{}
 	var groups []string
 	for _, d := range direct {
@@ -372,20 +408,5 @@ func (p *precedence) groupVars(direct []string) Vars {
 		}
 		return a < b
 	})
-	out := Vars{}
-	add := func(g *Group) {
-		if g == nil {
-			return
-		}
-		for k, v := range g.Vars {
-			if k != PriorityVar && !internalVars[k] {
-				out[k] = v
-			}
-		}
-	}
-	add(p.inv.Groups[All])
-	for _, g := range groups {
-		add(p.inv.Groups[g])
-	}
-	return out
+	return groups
 }
