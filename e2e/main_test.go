@@ -18,9 +18,10 @@ import (
 )
 
 var (
-	binDir       string // where TestMain built kook-import and kook-inventory
+	binDir       string // where TestMain built kook-import, kook-inventory and kook
 	kookImport   string
 	kookInvent   string
+	kookBin      string
 	ansibleInv   string // ansible-inventory, the oracle
 	ansibleError error
 )
@@ -34,7 +35,7 @@ func TestMain(m *testing.M) {
 		}
 		defer os.RemoveAll(dir)
 		binDir = dir
-		for _, name := range []string{"kook-import", "kook-inventory"} {
+		for _, name := range []string{"kook-import", "kook-inventory", "kook"} {
 			out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name),
 				"github.com/kook-project/kook/cmd/"+name).CombinedOutput()
 			if err != nil {
@@ -44,6 +45,7 @@ func TestMain(m *testing.M) {
 		}
 		kookImport = filepath.Join(dir, "kook-import")
 		kookInvent = filepath.Join(dir, "kook-inventory")
+		kookBin = filepath.Join(dir, "kook")
 		ansibleInv, ansibleError = exec.LookPath("ansible-inventory")
 		return m.Run()
 	}()

@@ -152,11 +152,11 @@ func (t *txn) editHost(ed HostEdit) (bool, error) {
 	// Reconcile's rules on the one host: "ungrouped" only when alone.
 	if len(e.groups) > 1 {
 		for _, g := range ed.Leave {
-		if ge, err := t.group(g); err != nil || ge == nil {
-			return false, notFound(err, kook.KindGroup, g)
+			if ge, err := t.group(g); err != nil || ge == nil {
+				return false, notFound(err, kook.KindGroup, g)
+			}
 		}
-	}
-	e.groups = slices.DeleteFunc(e.groups, func(m membership) bool { return m.group == kook.Ungrouped })
+		e.groups = slices.DeleteFunc(e.groups, func(m membership) bool { return m.group == kook.Ungrouped })
 	}
 	if len(e.groups) == 0 {
 		e.groups = append(e.groups, membership{kook.Ungrouped, t.nextPos()})
