@@ -61,6 +61,8 @@ type figures struct {
 	importEmpty, reimport10        time.Duration
 	reimportBuckets, buckets       string
 	setVar                         time.Duration
+	kookShow, kookSet, kookList    time.Duration
+	kookListCount                  int
 	bigGroup                       string
 }
 
@@ -70,7 +72,7 @@ func run(sizeList string, load time.Duration, runs int) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	for _, name := range []string{"kook-import", "kook-inventory"} {
+	for _, name := range []string{"kook-import", "kook-inventory", "kook"} {
 		out, err := exec.Command("go", "build", "-o", filepath.Join(work, name), "./cmd/"+name).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("build %s: %v\n%s", name, err, out)
@@ -125,6 +127,11 @@ func run(sizeList string, load time.Duration, runs int) error {
 	row("  its CPU time, user+sys", "", func(f figures) string { return ms(f.cpuReimport) })
 	row("  buckets written by that re-import", "only what changed", func(f figures) string { return f.reimportBuckets })
 	row("one host var set through the Go API (median)", "10 ms / 10 ms", func(f figures) string { return ms(f.setVar) })
+	row("kook host show H, fresh process (median)", "- / 10 ms", func(f figures) string { return ms(f.kookShow) })
+	row("kook host set H K=V, fresh process (median)", "- / 15 ms", func(f figures) string { return ms(f.kookSet) })
+	row("kook host list --group G --where K=REGEX (median)", "- / 300 ms", func(f figures) string {
+		return fmt.Sprintf("%s, %d hosts", ms(f.kookList), f.kookListCount)
+	})
 	if load > 0 {
 		row("--list (no cache) while 100 writes/s (median)", "2x the fresh figure", func(f figures) string { return ms(f.listLoad) })
 		row("  slowest --list under that load", "", func(f figures) string { return ms(f.listLoadMax) })
@@ -257,6 +264,9 @@ func measure(work, addr string, n int, load time.Duration, runs int) (figures, e
 		sets = append(sets, time.Since(start))
 	}
 	f.setVar = median(sets)
+	if err := measureKook(&f, work, env, names, runs); err != nil {
+		return f, err
+	}
 
 	if load > 0 {
 		fmt.Fprintf(os.Stderr, "%d hosts: --list under 100 writes/s for %v\n", n, load)
@@ -271,6 +281,41 @@ func measure(work, addr string, n int, load time.Duration, runs int) (figures, e
 	fmt.Fprintf(os.Stderr, "%d hosts: one group holding every host\n", n)
 	f.bigGroup = bigGroup(ctx, st, names)
 	return f, nil
+}
+
+// measureKook times the kook verbs an operator runs by hand, each a fresh
+// process as from a shell.
+func measureKook(f *figures, work string, env []string, names []string, runs int) error {
+	fmt.Fprintf(os.Stderr, "%d hosts: kook host show, set, list\n", len(names))
+	kook := filepath.Join(work, "kook")
+	var shows, sets, lists []time.Duration
+	for i := 0; i < runs; i++ {
+		host := names[i*13%len(names)]
+		d, _, err := timeCmd(env, kook, "host", "show", host)
+		if err != nil {
+			return err
+		}
+		shows = append(shows, d)
+		d, _, err = timeCmd(env, kook, "host", "set", host, fmt.Sprintf("checkin=%d", i))
+		if err != nil {
+			return err
+		}
+		sets = append(sets, d)
+	}
+	args := []string{"host", "list", "--group", "region_000", "--where", "rack=^r0[0-4]$"}
+	for i := 0; i < runs; i++ {
+		cmd := exec.Command(kook, args...)
+		cmd.Env = env
+		start := time.Now()
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("kook %v: %v", args, err)
+		}
+		lists = append(lists, time.Since(start))
+		f.kookListCount = bytes.Count(out, []byte("\n"))
+	}
+	f.kookShow, f.kookSet, f.kookList = median(shows), median(sets), median(lists)
+	return nil
 }
 
 // underLoad runs --list in a loop while a writer sets 100 host vars a

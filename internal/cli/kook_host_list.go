@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"regexp"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"text/template"
@@ -107,11 +108,20 @@ func (c *hostListCmd) Run(k *kookRun) error {
 		}
 		tmpl = t
 	}
+	// As in kook-inventory: the buckets read stay alive to the end, so
+	// collecting while they arrive only burns CPU.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	st, err := k.store()
 	if err != nil {
 		return err
 	}
-	inv, _, err := st.Load(k.ctx)
+	// The groups are decoded, and of the hosts only those of the pattern:
+	// decoding every host's vars would cost most of a full read.
+	enc, _, err := st.LoadEncoded(k.ctx)
+	if err != nil {
+		return err
+	}
+	inv, err := enc.Partial()
 	if err != nil {
 		return err
 	}
@@ -123,6 +133,11 @@ func (c *hostListCmd) Run(k *kookRun) error {
 		}
 	}
 	hosts := inv.GroupHosts(group)
+	if len(filters) > 0 || tmpl != nil || c.JSON {
+		if err := enc.DecodeHosts(inv, hosts); err != nil {
+			return err
+		}
+	}
 	// Effective vars cost a merge per host: only for what needs them.
 	var effective map[string]kook.Vars
 	if len(filters) > 0 || c.JSON || strings.Contains(c.Format, "Effective") {

@@ -1,0 +1,58 @@
+package kook
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Partial decodes part of e: every group, with its vars, hosts and
+// children, but no host; DecodeHosts adds the hosts wanted. Group.Hosts
+// still lists every member, so GroupHosts of any group, and
+// EffectiveVarsOf and ExplainVars of the decoded hosts, answer as on the
+// whole inventory, at the cost of decoding the groups and those hosts
+// only: at 100,000 hosts, decoding every host's vars is most of what a
+// full read costs. Hosts and Children slices are shared with e.
+func (e *Encoded) Partial() (*Inventory, error) {
+	inv := &Inventory{Hosts: map[string]*Host{}, Groups: make(map[string]*Group, len(e.Groups))}
+	for _, g := range e.Groups {
+		vars, err := decodeVars(g.Vars)
+		if err != nil {
+			return nil, fmt.Errorf("group %s: %w", quoteName(g.Name), err)
+		}
+		inv.Groups[g.Name] = &Group{Name: g.Name, Vars: vars, Hosts: g.Hosts, Children: g.Children}
+	}
+	return inv, nil
+}
+
+// DecodeHosts adds to inv, a Partial of e, the hosts of e named in hosts
+// with their vars; names e lacks are left out.
+func (e *Encoded) DecodeHosts(inv *Inventory, hosts []string) error {
+	for _, name := range hosts {
+		i := sort.Search(len(e.Hosts), func(i int) bool { return e.Hosts[i].Name >= name })
+		if i == len(e.Hosts) || e.Hosts[i].Name != name {
+			continue
+		}
+		vars, err := decodeVars(e.Hosts[i].Vars)
+		if err != nil {
+			return fmt.Errorf("host %s: %w", quoteName(name), err)
+		}
+		inv.Hosts[name] = &Host{Name: name, Vars: vars}
+	}
+	return nil
+}
+
+// decodeVars decodes a vars object kept as canonical JSON.
+func decodeVars(data []byte) (Vars, error) {
+	if len(data) == 0 || string(data) == "{}" {
+		return Vars{}, nil
+	}
+	v, err := DecodeJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("vars are not an object")
+	}
+	return Vars(m), nil
+}
