@@ -1,6 +1,6 @@
 # kook: an Ansible inventory kept in ZooKeeper.
 #   make test   install what the tests need, then run every test
-#   make demo   start a local ZooKeeper, import a sample, show Ansible reading it
+#   make demo   start a local ZooKeeper, import a sample, change it with kook, show Ansible reading it
 #   make bench  performance figures against a real ZooKeeper
 
 GO      ?= go
@@ -54,6 +54,13 @@ demo: deps build zk-start
 	@echo
 	@echo '$$ ansible-inventory -i ./bin/kook-inventory --host web01.example.com'
 	@ansible-inventory -i ./bin/kook-inventory --host web01.example.com
+	@echo
+	@echo '$$ kook host add web04.example.com --group web http_port=9090 canary=True'
+	@./bin/kook host add web04.example.com --group web http_port=9090 canary=True
+	@echo '$$ kook host list --group production --where canary --format "{{.Name}} {{.Effective.http_port}}"'
+	@./bin/kook host list --group production --where canary --format "{{.Name}} {{.Effective.http_port}}"
+	@echo '$$ ansible-inventory -i ./bin/kook-inventory --host web04.example.com    # Ansible sees it at once'
+	@ansible-inventory -i ./bin/kook-inventory --host web04.example.com
 	@echo
 	@echo "ZooKeeper keeps running on $(KOOK_ZK) (root $(KOOK_ROOT)); try"
 	@echo "  KOOK_ZK=$(KOOK_ZK) KOOK_ROOT=$(KOOK_ROOT) ./bin/kook-inventory --export --format ini"
