@@ -48,10 +48,8 @@ func (c *groupAddCmd) Run(k *kookRun) error {
 		k.warn(warning)
 	}
 	changed, err := k.updateGroups("add group "+c.Group, func(inv *kook.Inventory) error {
-		for _, p := range c.Parent {
-			if err := needGroup(inv, p); err != nil {
-				return err
-			}
+		if err := needGroup(inv, c.Parent...); err != nil {
+			return err
 		}
 		g := inv.AddGroup(c.Group)
 		for key, v := range vars {
@@ -87,10 +85,8 @@ func (c *groupRmCmd) Run(k *kookRun) error {
 		return err
 	}
 	_, err = st.Update(k.ctx, func(inv *kook.Inventory) error {
-		for _, g := range c.Groups {
-			if err := needGroup(inv, g); err != nil {
-				return err
-			}
+		if err := needGroup(inv, c.Groups...); err != nil {
+			return err
 		}
 		for _, g := range c.Groups {
 			inv.RemoveGroup(g)
@@ -116,19 +112,27 @@ func (c *groupSetCmd) Run(k *kookRun) error {
 	if err != nil {
 		return err
 	}
-	changed, err := k.updateGroups("change group "+c.Group, func(inv *kook.Inventory) error {
-		if err := needGroup(inv, c.Group); err != nil {
+	return k.editGroupVars(c.Group, vars, nil)
+}
+
+// editGroupVars sets and unsets vars of an existing group in one write.
+func (k *kookRun) editGroupVars(group string, set kook.Vars, unset []string) error {
+	changed, err := k.updateGroups("change group "+group, func(inv *kook.Inventory) error {
+		if err := needGroup(inv, group); err != nil {
 			return err
 		}
-		for key, v := range vars {
-			inv.Groups[c.Group].Vars[key] = v
+		for key, v := range set {
+			inv.Groups[group].Vars[key] = v
+		}
+		for _, key := range unset {
+			delete(inv.Groups[group].Vars, key)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	k.summary(len(changed) > 0, "group "+c.Group+" already as asked", "group %s changed%s", c.Group, describeEdit(nil, vars, nil))
+	k.summary(len(changed) > 0, "group "+group+" already as asked", "group %s changed%s", group, describeEdit(nil, set, unset))
 	return nil
 }
 
@@ -142,20 +146,7 @@ func (c *groupUnsetCmd) Run(k *kookRun) error {
 	if err := checkVarNames(c.Keys); err != nil {
 		return err
 	}
-	changed, err := k.updateGroups("change group "+c.Group, func(inv *kook.Inventory) error {
-		if err := needGroup(inv, c.Group); err != nil {
-			return err
-		}
-		for _, key := range c.Keys {
-			delete(inv.Groups[c.Group].Vars, key)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	k.summary(len(changed) > 0, "group "+c.Group+" already as asked", "group %s changed%s", c.Group, describeEdit(nil, nil, c.Keys))
-	return nil
+	return k.editGroupVars(c.Group, nil, c.Keys)
 }
 
 type groupAddHostCmd struct {
@@ -224,19 +215,9 @@ type groupAddChildCmd struct {
 // Run links the children in one write of group buckets; a link that would
 // close a cycle is refused with Ansible's message, nothing written.
 func (c *groupAddChildCmd) Run(k *kookRun) error {
-	changed, err := k.updateGroups("link groups under "+c.Parent, func(inv *kook.Inventory) error {
-		for _, g := range append([]string{c.Parent}, c.Groups...) {
-			if err := needGroup(inv, g); err != nil {
-				return err
-			}
-		}
+	return k.relink("link", c.Parent, c.Groups, func(inv *kook.Inventory) error {
 		return linkChildren(inv, []string{c.Parent}, c.Groups)
 	})
-	if err != nil {
-		return err
-	}
-	k.summary(len(changed) > 0, "those links exist already", "linked %s under %s", strings.Join(c.Groups, ", "), c.Parent)
-	return nil
 }
 
 type groupRmChildCmd struct {
@@ -246,21 +227,28 @@ type groupRmChildCmd struct {
 
 // Run unlinks the children in one write of group buckets.
 func (c *groupRmChildCmd) Run(k *kookRun) error {
-	changed, err := k.updateGroups("unlink groups from "+c.Parent, func(inv *kook.Inventory) error {
-		for _, g := range append([]string{c.Parent}, c.Groups...) {
-			if err := needGroup(inv, g); err != nil {
-				return err
-			}
-		}
+	return k.relink("unlink", c.Parent, c.Groups, func(inv *kook.Inventory) error {
 		for _, g := range c.Groups {
 			inv.RemoveChild(c.Parent, g)
 		}
 		return nil
 	})
+}
+
+// relink runs one change of the links between parent and children (verb
+// link or unlink), which must all exist, and reports it.
+func (k *kookRun) relink(verb, parent string, children []string, change func(*kook.Inventory) error) error {
+	prep := map[string]string{"link": "under", "unlink": "from"}[verb]
+	changed, err := k.updateGroups(verb+" groups "+prep+" "+parent, func(inv *kook.Inventory) error {
+		if err := needGroup(inv, append([]string{parent}, children...)...); err != nil {
+			return err
+		}
+		return change(inv)
+	})
 	if err != nil {
 		return err
 	}
-	k.summary(len(changed) > 0, "none of those links exists", "unlinked %s from %s", strings.Join(c.Groups, ", "), c.Parent)
+	k.summary(len(changed) > 0, "the links are already so", "%sed %s %s %s", verb, strings.Join(children, ", "), prep, parent)
 	return nil
 }
 
@@ -281,10 +269,12 @@ func linkChildren(inv *kook.Inventory, parents, children []string) error {
 	return nil
 }
 
-// needGroup names a group the inventory lacks.
-func needGroup(inv *kook.Inventory, name string) error {
-	if inv.Groups[name] == nil {
-		return fmt.Errorf("no group %q in the inventory: %w", name, store.ErrNotFound)
+// needGroup names the first of the groups the inventory lacks.
+func needGroup(inv *kook.Inventory, names ...string) error {
+	for _, name := range names {
+		if inv.Groups[name] == nil {
+			return fmt.Errorf("no group %q in the inventory: %w", name, store.ErrNotFound)
+		}
 	}
 	return nil
 }

@@ -36,15 +36,7 @@ func (inv *Inventory) ExplainVars(host string) []VarExplanation {
 	if h == nil {
 		return nil
 	}
-	var direct []string
-	for name, g := range inv.Groups {
-		for _, m := range g.Hosts {
-			if m == host {
-				direct = append(direct, name)
-				break
-			}
-		}
-	}
+	direct := inv.directGroups(host)
 	p := newPrecedence(inv)
 	seen := map[string][]VarOrigin{} // in the order applied
 	add := func(kind, name string, vars Vars) {

@@ -194,8 +194,14 @@ func (inv *Inventory) EffectiveVars(host string) Vars {
 	if h == nil {
 		return nil
 	}
-	// Scanning the member lists (not HasHost) keeps this free of writes, so
-	// concurrent readers of one inventory are safe.
+	p := newPrecedence(inv)
+	return p.hostVars(h, inv.directGroups(host))
+}
+
+// directGroups returns the groups that list host as a member, unsorted.
+// Scanning the member lists (not HasHost) keeps this free of writes, so
+// concurrent readers of one inventory are safe.
+func (inv *Inventory) directGroups(host string) []string {
 	var direct []string
 	for name, g := range inv.Groups {
 		for _, m := range g.Hosts {
@@ -205,8 +211,7 @@ func (inv *Inventory) EffectiveVars(host string) Vars {
 			}
 		}
 	}
-	p := newPrecedence(inv)
-	return p.hostVars(h, direct)
+	return direct
 }
 
 // AllEffectiveVars returns EffectiveVars for every host, computing group

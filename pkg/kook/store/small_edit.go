@@ -105,11 +105,8 @@ func (t *txn) editHost(ed HostEdit) (bool, error) {
 		return false, err
 	}
 	if e == nil {
-		switch {
-		case ed.Remove && ed.MissingOK:
-			return false, nil
-		case !ed.Create:
-			return false, notFound(nil, kook.KindHost, ed.Name)
+		if skip, err := ed.missing(); skip || err != nil {
+			return false, err
 		}
 	}
 	if ed.Remove {
@@ -173,16 +170,25 @@ func (t *txn) editHost(ed HostEdit) (bool, error) {
 	return true, t.putHost(e)
 }
 
+// missing says what the edit does when its host does not exist: nothing
+// (skip), fail with ErrNotFound, or neither (create it).
+func (ed HostEdit) missing() (skip bool, err error) {
+	switch {
+	case ed.Remove && ed.MissingOK:
+		return true, nil
+	case !ed.Create:
+		return false, notFound(nil, kook.KindHost, ed.Name)
+	}
+	return false, nil
+}
+
 // editHostGraph applies one edit to a whole inventory, as editHost does to
 // buckets; the caller reconciles afterwards.
 func editHostGraph(inv *kook.Inventory, ed HostEdit) (bool, error) {
 	h := inv.Hosts[ed.Name]
 	if h == nil {
-		switch {
-		case ed.Remove && ed.MissingOK:
-			return false, nil
-		case !ed.Create:
-			return false, notFound(nil, kook.KindHost, ed.Name)
+		if skip, err := ed.missing(); skip || err != nil {
+			return false, err
 		}
 	}
 	if ed.Remove {
