@@ -10,6 +10,7 @@ import (
 	"text/template"
 
 	"github.com/kook-project/kook/pkg/kook"
+	"github.com/kook-project/kook/pkg/kook/store"
 )
 
 type hostListCmd struct {
@@ -121,7 +122,7 @@ func (c *hostListCmd) Run(k *kookRun) error {
 	if err != nil {
 		return err
 	}
-	inv, err := enc.Partial()
+	inv, err := enc.Partial(store.DecodeVars)
 	if err != nil {
 		return err
 	}
@@ -134,14 +135,21 @@ func (c *hostListCmd) Run(k *kookRun) error {
 	}
 	hosts := inv.GroupHosts(group)
 	if len(filters) > 0 || tmpl != nil || c.JSON {
-		if err := enc.DecodeHosts(inv, hosts); err != nil {
+		if err := enc.DecodeHosts(inv, hosts, store.DecodeVars); err != nil {
 			return err
 		}
 	}
 	// Effective vars cost a merge per host: only for what needs them.
 	var effective map[string]kook.Vars
-	if len(filters) > 0 || c.JSON || strings.Contains(c.Format, "Effective") {
+	switch {
+	case c.JSON || strings.Contains(c.Format, "Effective"):
 		effective = inv.EffectiveVarsOf(hosts)
+	case len(filters) > 0:
+		keys := make([]string, len(filters))
+		for i, f := range filters {
+			keys[i] = f.key
+		}
+		effective = inv.EffectiveVarsOf(hosts, keys...)
 	}
 	var hostGroups map[string][]string
 	if c.JSON || strings.Contains(c.Format, "Groups") {

@@ -64,14 +64,14 @@ func TestEncodedPartial(t *testing.T) {
 	inv.Hosts["a"].Vars["w"] = map[string]any{"k": "x"}
 	inv.Reconcile()
 	enc := inv.Encode()
-	part, err := enc.Partial()
+	part, err := enc.Partial(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(inv.GroupHosts("p"), part.GroupHosts("p")); d != "" || len(part.Hosts) != 0 {
 		t.Errorf("Partial: GroupHosts differ (%s) or hosts decoded: %v", d, part.Hosts)
 	}
-	if err := enc.DecodeHosts(part, []string{"a", "ghost"}); err != nil {
+	if err := enc.DecodeHosts(part, []string{"a", "ghost"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(inv.EffectiveVarsOf([]string{"a"}), part.EffectiveVarsOf([]string{"a"})); d != "" {
@@ -79,5 +79,38 @@ func TestEncodedPartial(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"b", "a"}, inv.GroupHosts("p")); d != "" {
 		t.Errorf("GroupHosts(p) (-want +got):\n%s", d)
+	}
+}
+
+// TestEffectiveVarsOfKeys: asking for a few keys gives exactly those keys
+// of the full answer, for every host of a generated-like inventory.
+func TestEffectiveVarsOfKeys(t *testing.T) {
+	inv := New()
+	_ = inv.AddChild("p", "c")
+	_ = inv.AddChild("q", "c")
+	inv.AddMember("c", "a")
+	inv.AddMember("q", "b")
+	inv.AddHost("lone")
+	inv.Groups[All].Vars["k"] = "all"
+	inv.Groups["p"].Vars["k"] = "p"
+	inv.Groups["q"].Vars["k"] = "q"
+	inv.Groups["q"].Vars[PriorityVar] = int64(5)
+	inv.Groups["c"].Vars["m"] = int64(1)
+	inv.Hosts["b"].Vars["m"] = int64(2)
+	inv.Hosts["b"].Vars["groups"] = "internal"
+	inv.Reconcile()
+	names := inv.HostNames()
+	full := inv.EffectiveVarsOf(names)
+	some := inv.EffectiveVarsOf(names, "k", "m", "groups", PriorityVar, "none")
+	for _, h := range names {
+		want := Vars{}
+		for _, k := range []string{"k", "m"} {
+			if v, ok := full[h][k]; ok {
+				want[k] = v
+			}
+		}
+		if d := cmp.Diff(want, some[h]); d != "" {
+			t.Errorf("host %s (-full +keys):\n%s", h, d)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package kook
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -225,7 +226,11 @@ func (inv *Inventory) AllEffectiveVars() map[string]Vars {
 // inventory holds, sharing the work among them as AllEffectiveVars does;
 // the cost beyond one pass over the memberships is that of the hosts asked
 // for, not of the inventory.
-func (inv *Inventory) EffectiveVarsOf(hosts []string) map[string]Vars {
+//
+// With keys, only those keys are looked up, which is what a filter on a
+// few vars needs at a fraction of the cost; the values are then the
+// inventory's own, not copies.
+func (inv *Inventory) EffectiveVarsOf(hosts []string, keys ...string) map[string]Vars {
 	p := newPrecedence(inv)
 	want := make(map[string][]string, len(hosts))
 	for _, h := range hosts {
@@ -242,9 +247,71 @@ func (inv *Inventory) EffectiveVarsOf(hosts []string) map[string]Vars {
 	}
 	out := make(map[string]Vars, len(want))
 	for name, direct := range want {
-		out[name] = p.hostVars(inv.Hosts[name], direct)
+		if len(keys) > 0 {
+			out[name] = p.hostKeys(inv.Hosts[name], direct, keys)
+		} else {
+			out[name] = p.hostVars(inv.Hosts[name], direct)
+		}
 	}
 	return out
+}
+
+// hostKeys is hostVars for the given keys only: for each key, the group
+// Ansible applies last among those setting it (no sort needed), unless the
+// host sets it itself.
+func (p *precedence) hostKeys(h *Host, direct []string, keys []string) Vars {
+	groups := p.memberships(direct)
+	key := strings.Join(groups, "\x00")
+	set, ok := p.closures[key]
+	if !ok {
+		for _, d := range groups {
+			for _, a := range p.ancestorsOf(d) {
+				if !slices.Contains(set, a) {
+					set = append(set, a)
+				}
+			}
+		}
+		p.closures[key] = set
+	}
+	out := make(Vars, len(keys))
+	for _, k := range keys {
+		if internalVars[k] {
+			continue
+		}
+		if v, ok := h.Vars[k]; ok {
+			out[k] = v
+			continue
+		}
+		if k == PriorityVar {
+			continue
+		}
+		best := ""
+		for _, g := range set {
+			if _, ok := p.inv.Groups[g].Vars[k]; ok && (best == "" || p.before(best, g)) {
+				best = g
+			}
+		}
+		if best != "" {
+			out[k] = p.inv.Groups[best].Vars[k]
+		} else if g := p.inv.Groups[All]; g != nil {
+			if v, ok := g.Vars[k]; ok {
+				out[k] = v
+			}
+		}
+	}
+	return out
+}
+
+// before reports whether Ansible applies group a's vars before b's: by
+// depth, then ansible_group_priority, then name.
+func (p *precedence) before(a, b string) bool {
+	if p.depth[a] != p.depth[b] {
+		return p.depth[a] < p.depth[b]
+	}
+	if p.priority[a] != p.priority[b] {
+		return p.priority[a] < p.priority[b]
+	}
+	return a < b
 }
 
 // precedence holds what is shared by all hosts of one inventory.
@@ -255,6 +322,7 @@ type precedence struct {
 	priority  map[string]int64
 	ancestors map[string][]string // group and its ancestors, "all" left out
 	merged    map[string]Vars     // group vars merged, by key of direct groups
+	closures  map[string][]string // the groups and their ancestors, likewise
 }
 
 func newPrecedence(inv *Inventory) *precedence {
@@ -265,6 +333,7 @@ func newPrecedence(inv *Inventory) *precedence {
 		priority:  make(map[string]int64, len(inv.Groups)),
 		ancestors: map[string][]string{},
 		merged:    map[string]Vars{},
+		closures:  map[string][]string{},
 	}
 	for name, g := range inv.Groups {
 		for _, c := range g.Children {
@@ -403,15 +472,6 @@ func (p *precedence) ordered(direct []string) []string {
 			}
 		}
 	}
-	sort.Slice(groups, func(i, j int) bool {
-		a, b := groups[i], groups[j]
-		if p.depth[a] != p.depth[b] {
-			return p.depth[a] < p.depth[b]
-		}
-		if p.priority[a] != p.priority[b] {
-			return p.priority[a] < p.priority[b]
-		}
-		return a < b
-	})
+	sort.Slice(groups, func(i, j int) bool { return p.before(groups[i], groups[j]) })
 	return groups
 }
