@@ -21,7 +21,7 @@ var (
 	binDir       string // where TestMain built kook-import, kook-inventory and kook
 	kookImport   string
 	kookInvent   string
-	kookBin      string
+	kookBin      string // kook, the day-2 command
 	ansibleInv   string // ansible-inventory, the oracle
 	ansibleError error
 )

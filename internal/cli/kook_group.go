@@ -327,15 +327,7 @@ func (c *groupShowCmd) Run(k *kookRun) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "group:    %s\nparents:  %s\nchildren: %s\nhosts:    %s\n", d.Name,
 		strings.Join(d.Parents, ", "), strings.Join(d.Children, ", "), strings.Join(d.Hosts, ", "))
-	g := inv.Groups[c.Group]
-	if len(g.Vars) == 0 {
-		b.WriteString("vars:     none\n")
-	} else {
-		b.WriteString("vars:\n")
-		for _, key := range sortedVarNames(g.Vars) {
-			fmt.Fprintf(&b, "  %s: %s\n", key, kook.AppendJSON(nil, g.Vars[key]))
-		}
-	}
+	writeVarsText(&b, inv.Groups[c.Group].Vars)
 	_, err = io.WriteString(k.env.Stdout, b.String())
 	return err
 }

@@ -201,21 +201,30 @@ func writeJSON(w io.Writer, v any) error {
 type jsonValue struct{ v any }
 
 // MarshalJSON returns kook's encoding of the value.
-func (j jsonValue) MarshalJSON() ([]byte, error) { return kook.AppendJSON(nil, j.v), nil }
+func (j jsonValue) MarshalJSON() ([]byte, error) { return []byte(jsonText(j.v)), nil }
+
+// jsonText is a value as kook encodes it (1.0 stays 1.0, keys sorted);
+// every value kook prints goes through here.
+func jsonText(v any) string { return string(kook.AppendJSON(nil, v)) }
 
 func writeHostText(w io.Writer, name string, groups []string, vars kook.Vars) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "host:   %s\ngroups: %s\n", name, strings.Join(groups, ", "))
-	if len(vars) == 0 {
-		b.WriteString("vars:   none\n")
-	} else {
-		b.WriteString("vars:\n")
-		for _, k := range sortedVarNames(vars) {
-			fmt.Fprintf(&b, "  %s: %s\n", k, kook.AppendJSON(nil, vars[k]))
-		}
-	}
+	writeVarsText(&b, vars)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeVarsText adds vars to a text answer, one "  key: value" line each.
+func writeVarsText(b *strings.Builder, vars kook.Vars) {
+	if len(vars) == 0 {
+		b.WriteString("vars:   none\n")
+		return
+	}
+	b.WriteString("vars:\n")
+	for _, k := range sortedVarNames(vars) {
+		fmt.Fprintf(b, "  %s: %s\n", k, jsonText(vars[k]))
+	}
 }
 
 type originDoc struct {
@@ -253,13 +262,13 @@ func explainDocs(exp []kook.VarExplanation) []explainDoc {
 func writeExplain(w io.Writer, exp []kook.VarExplanation) error {
 	var b strings.Builder
 	for _, e := range exp {
-		fmt.Fprintf(&b, "%s = %s  from %s", e.Key, kook.AppendJSON(nil, e.Value), describeOrigin(e.From))
+		fmt.Fprintf(&b, "%s = %s  from %s", e.Key, jsonText(e.Value), describeOrigin(e.From))
 		for i, o := range e.Overrode {
 			sep := ", over "
 			if i == 0 {
 				sep = "; overrode "
 			}
-			fmt.Fprintf(&b, "%s%s = %s", sep, describeOrigin(o), kook.AppendJSON(nil, o.Value))
+			fmt.Fprintf(&b, "%s%s = %s", sep, describeOrigin(o), jsonText(o.Value))
 		}
 		b.WriteByte('\n')
 	}

@@ -67,7 +67,7 @@ func (f hostFilter) match(vars kook.Vars) bool {
 	}
 	s, isString := v.(string)
 	if !isString {
-		s = string(kook.AppendJSON(nil, v))
+		s = jsonText(v)
 	}
 	return f.re.MatchString(s) != f.negate
 }
@@ -76,7 +76,7 @@ func (f hostFilter) match(vars kook.Vars) bool {
 // own: join a list, print a value as JSON.
 var formatFuncs = template.FuncMap{
 	"join": strings.Join,
-	"json": func(v any) string { return string(kook.AppendJSON(nil, v)) },
+	"json": jsonText,
 }
 
 // hostView is what --format templates see of a host.

@@ -50,7 +50,7 @@ func (inv *Inventory) ExplainVars(host string) []VarExplanation {
 	if g := inv.Groups[All]; g != nil {
 		add(KindGroup, All, g.Vars)
 	}
-	for _, name := range p.ordered(p.memberships(direct)) {
+	for _, name := range p.sorted(p.memberships(direct)) {
 		if g := inv.Groups[name]; g != nil {
 			add(KindGroup, name, g.Vars)
 		}

@@ -3,7 +3,6 @@ package kook
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -199,9 +198,9 @@ func (inv *Inventory) EffectiveVars(host string) Vars {
 	return p.hostVars(h, inv.directGroups(host))
 }
 
-// directGroups returns the groups that list host as a member, unsorted.
-// Scanning the member lists (not HasHost) keeps this free of writes, so
-// concurrent readers of one inventory are safe.
+// directGroups returns the groups host is a direct member of. Scanning
+// the member lists (not HasHost) keeps this free of writes, so concurrent
+// readers of one inventory are safe.
 func (inv *Inventory) directGroups(host string) []string {
 	var direct []string
 	for name, g := range inv.Groups {
@@ -219,99 +218,18 @@ func (inv *Inventory) directGroups(host string) []string {
 // depths, ancestors and the merged vars of each distinct set of groups
 // once, so it costs about as much as reading the inventory.
 func (inv *Inventory) AllEffectiveVars() map[string]Vars {
-	return inv.EffectiveVarsOf(inv.HostNames())
-}
-
-// EffectiveVarsOf returns EffectiveVars for each of hosts that the
-// inventory holds, sharing the work among them as AllEffectiveVars does;
-// the cost beyond one pass over the memberships is that of the hosts asked
-// for, not of the inventory.
-//
-// With keys, only those keys are looked up, which is what a filter on a
-// few vars needs at a fraction of the cost; the values are then the
-// inventory's own, not copies.
-func (inv *Inventory) EffectiveVarsOf(hosts []string, keys ...string) map[string]Vars {
 	p := newPrecedence(inv)
-	want := make(map[string][]string, len(hosts))
-	for _, h := range hosts {
-		if inv.Hosts[h] != nil {
-			want[h] = nil
-		}
-	}
+	direct := make(map[string][]string, len(inv.Hosts))
 	for name, g := range inv.Groups {
 		for _, m := range g.Hosts {
-			if d, ok := want[m]; ok {
-				want[m] = append(d, name)
-			}
+			direct[m] = append(direct[m], name)
 		}
 	}
-	out := make(map[string]Vars, len(want))
-	for name, direct := range want {
-		if len(keys) > 0 {
-			out[name] = p.hostKeys(inv.Hosts[name], direct, keys)
-		} else {
-			out[name] = p.hostVars(inv.Hosts[name], direct)
-		}
+	out := make(map[string]Vars, len(inv.Hosts))
+	for name, h := range inv.Hosts {
+		out[name] = p.hostVars(h, direct[name])
 	}
 	return out
-}
-
-// hostKeys is hostVars for the given keys only: for each key, the group
-// Ansible applies last among those setting it (no sort needed), unless the
-// host sets it itself.
-func (p *precedence) hostKeys(h *Host, direct []string, keys []string) Vars {
-	groups := p.memberships(direct)
-	key := strings.Join(groups, "\x00")
-	set, ok := p.closures[key]
-	if !ok {
-		for _, d := range groups {
-			for _, a := range p.ancestorsOf(d) {
-				if !slices.Contains(set, a) {
-					set = append(set, a)
-				}
-			}
-		}
-		p.closures[key] = set
-	}
-	out := make(Vars, len(keys))
-	for _, k := range keys {
-		if internalVars[k] {
-			continue
-		}
-		if v, ok := h.Vars[k]; ok {
-			out[k] = v
-			continue
-		}
-		if k == PriorityVar {
-			continue
-		}
-		best := ""
-		for _, g := range set {
-			if _, ok := p.inv.Groups[g].Vars[k]; ok && (best == "" || p.before(best, g)) {
-				best = g
-			}
-		}
-		if best != "" {
-			out[k] = p.inv.Groups[best].Vars[k]
-		} else if g := p.inv.Groups[All]; g != nil {
-			if v, ok := g.Vars[k]; ok {
-				out[k] = v
-			}
-		}
-	}
-	return out
-}
-
-// before reports whether Ansible applies group a's vars before b's: by
-// depth, then ansible_group_priority, then name.
-func (p *precedence) before(a, b string) bool {
-	if p.depth[a] != p.depth[b] {
-		return p.depth[a] < p.depth[b]
-	}
-	if p.priority[a] != p.priority[b] {
-		return p.priority[a] < p.priority[b]
-	}
-	return a < b
 }
 
 // precedence holds what is shared by all hosts of one inventory.
@@ -322,7 +240,6 @@ type precedence struct {
 	priority  map[string]int64
 	ancestors map[string][]string // group and its ancestors, "all" left out
 	merged    map[string]Vars     // group vars merged, by key of direct groups
-	closures  map[string][]string // the groups and their ancestors, likewise
 }
 
 func newPrecedence(inv *Inventory) *precedence {
@@ -333,7 +250,6 @@ func newPrecedence(inv *Inventory) *precedence {
 		priority:  make(map[string]int64, len(inv.Groups)),
 		ancestors: map[string][]string{},
 		merged:    map[string]Vars{},
-		closures:  map[string][]string{},
 	}
 	for name, g := range inv.Groups {
 		for _, c := range g.Children {
@@ -402,13 +318,7 @@ func (p *precedence) ancestorsOf(g string) []string {
 
 // hostVars merges the vars of host h, a direct member of the groups direct.
 func (p *precedence) hostVars(h *Host, direct []string) Vars {
-	groups := p.memberships(direct)
-	key := strings.Join(groups, "\x00")
-	merged, ok := p.merged[key]
-	if !ok {
-		merged = p.groupVars(groups)
-		p.merged[key] = merged
-	}
+	merged := p.mergedFor(p.memberships(direct))
 	out := make(Vars, len(merged)+len(h.Vars))
 	for k, v := range merged {
 		out[k] = CopyValue(v)
@@ -419,6 +329,18 @@ func (p *precedence) hostVars(h *Host, direct []string) Vars {
 		}
 	}
 	return out
+}
+
+// mergedFor returns the group vars of a host in groups (as memberships
+// returns them), merged once per distinct set; not to be modified.
+func (p *precedence) mergedFor(groups []string) Vars {
+	key := strings.Join(groups, "\x00")
+	merged, ok := p.merged[key]
+	if !ok {
+		merged = p.groupVars(p.sorted(groups))
+		p.merged[key] = merged
+	}
+	return merged
 }
 
 // memberships returns the host's direct groups as Reconcile leaves them,
@@ -438,9 +360,35 @@ func (p *precedence) memberships(direct []string) []string {
 	return out
 }
 
-// groupVars merges all's vars and those of the given groups and their
-// ancestors in Ansible's order.
-func (p *precedence) groupVars(direct []string) Vars {
+// sorted returns the given groups and their ancestors, "all" left out, in
+// Ansible's order (inventory/helpers.py sort_groups): depth, priority, name.
+func (p *precedence) sorted(direct []string) []string {
+	seen := map[string]bool{}
+	var groups []string
+	for _, d := range direct {
+		for _, a := range p.ancestorsOf(d) {
+			if !seen[a] {
+				seen[a] = true
+				groups = append(groups, a)
+			}
+		}
+	}
+	sort.Slice(groups, func(i, j int) bool {
+		a, b := groups[i], groups[j]
+		if p.depth[a] != p.depth[b] {
+			return p.depth[a] < p.depth[b]
+		}
+		if p.priority[a] != p.priority[b] {
+			return p.priority[a] < p.priority[b]
+		}
+		return a < b
+	})
+	return groups
+}
+
+// groupVars merges the group vars of "all" and the sorted groups in
+// Ansible's order (ansible_group_priority is no var).
+func (p *precedence) groupVars(groups []string) Vars {
 	out := Vars{}
 	add := func(g *Group) {
 		if g == nil {
@@ -453,25 +401,8 @@ func (p *precedence) groupVars(direct []string) Vars {
 		}
 	}
 	add(p.inv.Groups[All])
-	for _, g := range p.ordered(direct) {
+	for _, g := range groups {
 		add(p.inv.Groups[g])
 	}
 	return out
-}
-
-// ordered returns the given groups and their ancestors, "all" left out,
-// in the order Ansible applies their vars: by depth, priority, name.
-func (p *precedence) ordered(direct []string) []string {
-	seen := map[string]bool{}
-	var groups []string
-	for _, d := range direct {
-		for _, a := range p.ancestorsOf(d) {
-			if !seen[a] {
-				seen[a] = true
-				groups = append(groups, a)
-			}
-		}
-	}
-	sort.Slice(groups, func(i, j int) bool { return p.before(groups[i], groups[j]) })
-	return groups
 }
