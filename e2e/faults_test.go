@@ -895,7 +895,7 @@ func (f *faults) concurrentWriters(t *testing.T) {
 // one TCP proxy per member, and break the network on demand: Partition
 // cuts every connection off (nothing passes, nothing is closed) until
 // Heal; CutAtCommit breaks the connection at the moment a write's commit
-// (the multi that sets ROOT/meta) passes, as a member dying with the
+// (the multi that records it in ROOT/log) passes, as a member dying with the
 // request in flight does, either after the request reached ZooKeeper
 // (its answer is lost) or before (the request is lost).
 type faultProxies struct {
@@ -910,7 +910,7 @@ type faultProxies struct {
 }
 
 type commitTrigger struct {
-	meta    []byte        // the path of ROOT/meta, as it appears in the request
+	log     []byte        // the path of ROOT/log, as it appears in the request
 	applied bool          // forward the request and drop its answer; else drop it
 	outage  time.Duration // then refuse every connection this long
 	fired   chan struct{}
@@ -1004,7 +1004,7 @@ func (p *faultProxies) requests(pair *proxyPair) {
 		var tr *commitTrigger
 		if n > 0 && size >= 8 && binary.BigEndian.Uint32(frame[8:12]) == 14 {
 			p.mu.Lock()
-			if p.trigger != nil && bytes.Contains(frame, p.trigger.meta) {
+			if p.trigger != nil && bytes.Contains(frame, p.trigger.log) {
 				tr, p.trigger = p.trigger, nil
 				p.refuseUntil = time.Now().Add(tr.outage)
 			}
@@ -1086,7 +1086,7 @@ func (p *faultProxies) Heal() {
 func (p *faultProxies) CutAtCommit(root string, applied bool, outage time.Duration) <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.trigger = &commitTrigger{meta: []byte(root + "/meta"), applied: applied, outage: outage, fired: make(chan struct{})}
+	p.trigger = &commitTrigger{log: []byte(root + "/log"), applied: applied, outage: outage, fired: make(chan struct{})}
 	return p.trigger.fired
 }
 
@@ -1265,7 +1265,8 @@ func faultCheckConsistent(t *testing.T, st *store.Store, a, b *kook.Inventory) {
 // whether or not it was applied. When the commit reached ZooKeeper and
 // only its answer was lost, the write reports success without sending it
 // again; when the commit itself was lost, the write is made once on fresh
-// data. Either way meta moves exactly once, so a write that is not
+// data. Either way the log records it exactly once (every commit sets
+// ROOT/log and adds one entry), so a write that is not
 // idempotent (a counter incremented through Update) is applied once, and
 // this holds for a one-bucket write, an Update, and the switch to a new
 // generation, also when no server can be reached for a while after the
@@ -1284,15 +1285,15 @@ func (f *faults) ambiguousCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	host := a.HostNames()[0]
-	metaVersion := func() int32 {
+	commits := func() int32 {
 		t.Helper()
 		for attempt := 0; ; attempt++ {
-			_, stat, err := st.Conn().Get(root + "/meta")
+			_, stat, err := st.Conn().Get(root + "/log")
 			if err == nil {
 				return stat.Version
 			}
 			if attempt == 40 {
-				t.Fatalf("reading meta: %v", err)
+				t.Fatalf("reading the log: %v", err)
 			}
 			time.Sleep(250 * time.Millisecond)
 		}
@@ -1341,7 +1342,7 @@ func (f *faults) ambiguousCommit(t *testing.T) {
 		{"counter, request lost, another writer meanwhile", false, 2 * time.Second, true, increment},
 		{"counter, answer lost, another writer meanwhile", true, 2 * time.Second, true, increment},
 	} {
-		v0, n0 := metaVersion(), counter()
+		v0, n0 := commits(), counter()
 		fired := proxies.CutAtCommit(root, c.applied, c.outage)
 		interloped := make(chan error, 1)
 		if c.interloper {
@@ -1367,13 +1368,13 @@ func (f *faults) ambiguousCommit(t *testing.T) {
 		if ierr := <-interloped; ierr != nil {
 			t.Fatalf("%s: the other writer: %v", c.name, ierr)
 		}
-		moved := metaVersion() - v0
+		moved := commits() - v0
 		n1 := counter()
 		outcome := "succeeded"
 		if err != nil {
 			outcome = "failed (" + faultPorts.ReplaceAllString(err.Error(), ":PORT") + ")"
 		}
-		t.Logf("%s: the write %s in %v; meta moved %d time(s); counter %d -> %d", c.name, outcome, took.Round(time.Millisecond), moved, n0, n1)
+		t.Logf("%s: the write %s in %v; %d commit(s) logged; counter %d -> %d", c.name, outcome, took.Round(time.Millisecond), moved, n0, n1)
 		want := int32(1)
 		if c.interloper {
 			want = 2
@@ -1388,7 +1389,7 @@ func (f *faults) ambiguousCommit(t *testing.T) {
 			continue
 		}
 		if moved != want {
-			t.Errorf("%s: meta moved %d times, want %d: a write was sent again blindly or lost", c.name, moved, want)
+			t.Errorf("%s: %d commits logged, want %d: a write was sent again blindly or lost", c.name, moved, want)
 		}
 		if strings.HasPrefix(c.name, "counter") && n1 != n0+1 {
 			t.Errorf("%s: counter went from %d to %d for one increment", c.name, n0, n1)

@@ -42,7 +42,15 @@ func main() {
 	sizes := flag.String("sizes", "10000,100000", "fleet sizes, comma separated")
 	load := flag.Duration("load", 60*time.Second, "how long the writer runs during the --list under load figure (0 skips it)")
 	runs := flag.Int("runs", 15, "runs of each command; the median is reported")
+	only := flag.String("only", "", "run only these figures: register")
 	flag.Parse()
+	if *only == "register" {
+		if err := runRegister(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*sizes, *load, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -148,7 +156,55 @@ func run(sizeList string, load time.Duration, runs int) error {
 	}
 	row("a group holding every host (default jute.maxbuffer)", "works", func(f figures) string { return f.bigGroup })
 	row("host + group buckets, mean size", "", func(f figures) string { return f.buckets })
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Println()
+	return registerFigureLines(work, zk.Addr)
+}
+
+// runRegister measures only the registration and change-log figures.
+func runRegister() error {
+	work, err := os.MkdirTemp("", "kook-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(work, "kook"), "./cmd/kook").CombinedOutput(); err != nil {
+		return fmt.Errorf("build kook: %v\n%s", err, out)
+	}
+	zk, err := zktest.StartProcess(filepath.Join(work, "zk"))
+	if err != nil {
+		return err
+	}
+	defer zk.Stop()
+	return registerFigureLines(work, zk.Addr)
+}
+
+// registerFigureLines prints the registration and change-log figures,
+// each beside its goal.
+func registerFigureLines(work, addr string) error {
+	f, err := registerStorm(addr, "/bench-register", 1000, 10000)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("1,000 hosts registering at once (Go API, one session each) into 10,000 hosts: %v, %d failed, %d lost, %.2f retries per write (goal: all succeed, none lost, <= 5 s)\n",
+		f.took.Round(time.Millisecond), f.failed, f.lost-f.failed, float64(f.retries)/float64(f.hosts))
+	if f.firstErr != "" {
+		fmt.Printf("  first error: %s\n", f.firstErr)
+	}
+	took, failed, lost, err := registerProcs(work, addr, "/bench-register", 100)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("100 concurrent kook register processes: %v, %d failed, %d lost (goal: all succeed, none lost)\n", took.Round(time.Millisecond), failed, lost)
+	on, off, err := logCost(addr, "/bench-register", 200)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("one host var write, change log on / off (median of 200): %s / %s, %+.1f%% (goal: <= 10%% slower)\n",
+		ms(on), ms(off), 100*(float64(on)/float64(off)-1))
+	return nil
 }
 
 func measure(work, addr string, n int, load time.Duration, runs int) (figures, error) {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -47,9 +48,11 @@ func (f ZKFlags) load(env Env) (config.Config, error) {
 		func(msg string) { fmt.Fprintf(env.Stderr, "warning: %s\n", msg) })
 }
 
-// open connects to the store the configuration names.
-func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
+// open connects to the store the configuration names; program and args
+// are recorded in the change log with each write (args through logArgs).
+func open(ctx context.Context, cfg config.Config, program string, args []string) (*store.Store, error) {
 	sc := store.Config{
+		Actor:          store.Actor{Program: program, Args: logArgs(args)},
 		Servers:        cfg.Servers,
 		Root:           cfg.Root,
 		Timeout:        cfg.Timeout,
@@ -65,6 +68,21 @@ func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
 		sc.Dialer = d
 	}
 	return store.Open(ctx, sc)
+}
+
+// logArgs is args as the change log may keep them: the value of every
+// K=V argument (a var being set, which may be a password) is replaced by
+// "***". Flags never carry secrets: credentials come from the
+// configuration file or the environment.
+func logArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if k, _, ok := strings.Cut(a, "="); ok && !strings.HasPrefix(a, "-") {
+			a = k + "=***"
+		}
+		out[i] = a
+	}
+	return out
 }
 
 // parse runs kong over args. It returns a non-nil exit code when parsing

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 type importCmd struct {
 	Sources []string `arg:"" name:"SOURCE" help:"Inventory files or directories (INI, YAML, JSON, kook dump archives), - for stdin. Several merge as several -i do in Ansible."`
 	Format  string   `help:"Read every file source as this format instead of detecting it: ini, yaml, json or archive." enum:",ini,yaml,json,archive" default:""`
-	Output  string   `help:"Do not touch ZooKeeper: print the sources as one inventory in this format (json, yaml or ini)." enum:",json,yaml,ini" default:""`
+	Output  string   `help:"Do not touch ZooKeeper: print the sources as one inventory in this format (json, yaml or ini), or write them as an inventory directory with group_vars/ and host_vars/ (dir, with --to)." enum:",json,yaml,ini,dir" default:""`
+	To      string   `help:"The directory --output dir writes: new, empty, or an earlier kook export." placeholder:"DIR"`
 	Prune   bool     `help:"Make ZooKeeper equal the sources: also remove what they lack. Without it kook-import adds and updates, never deletes."`
 	DryRun  bool     `help:"Print the changes the import would make; write nothing." xor:"plan"`
 	Check   bool     `help:"For CI: exit 0 when the import would change nothing, 1 and the changes when it would, 2 on error." xor:"plan"`
@@ -28,6 +30,21 @@ type importCmd struct {
 }
 
 const importHelp = `Import Ansible inventories into ZooKeeper, check them for drift, or convert them.`
+
+// Validate refuses --to without --output dir and --output dir without --to.
+func (cmd *importCmd) Validate() error { return validateDirTarget("--output", cmd.Output, cmd.To) }
+
+// validateDirTarget is the rule both commands follow: the dir format
+// writes into --to, and --to means nothing to any other.
+func validateDirTarget(flag, format, to string) error {
+	switch {
+	case format == "dir" && to == "":
+		return fmt.Errorf("%s dir needs --to DIR, the directory to write", flag)
+	case format != "dir" && to != "":
+		return fmt.Errorf("--to is only for %s dir", flag)
+	}
+	return nil
+}
 
 // Import runs kook-import and returns its exit code.
 func Import(env Env) int {
@@ -82,13 +99,16 @@ func (cmd *importCmd) run(env Env) (int, error) {
 		if _, err := sources(); err != nil {
 			return 0, err
 		}
+		if cmd.Output == "dir" {
+			return 0, ansible.WriteDir(cmd.To, src)
+		}
 		return 0, writeFormat(env.Stdout, src, cmd.Output)
 	}
 
 	cfg, err := cmd.load(env)
 	if err == nil {
 		var st *store.Store
-		if st, err = open(context.Background(), cfg); err == nil {
+		if st, err = open(context.Background(), cfg, "kook-import", env.Args); err == nil {
 			defer st.Close()
 			return cmd.apply(env, cfg, st, sources, start)
 		}
@@ -113,12 +133,23 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		if err != nil {
 			return 0, err
 		}
-		changes := kook.Diff(cur, plan(cur, src, cmd.Prune))
-		for _, c := range changes {
+		next := plan(cur, src, cmd.Prune)
+		changes := kook.Diff(cur, next)
+		// Without --prune, what ZooKeeper keeps beside the sources (a
+		// group, a vars-file layer) can still give the sources' hosts
+		// other vars after the import: say so, since playbooks see them.
+		var seen []kook.Change
+		if !cmd.Prune {
+			seen = kook.DiffEffective(next, src, src.HostNames())
+		}
+		for _, c := range append(changes, seen...) {
 			fmt.Fprintln(env.Stdout, c.String())
 		}
-		if cmd.Check && len(changes) > 0 {
-			fmt.Fprintf(env.Stderr, "kook-import: %s differs from the sources: %s\n", cfg.Root, summarize(changes))
+		if cmd.Check && len(changes)+len(seen) > 0 {
+			fmt.Fprintf(env.Stderr, "kook-import: %s differs from the sources: %s\n", cfg.Root, summarize(append(changes, seen...)))
+			if len(seen) > 0 {
+				fmt.Fprintf(env.Stderr, "kook-import: playbooks would see other vars than the sources give for %d hosts (\"playbooks see\" lines: the stored value, then the sources'); --prune removes what only ZooKeeper holds\n", kook.Changes(seen).Summary().HostsChanged)
+			}
 			return 1, nil
 		}
 		if cmd.DryRun {
@@ -127,7 +158,10 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		return 0, nil
 	}
 
-	opts := store.WriteOptions{}
+	opts := store.WriteOptions{What: "import " + strings.Join(cmd.Sources, " ")}
+	if cmd.Prune {
+		opts.What = "import --prune " + strings.Join(cmd.Sources, " ")
+	}
 	if isTerminal(env.Stderr) {
 		opts.Progress = newProgress(env.Stderr, "importing")
 	}
@@ -173,6 +207,16 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 	fmt.Fprintf(env.Stderr, "imported %s hosts, %s groups into %s (generation %s) in %s; wrote %d buckets; %s\n",
 		humanInt(res.Hosts), humanInt(res.Groups), cfg.Root, res.Version.Generation,
 		time.Since(start).Round(time.Millisecond), res.BucketsWritten, summary())
+	// A writer with full credentials applies what hosts that may not
+	// write have filed (store.Register); its trouble does not undo the
+	// import, which is done.
+	n, err := st.ApplyRegistrations(ctx)
+	if n > 0 {
+		fmt.Fprintf(env.Stderr, "applied %d filed registration%s\n", n, plural(n))
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "warning: filed registrations: %v\n", err)
+	}
 	return 0, nil
 }
 

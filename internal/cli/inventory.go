@@ -20,7 +20,8 @@ type inventoryCmd struct {
 	List    bool   `help:"Print the whole inventory as Ansible's script protocol wants it." xor:"mode"`
 	Host    string `help:"Print the vars of one host ({} for a host the inventory lacks)." xor:"mode" placeholder:"HOST"`
 	Export  bool   `help:"Print the live inventory as a file in --format." xor:"mode"`
-	Format  string `help:"Format of --export: json, yaml or ini." enum:"json,yaml,ini" default:"json"`
+	Format  string `help:"Format of --export: json, yaml or ini (one file, the vars-file layer folded in), or dir (an inventory directory with group_vars/ and host_vars/, written to --to)." enum:"json,yaml,ini,dir" default:"json"`
+	To      string `help:"The directory --export --format dir writes: new, empty, or an earlier kook export." placeholder:"DIR"`
 	NoCache bool   `help:"Neither read nor write the local cache of the last answer."`
 	ZKFlags
 }
@@ -38,6 +39,12 @@ func Inventory(env Env) int {
 	}
 	if !cmd.List && cmd.Host == "" && !cmd.Export {
 		return fail(env, "kook-inventory", 2, errors.New("say what to print: --list, --host HOST or --export"))
+	}
+	if err := validateDirTarget("--format", cmd.Format, cmd.To); err != nil {
+		return fail(env, "kook-inventory", 2, err)
+	}
+	if cmd.Format == "dir" && !cmd.Export {
+		return fail(env, "kook-inventory", 2, errors.New("--format dir is only for --export"))
 	}
 	cfg, err := cmd.load(env)
 	if err != nil {
@@ -76,7 +83,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 		}
 	}
 
-	st, err := open(ctx, cfg)
+	st, err := open(ctx, cfg, "kook-inventory", env.Args)
 	if err != nil {
 		if cfg.StaleOK && cached != nil {
 			list, rerr := cached.Data()
@@ -164,6 +171,8 @@ func (cmd *inventoryCmd) answer(env Env, inv *kook.Inventory) error {
 		return ansible.WriteHostJSON(env.Stdout, inv, cmd.Host)
 	}
 	switch cmd.Format {
+	case "dir":
+		return ansible.WriteDir(cmd.To, inv)
 	case "yaml":
 		return ansible.WriteYAML(env.Stdout, inv)
 	case "ini":
@@ -178,6 +187,9 @@ func (cmd *inventoryCmd) answerFromList(env Env, list []byte) error {
 	if cmd.List {
 		_, err := env.Stdout.Write(list)
 		return err
+	}
+	if cmd.Format == "dir" {
+		return errors.New("the cached answer holds one layer of vars, not the vars-file layer a directory needs: export again when ZooKeeper answers")
 	}
 	inv, err := ansible.ParseJSON("cache", list, nil)
 	if err != nil {

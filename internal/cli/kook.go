@@ -24,6 +24,9 @@ type kookCmd struct {
 
 	ZKFlags
 	Version kong.VersionFlag `help:"Print kook's version and exit."`
+
+	Log      logCmd      `cmd:"" help:"Show the change log: who changed what, newest first."`
+	Register registerCmd `cmd:"" help:"Register a host (default: this machine) idempotently, as at boot."`
 }
 
 const kookHelp = `Manage the Ansible inventory kept in ZooKeeper, and coordinate the hosts it lists.`
@@ -62,7 +65,7 @@ func (k *kookRun) store() (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := open(k.ctx, cfg)
+	st, err := open(k.ctx, cfg, "kook", k.env.Args)
 	if err != nil {
 		return nil, err
 	}

@@ -95,9 +95,9 @@ func (c *groupRmCmd) Run(k *kookRun) error {
 		return nil
 	}, store.WriteOptions{})
 	if err != nil {
-		return fmt.Errorf("remove %s: %w", plural(len(c.Groups), "group"), err)
+		return fmt.Errorf("remove %s: %w", nouns(len(c.Groups), "group"), err)
 	}
-	k.summary(true, "", "removed %s%s", plural(len(c.Groups), "group"), nameList(c.Groups))
+	k.summary(true, "", "removed %s%s", nouns(len(c.Groups), "group"), nameList(c.Groups))
 	return nil
 }
 
@@ -198,12 +198,12 @@ func (k *kookRun) memberships(verb, group string, hosts []string, edit func(stri
 		edits[i] = edit(h)
 	}
 	prep := map[string]string{"add": "to", "remove": "from"}[verb]
-	changed, err := st.EditHosts(k.ctx, fmt.Sprintf("%s %s %s group %s", verb, plural(len(hosts), "host"), prep, group), edits)
+	changed, err := st.EditHosts(k.ctx, fmt.Sprintf("%s %s %s group %s", verb, nouns(len(hosts), "host"), prep, group), edits)
 	if err != nil {
 		return err
 	}
 	k.summary(len(changed) > 0, "every host named already "+map[string]string{"add": "in", "remove": "out of"}[verb]+" group "+group, "%s %s %s group %s%s", map[string]string{"add": "added", "remove": "removed"}[verb],
-		plural(len(changed), "host"), prep, group, nameList(changed))
+		nouns(len(changed), "host"), prep, group, nameList(changed))
 	return nil
 }
 

@@ -79,11 +79,11 @@ func (c *hostRmCmd) Run(k *kookRun) error {
 	for i, h := range c.Hosts {
 		edits[i] = store.HostEdit{Name: h, Remove: true, MissingOK: c.Force}
 	}
-	changed, err := st.EditHosts(k.ctx, "remove "+plural(len(c.Hosts), "host"), edits)
+	changed, err := st.EditHosts(k.ctx, "remove "+nouns(len(c.Hosts), "host"), edits)
 	if err != nil {
 		return err
 	}
-	k.summary(len(changed) > 0, "none of those hosts exists", "removed %s%s", plural(len(changed), "host"), nameList(changed))
+	k.summary(len(changed) > 0, "none of those hosts exists", "removed %s%s", nouns(len(changed), "host"), nameList(changed))
 	return nil
 }
 
@@ -317,8 +317,8 @@ func sortedVarNames(v kook.Vars) []string {
 	return keys
 }
 
-// plural is "1 host", "3 hosts".
-func plural(n int, noun string) string {
+// nouns is "1 host", "3 hosts".
+func nouns(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}

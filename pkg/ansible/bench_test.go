@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kook-project/kook/internal/fleet"
+	"github.com/kook-project/kook/pkg/kook"
 )
 
 // Parse and render of the script protocol at the two fleet sizes.
@@ -75,6 +76,37 @@ func benchWriteEncoded(b *testing.B, n int) {
 
 func BenchmarkWriteEncodedJSON10k(b *testing.B)  { benchWriteEncoded(b, 10000) }
 func BenchmarkWriteEncodedJSON100k(b *testing.B) { benchWriteEncoded(b, 100000) }
+
+// benchWriteEncodedLayered is --list's render of a fleet with vars files:
+// group_vars/all and a file for every tenth group, and with carried set,
+// keys that the groups' inline vars also set, so that every host carries
+// them (the worst case).
+func benchWriteEncodedLayered(b *testing.B, n int, carried bool) {
+	inv := fleet.Generate(n, 42)
+	key := func(k string) string {
+		if carried {
+			return k
+		}
+		return "file_" + k
+	}
+	inv.Groups[kook.All].FileVars = kook.Vars{key("owner"): "platform", key("ntp_server"): "ntp.example.com", "dns": []any{"10.0.0.1", "10.0.0.2"}}
+	for i, name := range inv.GroupNames() {
+		if i%10 == 0 {
+			inv.Groups[name].FileVars = kook.Vars{"backup": true, "retention_days": int64(30 + i%7)}
+		}
+	}
+	enc := inv.Encode()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := WriteEncodedJSON(io.Discard, enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWriteEncodedJSONLayered10k(b *testing.B)  { benchWriteEncodedLayered(b, 10000, false) }
+func BenchmarkWriteEncodedJSONLayered100k(b *testing.B) { benchWriteEncodedLayered(b, 100000, false) }
+func BenchmarkWriteEncodedJSONCarried10k(b *testing.B)  { benchWriteEncodedLayered(b, 10000, true) }
 
 // forgetJSONMemo makes the next decode of a document really decode it, as
 // every import's first decode does.

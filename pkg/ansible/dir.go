@@ -3,8 +3,10 @@ package ansible
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/kook-project/kook/pkg/kook"
@@ -130,20 +132,30 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 // varsExtensions are the names tried after N itself (YAML_FILENAME_EXTENSIONS).
 var varsExtensions = []string{".yml", ".yaml", ".json"}
 
-// LoadVarsDirs merges D/group_vars/ and D/host_vars/ of each directory D,
-// in order, into the inventory's groups and hosts, as Ansible's
-// host_group_vars plugin does once all sources are parsed: for a group or
-// host N, the first of N, N.yml, N.yaml, N.json that exists is read — a
-// file, or a directory whose files (recursively, in sorted order, hidden
-// names, backups~ and other extensions skipped) are read in turn — later
-// keys replacing earlier ones. Only groups and hosts the inventory holds
-// are looked up (names starting with "/" never are), and what is read
-// replaces the vars they already have, key by key.
+// LoadVarsDirs reads D/group_vars/ and D/host_vars/ of each directory D,
+// in order, into the vars-file layer of the inventory's groups and hosts
+// (Group.FileVars, Host.FileVars), as Ansible's host_group_vars plugin
+// reads them once all sources are parsed: for a group or host N, the first
+// of N, N.yml, N.yaml, N.json that exists is read — a file, or a directory
+// whose files (recursively, in sorted order, hidden names, backups~ and
+// other extensions skipped) are read in turn — later keys replacing
+// earlier ones. Only groups and hosts the inventory holds are looked up
+// (names starting with "/" never are). The source layer (Vars) is left as
+// the sources set it: Ansible ranks every vars-file var above every source
+// var, which kook.EffectiveVars reproduces.
 //
-// An ansible_group_priority found there is stored as a plain var, as
-// Ansible keeps it. Vars files are YAML (JSON being YAML).
+// An ansible_group_priority found there is an ordinary var, as Ansible
+// keeps it. Vars files are YAML (JSON being YAML).
+//
+// Ansible merges the vars files of several directories directory by
+// directory; kook keeps one layer, merged group by group. Where that would
+// give a host another value (one var set for two groups by files in two
+// different directories), LoadVarsDirs refuses instead of guessing.
 func LoadVarsDirs(inv *kook.Inventory, dirs []string, warn Warner) error {
-	for _, dir := range dirs {
+	// origin[group][key] is where that group's file var came from, to
+	// find the one case kook cannot reproduce.
+	origin := map[string]map[string]string{}
+	for i, dir := range dirs {
 		for _, kind := range []string{"group_vars", "host_vars"} {
 			base := filepath.Join(dir, kind)
 			st, err := os.Stat(base)
@@ -179,15 +191,58 @@ func LoadVarsDirs(inv *kook.Inventory, dirs []string, warn Warner) error {
 				if len(vars) == 0 {
 					continue
 				}
-				var target kook.Vars
-				if kind == "group_vars" {
-					target = inv.Groups[name].Vars
-				} else {
-					target = inv.Hosts[name].Vars
+				if kind == "host_vars" {
+					h := inv.Hosts[name]
+					h.FileVars = setLayer(h.FileVars, vars)
+					continue
 				}
-				for k, v := range vars {
-					target[k] = v
+				g := inv.Groups[name]
+				g.FileVars = setLayer(g.FileVars, vars)
+				if len(dirs) > 1 && name != kook.All {
+					if origin[name] == nil {
+						origin[name] = map[string]string{}
+					}
+					for k := range vars {
+						origin[name][k] = filepath.Clean(dirs[i])
+					}
 				}
+			}
+		}
+	}
+	return checkVarsOrigins(origin)
+}
+
+// setLayer sets vars into layer key by key, creating it if needed.
+func setLayer(layer, vars kook.Vars) kook.Vars {
+	if layer == nil {
+		layer = make(kook.Vars, len(vars))
+	}
+	for k, v := range vars {
+		layer[k] = v
+	}
+	return layer
+}
+
+// checkVarsOrigins refuses a var that group_vars/ files of two different
+// directories set for two different groups (group_vars/all aside, which
+// Ansible merges apart from the others): Ansible lets the later directory
+// win whatever the groups' order, kook's single vars-file layer would let
+// the later group win.
+func checkVarsOrigins(origin map[string]map[string]string) error {
+	type setter struct{ group, dir string }
+	first := map[string]setter{}
+	for _, group := range slices.Sorted(maps.Keys(origin)) {
+		for _, k := range slices.Sorted(maps.Keys(origin[group])) {
+			dir := origin[group][k]
+			f, seen := first[k]
+			if !seen {
+				first[k] = setter{group, dir}
+				continue
+			}
+			if f.dir != dir {
+				return &Error{File: filepath.Join(dir, "group_vars", group), Err: fmt.Errorf(
+					"var %q is also set for group %q by %s: Ansible ranks vars files of several inventory directories by directory, which kook cannot reproduce; give the vars of both groups in one directory",
+					k, f.group, filepath.Join(f.dir, "group_vars", f.group))}
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package ansible_test
 import (
 	"bytes"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,8 +49,34 @@ func TestGolden(t *testing.T) {
 				}
 				checkGolden(t, filepath.Join(golden, c.Name+"."+w.ext), buf.Bytes())
 			}
+			checkGolden(t, filepath.Join(golden, c.Name+".dir"), writtenDir(t, inv))
 		})
 	}
+}
+
+// writtenDir runs WriteDir and returns every file it wrote, each after a
+// line with its path, in path order; or the error it gave.
+func writtenDir(t *testing.T, inv *kook.Inventory) []byte {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "export")
+	if err := ansible.WriteDir(dir, inv); err != nil {
+		return []byte("error: " + err.Error() + "\n")
+	}
+	var out bytes.Buffer
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		rel, _ := filepath.Rel(dir, path)
+		out.WriteString("==> " + filepath.ToSlash(rel) + "\n")
+		out.Write(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
 
 // relErr makes error messages independent of where the repository lives.
@@ -76,7 +103,7 @@ func checkGolden(t *testing.T, path string, got []byte) {
 
 // TestRoundTrip: every inventory of the test cases and of the real-world
 // corpus survives INI -> YAML -> JSON -> back to the same graph, for every
-// writer that accepts it.
+// writer that accepts it, and WriteDir -> Read with both layers of vars.
 func TestRoundTrip(t *testing.T) {
 	root := testutil.RepoRoot()
 	cases := testutil.Cases(filepath.Join(root, "testdata", "inventories"), 1)
@@ -95,6 +122,21 @@ func TestRoundTrip(t *testing.T) {
 				}
 				return
 			}
+			// A directory keeps both layers of vars.
+			dir := filepath.Join(t.TempDir(), "export")
+			if err := ansible.WriteDir(dir, want); err != nil {
+				t.Fatalf("WriteDir: %v", err)
+			}
+			back, err := ansible.Read([]string{dir}, "", nil)
+			if err != nil {
+				t.Fatalf("reading back the directory written from %s: %v", c.Name, err)
+			}
+			if diff := testutil.GraphDiff(want, back); diff != "" {
+				t.Fatalf("directory round trip changed the inventory (-want +got):\n%s", diff)
+			}
+			// A file has one layer: the writers fold the vars-file layer
+			// in (kook.Inventory.OneLayer).
+			want, _ = want.OneLayer()
 			// INI -> YAML -> JSON -> graph, skipping a writer that refuses
 			// (its refusal is recorded in the golden files).
 			cur := want

@@ -582,11 +582,11 @@ func hostileCases() []hostileCase {
 			symlink(t, "/dev/zero", filepath.Join(dir, "host_vars", "k1"))
 			var warnings []string
 			inv := mustRead(t)(ansible.Read([]string{dir}, "", func(m string) { warnings = append(warnings, m) }))
-			if got := inv.Groups["k"].Vars; !kook.EqualVars(got, kook.Vars{"kv": int64(1)}) {
-				t.Errorf("group k vars %v", got)
+			if got := inv.Groups["k"].FileVars; !kook.EqualVars(got, kook.Vars{"kv": int64(1)}) {
+				t.Errorf("group k file vars %v", got)
 			}
-			if got := inv.Hosts["h"].Vars; !kook.EqualVars(got, kook.Vars{"hv": int64(2)}) {
-				t.Errorf("host h vars %v", got)
+			if got := inv.Hosts["h"].FileVars; !kook.EqualVars(got, kook.Vars{"hv": int64(2)}) {
+				t.Errorf("host h file vars %v", got)
 			}
 			for _, p := range []string{fifo, filepath.Join(dir, "zero"), filepath.Join(dir, "group_vars", "g"),
 				filepath.Join(dir, "group_vars", "k", "y.yml"), filepath.Join(dir, "host_vars", "k1")} {
@@ -646,11 +646,11 @@ func hostileCases() []hostileCase {
 				"host_vars/short": "hv: 2\n",
 			})
 			inv := mustRead(t)(ansible.Read([]string{dir}, "", nil))
-			if h := inv.Hosts[host]; h == nil || len(h.Vars) != 0 {
+			if h := inv.Hosts[host]; h == nil || len(h.Vars) != 0 || len(h.FileVars) != 0 {
 				t.Error("1 MB host lost or given vars")
 			}
-			if v := inv.Hosts["short"].Vars["hv"]; v != int64(2) {
-				t.Errorf("short's vars %v", inv.Hosts["short"].Vars)
+			if v := inv.Hosts["short"].FileVars["hv"]; v != int64(2) {
+				t.Errorf("short's file vars %v", inv.Hosts["short"].FileVars)
 			}
 		}},
 	}

@@ -31,7 +31,11 @@ import (
 // ':' or ']', a name used for both a host and a group, keys containing '=',
 // NaN. As a last guard the text is parsed back and compared; WriteINI never
 // writes a file that would read back differently. Output is deterministic.
+//
+// An INI file has one layer of vars: vars-file vars are folded in as
+// kook.Inventory.OneLayer folds them (WriteDir keeps the layers apart).
 func WriteINI(w io.Writer, inv *kook.Inventory) error {
+	inv, _ = inv.OneLayer()
 	inv = inv.Clone()
 	inv.Reconcile()
 	text, err := formatINI(inv)

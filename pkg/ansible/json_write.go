@@ -15,6 +15,10 @@ import (
 // through its script plugin ends up with the same inventory, so it prints
 // for it what it prints for the source the inventory came from.
 //
+// The protocol has one layer of vars: an inventory with vars-file vars is
+// written as kook.Inventory.OneLayer folds it, so that Ansible gives every
+// host the vars it gives it from the inventory's files.
+//
 // Keys are sorted and the layout is fixed (one line per group and per
 // host), so equal inventories give equal bytes. A group that has nothing is
 // written as {"hosts": []}, because {} would mean a host named like it. A
@@ -33,8 +37,13 @@ func WriteJSON(w io.Writer, inv *kook.Inventory) error {
 // copies each vars span as it is, which must be canonical JSON
 // (kook.AppendJSON's output), and decodes nothing. enc.Hosts and
 // enc.Groups must be sorted by name, as kook.Encode and the store's
-// LoadEncoded give them.
+// LoadEncoded give them. Vars-file layers are folded by
+// kook.Encoded.OneLayer, which costs nothing when there are none.
 func WriteEncodedJSON(w io.Writer, enc *kook.Encoded) error {
+	enc, _, err := enc.OneLayer()
+	if err != nil {
+		return err
+	}
 	out := &jsonChunkWriter{w: w, buf: make([]byte, 0, jsonChunk+4096)}
 	out.buf = append(out.buf, "{\n"...)
 	first := true
@@ -96,11 +105,12 @@ func WriteEncodedJSON(w io.Writer, enc *kook.Encoded) error {
 func jsonHasVars(vars []byte) bool { return len(vars) > 2 }
 
 // WriteHostJSON writes the script protocol's --host answer for one host:
-// its own vars, or {} for a host the inventory does not hold.
+// its own vars as WriteJSON writes them in _meta.hostvars, or {} for a
+// host the inventory does not hold.
 func WriteHostJSON(w io.Writer, inv *kook.Inventory, host string) error {
 	var buf []byte
-	if h := inv.Hosts[host]; h != nil {
-		buf = jsonAppendVars(buf, h.Vars)
+	if inv.Hosts[host] != nil {
+		buf = jsonAppendVars(buf, inv.OneLayerHostVars(host))
 	} else {
 		buf = append(buf, "{}"...)
 	}

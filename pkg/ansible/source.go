@@ -13,9 +13,9 @@ import (
 
 // Read reads inventory sources — files, directories, "-" for stdin — and
 // merges them in order the way Ansible merges several -i options, then
-// reconciles the result and merges in the group_vars/ and host_vars/ found
-// next to each source (a directory's own, a file's directory's), which win
-// over the vars the sources set. format, when not empty, overrides
+// reconciles the result and reads the group_vars/ and host_vars/ found
+// next to each source (a directory's own, a file's directory's) into the
+// vars-file layer (see LoadVarsDirs). format, when not empty, overrides
 // detection for every file source (stdin included); see DetectFormat for
 // detection.
 //

@@ -32,7 +32,11 @@ import (
 // pattern meaning something else (a range, a trailing :port, an empty
 // name), an empty group name, and an ansible_group_priority group var
 // that is not an integer.
+//
+// A YAML inventory has one layer of vars: vars-file vars are folded in as
+// kook.Inventory.OneLayer folds them (WriteDir keeps the layers apart).
 func WriteYAML(w io.Writer, inv *kook.Inventory) error {
+	inv, _ = inv.OneLayer()
 	yw := &yamlWriter{inv: inv, hostDone: map[string]bool{}}
 	if err := yw.inventory(); err != nil {
 		return err

@@ -2,6 +2,7 @@ package kook
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -25,10 +26,16 @@ const (
 
 // What part of a host or group a Change is about.
 const (
-	DetailVar    = "var"    // a var: Var, with Old and/or New
-	DetailMember = "member" // a group's member host: Member
-	DetailChild  = "child"  // a group's child group: Child
-	DetailOrder  = "order"  // the order of a group's list: Reordered
+	DetailVar = "var" // a var: Var, with Old and/or New
+	// DetailFileVar is a var of the vars-file layer (FileVars: group_vars/,
+	// host_vars/): Var, with Old and/or New.
+	DetailFileVar = "file var"
+	// DetailEffective is a var as a playbook sees the host (EffectiveVars):
+	// Var, with Old and/or New. Diff never returns it; DiffEffective does.
+	DetailEffective = "effective var"
+	DetailMember    = "member" // a group's member host: Member
+	DetailChild     = "child"  // a group's child group: Child
+	DetailOrder     = "order"  // the order of a group's list: Reordered
 )
 
 // Change is one difference between two inventories. Kind and Name say
@@ -37,6 +44,8 @@ const (
 //   - "": the host or group itself was added or removed;
 //   - DetailVar: var Var was added (New), removed (Old) or changed (Old
 //     and New);
+//   - DetailFileVar: likewise for a var of the vars-file layer;
+//   - DetailEffective: likewise for a var as a playbook sees it;
 //   - DetailMember: host Member joined or left group Name;
 //   - DetailChild: group Child was linked under or unlinked from group Name;
 //   - DetailOrder: the group's list Reordered ("hosts" or "children")
@@ -54,7 +63,9 @@ type Change struct {
 }
 
 // String returns the change as one line for a person, such as
-// "~ host web01: var http_port 80 -> 8080" or "+ group web: host web01".
+// "~ host web01: var http_port 80 -> 8080", "+ group web: group_vars
+// env = \"prod\"" (the vars-file layer), "~ host web01: playbooks see
+// env \"a\" -> \"b\"" or "+ group web: host web01".
 // Values are compact JSON; names holding spaces or control characters
 // are quoted.
 func (c Change) String() string {
@@ -65,8 +76,17 @@ func (c Change) String() string {
 	b.WriteByte(' ')
 	b.WriteString(quoteName(c.Name))
 	switch {
-	case c.Detail == DetailVar:
-		b.WriteString(": var ")
+	case c.Detail == DetailVar || c.Detail == DetailFileVar || c.Detail == DetailEffective:
+		switch {
+		case c.Detail == DetailEffective:
+			b.WriteString(": playbooks see ")
+		case c.Detail == DetailVar:
+			b.WriteString(": var ")
+		case c.Kind == KindHost:
+			b.WriteString(": host_vars ")
+		default:
+			b.WriteString(": group_vars ")
+		}
 		b.WriteString(quoteName(c.Var))
 		switch c.Op {
 		case Added:
@@ -177,8 +197,9 @@ func (s Summary) String() string {
 
 // Diff returns the changes that turn old into new: hosts sorted by name,
 // then groups sorted by name; within one host or group its addition or
-// removal, then its vars by key, then memberships (removed in old order,
-// added in new order, then a reordering), then children likewise. A
+// removal, then its vars by key, then its vars-file vars by key, then
+// memberships (removed in old order, added in new order, then a
+// reordering), then children likewise. A
 // removed host or group is one line: its own vars, members and children go
 // with it, while its links from groups that remain are listed under those
 // groups ("- group web: host h"). An added one lists its vars, members and
@@ -189,7 +210,9 @@ func Diff(old, new *Inventory) []Change {
 	var out []Change
 	// Only the few entities that differ are sorted, which keeps a diff of
 	// a large inventory with a small change cheap.
-	hosts := differing(old.Hosts, new.Hosts, func(o, n *Host) bool { return EqualVars(o.Vars, n.Vars) })
+	hosts := differing(old.Hosts, new.Hosts, func(o, n *Host) bool {
+		return EqualVars(o.Vars, n.Vars) && EqualVars(o.FileVars, n.FileVars)
+	})
 	for _, name := range hosts {
 		o, n := old.Hosts[name], new.Hosts[name]
 		switch {
@@ -197,13 +220,16 @@ func Diff(old, new *Inventory) []Change {
 			out = append(out, Change{Op: Removed, Kind: KindHost, Name: name})
 		case o == nil:
 			out = append(out, Change{Op: Added, Kind: KindHost, Name: name})
-			out = diffVars(out, KindHost, name, nil, n.Vars)
+			out = diffVars(out, KindHost, name, DetailVar, nil, n.Vars)
+			out = diffVars(out, KindHost, name, DetailFileVar, nil, n.FileVars)
 		default:
-			out = diffVars(out, KindHost, name, o.Vars, n.Vars)
+			out = diffVars(out, KindHost, name, DetailVar, o.Vars, n.Vars)
+			out = diffVars(out, KindHost, name, DetailFileVar, o.FileVars, n.FileVars)
 		}
 	}
 	groups := differing(old.Groups, new.Groups, func(o, n *Group) bool {
-		return equalStrings(o.Hosts, n.Hosts) && equalStrings(o.Children, n.Children) && EqualVars(o.Vars, n.Vars)
+		return equalStrings(o.Hosts, n.Hosts) && equalStrings(o.Children, n.Children) &&
+			EqualVars(o.Vars, n.Vars) && EqualVars(o.FileVars, n.FileVars)
 	})
 	for _, name := range groups {
 		o, n := old.Groups[name], new.Groups[name]
@@ -212,11 +238,13 @@ func Diff(old, new *Inventory) []Change {
 			out = append(out, Change{Op: Removed, Kind: KindGroup, Name: name})
 		case o == nil:
 			out = append(out, Change{Op: Added, Kind: KindGroup, Name: name})
-			out = diffVars(out, KindGroup, name, nil, n.Vars)
+			out = diffVars(out, KindGroup, name, DetailVar, nil, n.Vars)
+			out = diffVars(out, KindGroup, name, DetailFileVar, nil, n.FileVars)
 			out = diffList(out, name, nil, n.Hosts, false)
 			out = diffList(out, name, nil, n.Children, true)
 		default:
-			out = diffVars(out, KindGroup, name, o.Vars, n.Vars)
+			out = diffVars(out, KindGroup, name, DetailVar, o.Vars, n.Vars)
+			out = diffVars(out, KindGroup, name, DetailFileVar, o.FileVars, n.FileVars)
 			out = diffList(out, name, o.Hosts, n.Hosts, false)
 			out = diffList(out, name, o.Children, n.Children, true)
 		}
@@ -257,17 +285,17 @@ func unionKeys[V any](a, b map[string]V) []string {
 	return keys
 }
 
-func diffVars(out []Change, kind, name string, o, n Vars) []Change {
+func diffVars(out []Change, kind, name, detail string, o, n Vars) []Change {
 	for _, k := range unionKeys(o, n) {
 		ov, inOld := o[k]
 		nv, inNew := n[k]
 		switch {
 		case !inNew:
-			out = append(out, Change{Op: Removed, Kind: kind, Name: name, Detail: DetailVar, Var: k, Old: ov})
+			out = append(out, Change{Op: Removed, Kind: kind, Name: name, Detail: detail, Var: k, Old: ov})
 		case !inOld:
-			out = append(out, Change{Op: Added, Kind: kind, Name: name, Detail: DetailVar, Var: k, New: nv})
+			out = append(out, Change{Op: Added, Kind: kind, Name: name, Detail: detail, Var: k, New: nv})
 		case !EqualValues(ov, nv):
-			out = append(out, Change{Op: Changed, Kind: kind, Name: name, Detail: DetailVar, Var: k, Old: ov, New: nv})
+			out = append(out, Change{Op: Changed, Kind: kind, Name: name, Detail: detail, Var: k, Old: ov, New: nv})
 		}
 	}
 	return out
@@ -343,4 +371,41 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// DiffEffective compares what a playbook sees: for each of hosts that both
+// inventories hold, in sorted order, the vars EffectiveVars gives it in old
+// and in new, key by key, as DetailEffective changes. Two inventories can
+// differ only where Diff does not look (groups and layers outside the
+// hosts compared) and still give a host other vars; this says so.
+func DiffEffective(old, new *Inventory, hosts []string) []Change {
+	hosts = slices.Clone(hosts)
+	sort.Strings(hosts)
+	po, pn := newPrecedence(old), newPrecedence(new)
+	do, dn := old.memberOf(), new.memberOf()
+	var out []Change
+	// A host in the same groups with the same own vars on both sides
+	// differs only if those groups' merged vars do, which is compared once
+	// per set of groups: most hosts cost no merge.
+	sameGroupVars := map[string]bool{}
+	for _, name := range hosts {
+		o, n := old.Hosts[name], new.Hosts[name]
+		if o == nil || n == nil {
+			continue
+		}
+		og, ng := po.memberships(do[name]), pn.memberships(dn[name])
+		if equalStrings(og, ng) && EqualVars(o.Vars, n.Vars) && EqualVars(o.FileVars, n.FileVars) {
+			key := strings.Join(og, "\x00")
+			same, ok := sameGroupVars[key]
+			if !ok {
+				same = EqualVars(po.mergedFor(og), pn.mergedFor(ng))
+				sameGroupVars[key] = same
+			}
+			if same {
+				continue
+			}
+		}
+		out = diffVars(out, KindHost, name, DetailEffective, po.hostVars(o, do[name]), pn.hostVars(n, dn[name]))
+	}
+	return out
 }

@@ -11,7 +11,7 @@ func DiffSummary(old, new *Inventory) Summary {
 		switch {
 		case !ok:
 			s.HostsRemoved++
-		case !EqualVars(o.Vars, n.Vars):
+		case !EqualVars(o.Vars, n.Vars) || !EqualVars(o.FileVars, n.FileVars):
 			s.HostsChanged++
 		}
 	}
@@ -25,7 +25,7 @@ func DiffSummary(old, new *Inventory) Summary {
 		switch {
 		case !ok:
 			s.GroupsRemoved++
-		case !equalStrings(o.Hosts, n.Hosts) || !equalStrings(o.Children, n.Children) || !EqualVars(o.Vars, n.Vars):
+		case !equalStrings(o.Hosts, n.Hosts) || !equalStrings(o.Children, n.Children) || !EqualVars(o.Vars, n.Vars) || !EqualVars(o.FileVars, n.FileVars):
 			s.GroupsChanged++
 		}
 	}

@@ -14,7 +14,9 @@ import (
 // var is most of what printing the inventory costs.
 //
 // Hosts and Groups are sorted by name; a Host's or Group's Vars is "{}"
-// when it has none (never nil in what Encode and the store return).
+// when it has none (never nil in what Encode and the store return). The
+// vars-file layers (FileVars) are kept too; OneLayer folds them into what
+// the script protocol can carry.
 type Encoded struct {
 	Hosts  []EncodedHost
 	Groups []EncodedGroup
@@ -25,6 +27,9 @@ type EncodedHost struct {
 	Name string
 	// Vars is the host's own vars as canonical JSON.
 	Vars []byte
+	// FileVars is its host_vars/ layer likewise; nil or "{}" when it has
+	// none.
+	FileVars []byte
 }
 
 // EncodedGroup is one group of an Encoded inventory, with the same Hosts
@@ -32,6 +37,7 @@ type EncodedHost struct {
 type EncodedGroup struct {
 	Name     string
 	Vars     []byte
+	FileVars []byte // nil or "{}" when the group has no group_vars/ layer
 	Hosts    []string
 	Children []string
 }
@@ -56,14 +62,22 @@ func (inv *Inventory) Encode() *Encoded {
 		start := len(buf)
 		buf = appendVars(buf, h.Vars)
 		spans = append(spans, span{start, len(buf)})
-		e.Hosts = append(e.Hosts, EncodedHost{Name: name})
+		eh := EncodedHost{Name: name}
+		if len(h.FileVars) > 0 {
+			eh.FileVars = appendVars(nil, h.FileVars)
+		}
+		e.Hosts = append(e.Hosts, eh)
 	}
 	for i := range e.Hosts {
 		e.Hosts[i].Vars = buf[spans[i].start:spans[i].end:spans[i].end]
 	}
 	SortEncodedHosts(e.Hosts)
 	for name, g := range inv.Groups {
-		e.Groups = append(e.Groups, EncodedGroup{Name: name, Vars: appendVars(nil, g.Vars), Hosts: g.Hosts, Children: g.Children})
+		eg := EncodedGroup{Name: name, Vars: appendVars(nil, g.Vars), Hosts: g.Hosts, Children: g.Children}
+		if len(g.FileVars) > 0 {
+			eg.FileVars = appendVars(nil, g.FileVars)
+		}
+		e.Groups = append(e.Groups, eg)
 	}
 	slices.SortFunc(e.Groups, func(a, b EncodedGroup) int { return strings.Compare(a.Name, b.Name) })
 	return e
@@ -77,24 +91,33 @@ func appendVars(b []byte, vars Vars) []byte {
 }
 
 // Equal reports whether e and o hold the same hosts, groups, orders and
-// vars bytes (nil and empty lists are equal).
+// vars bytes in both layers (nil and empty lists are equal, and so are a
+// nil and a "{}" FileVars).
 func (e *Encoded) Equal(o *Encoded) bool {
 	if len(e.Hosts) != len(o.Hosts) || len(e.Groups) != len(o.Groups) {
 		return false
 	}
 	for i, h := range e.Hosts {
-		if h.Name != o.Hosts[i].Name || !bytes.Equal(h.Vars, o.Hosts[i].Vars) {
+		if h.Name != o.Hosts[i].Name || !bytes.Equal(h.Vars, o.Hosts[i].Vars) || !equalLayer(h.FileVars, o.Hosts[i].FileVars) {
 			return false
 		}
 	}
 	for i, g := range e.Groups {
 		og := o.Groups[i]
-		if g.Name != og.Name || !bytes.Equal(g.Vars, og.Vars) ||
+		if g.Name != og.Name || !bytes.Equal(g.Vars, og.Vars) || !equalLayer(g.FileVars, og.FileVars) ||
 			!slices.Equal(g.Hosts, og.Hosts) || !slices.Equal(g.Children, og.Children) {
 			return false
 		}
 	}
 	return true
+}
+
+// equalLayer compares two encoded FileVars, nil standing for "{}".
+func equalLayer(a, b []byte) bool {
+	if len(a) <= 2 && len(b) <= 2 {
+		return true
+	}
+	return bytes.Equal(a, b)
 }
 
 // SortEncodedHosts sorts hosts by name (see NameOrder).

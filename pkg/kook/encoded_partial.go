@@ -24,6 +24,9 @@ func (e *Encoded) Partial(decode func([]byte) (Vars, error)) (*Inventory, error)
 		if err != nil {
 			return nil, fmt.Errorf("group %s: %w", quoteName(g.Name), err)
 		}
+		if vars == nil {
+			vars = Vars{}
+		}
 		inv.Groups[g.Name] = &Group{Name: g.Name, Vars: vars, Hosts: g.Hosts, Children: g.Children}
 	}
 	return inv, nil
@@ -44,23 +47,10 @@ func (e *Encoded) DecodeHosts(inv *Inventory, hosts []string, decode func([]byte
 		if err != nil {
 			return fmt.Errorf("host %s: %w", quoteName(name), err)
 		}
+		if vars == nil {
+			vars = Vars{}
+		}
 		inv.Hosts[name] = &Host{Name: name, Vars: vars}
 	}
 	return nil
-}
-
-// decodeVars decodes a vars object kept as canonical JSON.
-func decodeVars(data []byte) (Vars, error) {
-	if len(data) == 0 || string(data) == "{}" {
-		return Vars{}, nil
-	}
-	v, err := DecodeJSON(data)
-	if err != nil {
-		return nil, err
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("vars are not an object")
-	}
-	return Vars(m), nil
 }

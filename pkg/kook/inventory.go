@@ -8,7 +8,6 @@
 package kook
 
 import (
-	"fmt"
 	"sort"
 )
 
@@ -23,21 +22,34 @@ const (
 // apart because Ansible prints 1 and 1.0 differently.
 type Vars map[string]any
 
-// Host is one inventory host and the vars set on it directly.
+// Host is one inventory host and the vars set on it directly, in two
+// layers Ansible keeps apart: Vars, set by an inventory source (inline INI
+// vars, a YAML host's mapping, the script protocol's _meta.hostvars), and
+// FileVars, read from host_vars/ files, which win over Vars. FileVars is
+// nil or empty for a host no vars file names.
 type Host struct {
-	Name string
-	Vars Vars
+	Name     string
+	Vars     Vars
+	FileVars Vars
 }
 
 // Group is one inventory group: its own vars, its direct member hosts in
 // the order they were added, and its direct child groups in the order they
 // were linked. Both orders are what Ansible prints and plays in.
 //
+// The group's vars come in two layers Ansible keeps apart: Vars, set by an
+// inventory source (INI [g:vars], YAML vars:, the script protocol's vars),
+// where ansible_group_priority is the group's priority; and FileVars, read
+// from group_vars/ files, where ansible_group_priority is an ordinary var.
+// Every group's FileVars win over every group's Vars (see EffectiveVars).
+// FileVars is nil or empty for a group no vars file names.
+//
 // Change Hosts and Children through Inventory's methods, which keep the
 // graph's invariants (no duplicates, no cycles).
 type Group struct {
 	Name     string
 	Vars     Vars
+	FileVars Vars
 	Hosts    []string
 	Children []string
 
@@ -113,7 +125,7 @@ func (inv *Inventory) RemoveMember(group, host string) {
 // refuses a link that would make a cycle with Ansible's own message.
 func (inv *Inventory) AddChild(parent, child string) error {
 	if parent == child {
-		return fmt.Errorf("can't add group to itself")
+		return CheckLink(parent, child, nil)
 	}
 	p := inv.AddGroup(parent)
 	inv.AddGroup(child)
@@ -122,10 +134,18 @@ func (inv *Inventory) AddChild(parent, child string) error {
 			return nil
 		}
 	}
-	if inv.isAncestor(child, parent) {
-		return fmt.Errorf("Adding group '%s' as child to '%s' creates a recursive dependency loop.", child, parent)
+	if err := CheckLink(parent, child, inv.children); err != nil {
+		return err
 	}
 	p.Children = append(p.Children, child)
+	return nil
+}
+
+// children returns the children of group name, nil when there is none.
+func (inv *Inventory) children(name string) []string {
+	if g := inv.Groups[name]; g != nil {
+		return g.Children
+	}
 	return nil
 }
 
@@ -165,31 +185,6 @@ func (inv *Inventory) RemoveGroup(name string) {
 	for _, g := range inv.Groups {
 		g.Children = removeString(g.Children, name)
 	}
-}
-
-// isAncestor reports whether a is g itself or reachable upwards from g,
-// that is whether g is a descendant of a.
-func (inv *Inventory) isAncestor(a, g string) bool {
-	seen := map[string]bool{}
-	var down func(string) bool
-	down = func(n string) bool {
-		if n == g {
-			return true
-		}
-		if seen[n] {
-			return false
-		}
-		seen[n] = true
-		if grp := inv.Groups[n]; grp != nil {
-			for _, c := range grp.Children {
-				if down(c) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	return down(a)
 }
 
 // HasHost reports whether name is a direct member of g.
@@ -309,7 +304,7 @@ func (inv *Inventory) Reconcile() {
 	}
 	parents := inv.Parents()
 	for _, name := range creationOrder(inv.groupOrder, inv.Groups) {
-		if name != All && len(parents[name]) == 0 {
+		if NeedsParent(name, len(parents[name])) {
 			all.Children = append(all.Children, name)
 		}
 	}
@@ -338,10 +333,11 @@ func (inv *Inventory) Reconcile() {
 			return
 		}
 		flags[name] = f | visited
+		leaves, joins := UngroupedRule(f&inUngrouped != 0, f&inOther != 0)
 		switch {
-		case f&inUngrouped != 0 && f&inOther != 0:
+		case leaves:
 			leave[name] = true
-		case f&(inUngrouped|inOther) == 0:
+		case joins:
 			// Ansible's add_child looks the name up as a group first, so a
 			// host named like a group links that group under ungrouped
 			// and stays out of it itself. Where that link is impossible
@@ -393,15 +389,17 @@ func (inv *Inventory) Reconcile() {
 // Merge adds other into inv the way Ansible parses a further source into an
 // inventory it already holds: new hosts and groups are created in other's
 // creation order, memberships and child links are appended, and vars are
-// set key by key so that other's values win. A child link that would make a
+// set key by key so that other's values win, each layer into the same
+// layer. A child link that would make a
 // cycle fails the merge; inv may then hold part of other, so callers that
 // need all or nothing merge into a Clone.
 func (inv *Inventory) Merge(other *Inventory) error {
 	for _, name := range creationOrder(other.hostOrder, other.Hosts) {
-		h := inv.AddHost(name)
-		for k, v := range other.Hosts[name].Vars {
+		h, oh := inv.AddHost(name), other.Hosts[name]
+		for k, v := range oh.Vars {
 			h.Vars[k] = CopyValue(v)
 		}
+		h.FileVars = mergeLayer(h.FileVars, oh.FileVars)
 	}
 	groups := creationOrder(other.groupOrder, other.Groups)
 	for _, name := range groups {
@@ -410,6 +408,7 @@ func (inv *Inventory) Merge(other *Inventory) error {
 		for k, v := range og.Vars {
 			g.Vars[k] = CopyValue(v)
 		}
+		g.FileVars = mergeLayer(g.FileVars, og.FileVars)
 		for _, h := range og.Hosts {
 			g.addHost(h)
 		}
@@ -433,15 +432,39 @@ func (inv *Inventory) Clone() *Inventory {
 		groupOrder: append([]string(nil), inv.groupOrder...),
 	}
 	for n, h := range inv.Hosts {
-		out.Hosts[n] = &Host{Name: h.Name, Vars: CopyVars(h.Vars)}
+		out.Hosts[n] = &Host{Name: h.Name, Vars: CopyVars(h.Vars), FileVars: copyLayer(h.FileVars)}
 	}
 	for n, g := range inv.Groups {
 		out.Groups[n] = &Group{
 			Name:     g.Name,
 			Vars:     CopyVars(g.Vars),
+			FileVars: copyLayer(g.FileVars),
 			Hosts:    append([]string(nil), g.Hosts...),
 			Children: append([]string(nil), g.Children...),
 		}
 	}
 	return out
+}
+
+// mergeLayer sets other's vars into layer key by key, creating layer when
+// there is something to set, and returns it.
+func mergeLayer(layer, other Vars) Vars {
+	if len(other) == 0 {
+		return layer
+	}
+	if layer == nil {
+		layer = make(Vars, len(other))
+	}
+	for k, v := range other {
+		layer[k] = CopyValue(v)
+	}
+	return layer
+}
+
+// copyLayer is CopyVars keeping an absent layer absent.
+func copyLayer(v Vars) Vars {
+	if len(v) == 0 {
+		return nil
+	}
+	return CopyVars(v)
 }

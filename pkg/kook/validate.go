@@ -57,6 +57,11 @@ func (inv *Inventory) Validate() (warnings []string, err error) {
 				bad("host %q: var %q: %v", name, k, err)
 			}
 		}
+		for _, k := range sortedKeys(h.FileVars) {
+			if err := checkValue(h.FileVars[k]); err != nil {
+				bad("host %q: host_vars %q: %v", name, k, err)
+			}
+		}
 	}
 	groupNames := inv.GroupNames()
 	for _, name := range groupNames {
@@ -73,6 +78,11 @@ func (inv *Inventory) Validate() (warnings []string, err error) {
 		for _, k := range sortedKeys(g.Vars) {
 			if err := checkValue(g.Vars[k]); err != nil {
 				bad("group %q: var %q: %v", name, k, err)
+			}
+		}
+		for _, k := range sortedKeys(g.FileVars) {
+			if err := checkValue(g.FileVars[k]); err != nil {
+				bad("group %q: group_vars %q: %v", name, k, err)
 			}
 		}
 		if _, perr := g.Priority(); perr != nil {

@@ -181,14 +181,23 @@ func (inv *Inventory) Depths() map[string]int {
 }
 
 // EffectiveVars returns the vars Ansible gives host, as
-// `ansible-inventory --host` prints them for this inventory served by an
-// inventory script: all's vars, then every other group the host is in
-// (directly or through children) by depth, ansible_group_priority and name,
-// each replacing earlier values key by key (no deep merge), then the host's
-// own vars. ansible_group_priority set on a group is not a var, and the
-// names ansible-inventory drops (IsInternalVar) are dropped. Memberships are
-// taken as Reconcile would leave them, so a raw inventory gives the same
-// answer as a reconciled one. Values are copies; an unknown host gives nil.
+// `ansible-inventory --host` prints them for the inventory's sources, in
+// Ansible's order (vars/manager.py with the default VARIABLE_PRECEDENCE),
+// each step replacing earlier values key by key (no deep merge):
+//
+//  1. all's Vars, then the Vars of every other group the host is in
+//     (directly or through children) by depth, ansible_group_priority and
+//     name;
+//  2. all's FileVars (group_vars/all), then the other groups' FileVars in
+//     the same order;
+//  3. the host's Vars, then its FileVars (host_vars/).
+//
+// ansible_group_priority is the group's priority where a source set it
+// (Group.Vars) and not a var; in FileVars it is an ordinary var and sets no
+// priority. The names ansible-inventory drops (IsInternalVar) are dropped.
+// Memberships are taken as Reconcile would leave them, so a raw inventory
+// gives the same answer as a reconciled one. Values are copies; an unknown
+// host gives nil.
 func (inv *Inventory) EffectiveVars(host string) Vars {
 	h := inv.Hosts[host]
 	if h == nil {
@@ -219,17 +228,23 @@ func (inv *Inventory) directGroups(host string) []string {
 // once, so it costs about as much as reading the inventory.
 func (inv *Inventory) AllEffectiveVars() map[string]Vars {
 	p := newPrecedence(inv)
+	direct := inv.memberOf()
+	out := make(map[string]Vars, len(inv.Hosts))
+	for name, h := range inv.Hosts {
+		out[name] = p.hostVars(h, direct[name])
+	}
+	return out
+}
+
+// memberOf returns, for every host in some group, its direct groups.
+func (inv *Inventory) memberOf() map[string][]string {
 	direct := make(map[string][]string, len(inv.Hosts))
 	for name, g := range inv.Groups {
 		for _, m := range g.Hosts {
 			direct[m] = append(direct[m], name)
 		}
 	}
-	out := make(map[string]Vars, len(inv.Hosts))
-	for name, h := range inv.Hosts {
-		out[name] = p.hostVars(h, direct[name])
-	}
-	return out
+	return direct
 }
 
 // precedence holds what is shared by all hosts of one inventory.
@@ -240,6 +255,8 @@ type precedence struct {
 	priority  map[string]int64
 	ancestors map[string][]string // group and its ancestors, "all" left out
 	merged    map[string]Vars     // group vars merged, by key of direct groups
+	carried   map[string]Vars     // what OneLayer carries, by key of direct groups
+	rules     *carryRules         // built by carryIndex when first needed
 }
 
 func newPrecedence(inv *Inventory) *precedence {
@@ -250,6 +267,7 @@ func newPrecedence(inv *Inventory) *precedence {
 		priority:  make(map[string]int64, len(inv.Groups)),
 		ancestors: map[string][]string{},
 		merged:    map[string]Vars{},
+		carried:   map[string]Vars{},
 	}
 	for name, g := range inv.Groups {
 		for _, c := range g.Children {
@@ -319,13 +337,15 @@ func (p *precedence) ancestorsOf(g string) []string {
 // hostVars merges the vars of host h, a direct member of the groups direct.
 func (p *precedence) hostVars(h *Host, direct []string) Vars {
 	merged := p.mergedFor(p.memberships(direct))
-	out := make(Vars, len(merged)+len(h.Vars))
+	out := make(Vars, len(merged)+len(h.Vars)+len(h.FileVars))
 	for k, v := range merged {
 		out[k] = CopyValue(v)
 	}
-	for k, v := range h.Vars {
-		if !internalVars[k] {
-			out[k] = CopyValue(v)
+	for _, layer := range []Vars{h.Vars, h.FileVars} {
+		for k, v := range layer {
+			if !internalVars[k] {
+				out[k] = CopyValue(v)
+			}
 		}
 	}
 	return out
@@ -386,23 +406,28 @@ func (p *precedence) sorted(direct []string) []string {
 	return groups
 }
 
-// groupVars merges the group vars of "all" and the sorted groups in
-// Ansible's order (ansible_group_priority is no var).
+// groupVars merges the group vars of "all" and the sorted groups as
+// Ansible merges a source's vars and its vars files: every group's Vars
+// (where ansible_group_priority is no var), then every group's FileVars.
 func (p *precedence) groupVars(groups []string) Vars {
 	out := Vars{}
-	add := func(g *Group) {
-		if g == nil {
-			return
-		}
-		for k, v := range g.Vars {
-			if k != PriorityVar && !internalVars[k] {
-				out[k] = v
+	order := append([]string{All}, groups...)
+	for _, file := range []bool{false, true} {
+		for _, name := range order {
+			g := p.inv.Groups[name]
+			if g == nil {
+				continue
+			}
+			vars := g.Vars
+			if file {
+				vars = g.FileVars
+			}
+			for k, v := range vars {
+				if !internalVars[k] && (file || k != PriorityVar) {
+					out[k] = v
+				}
 			}
 		}
-	}
-	add(p.inv.Groups[All])
-	for _, g := range groups {
-		add(p.inv.Groups[g])
 	}
 	return out
 }

@@ -40,9 +40,10 @@ func (s *Store) LoadEncoded(ctx context.Context) (*kook.Encoded, Version, error)
 
 // encHost is a host record scanned without decoding its vars.
 type encHost struct {
-	name   string
-	vars   []byte // a span of the bucket's data
-	groups []encMember
+	name     string
+	vars     []byte // a span of the bucket's data
+	fileVars []byte // likewise; nil when the record has none
+	groups   []encMember
 }
 
 // encMember is a host's place in one group, as its bucket holds it.
@@ -70,16 +71,13 @@ func scanHostBucket(data []byte) ([]encHost, error) {
 		err := d.spans(func(k []byte) error {
 			switch string(k) {
 			case "vars":
-				d.skipSpace()
-				start := d.pos
-				if d.peek() != '{' {
-					return d.errorf("vars of %q is not an object", h.name)
-				}
-				if err := d.skip(); err != nil {
-					return err
-				}
-				h.vars = data[start:d.pos:d.pos]
-				return nil
+				var err error
+				h.vars, err = d.objectSpan("vars", h.name)
+				return err
+			case "file_vars":
+				var err error
+				h.fileVars, err = d.objectSpan("file_vars", h.name)
+				return err
 			case "groups":
 				return d.spans(func(g []byte) error {
 					p, err := d.int()
@@ -124,6 +122,20 @@ type hostScratch struct {
 
 var hostScratches = sync.Pool{New: func() any { return new(hostScratch) }}
 
+// objectSpan steps over the object that is the value of key in the record
+// called name and returns it as a span of the data, copied by no one.
+func (d *decoder) objectSpan(key, name string) ([]byte, error) {
+	d.skipSpace()
+	start := d.pos
+	if d.peek() != '{' {
+		return nil, d.errorf("%s of %q is not an object", key, name)
+	}
+	if err := d.skip(); err != nil {
+		return nil, err
+	}
+	return d.data[start:d.pos:d.pos], nil
+}
+
 // scanGroupBucket is scanHostBucket for a group bucket.
 func scanGroupBucket(data []byte) ([]kook.EncodedGroup, error) {
 	d := newDecoder(data, nil)
@@ -133,16 +145,13 @@ func scanGroupBucket(data []byte) ([]kook.EncodedGroup, error) {
 		err := d.object(func(k string) error {
 			switch k {
 			case "vars":
-				d.skipSpace()
-				start := d.pos
-				if d.peek() != '{' {
-					return d.errorf("vars of %q is not an object", name)
-				}
-				if err := d.skip(); err != nil {
-					return err
-				}
-				g.Vars = data[start:d.pos:d.pos]
-				return nil
+				var err error
+				g.Vars, err = d.objectSpan("vars", name)
+				return err
+			case "file_vars":
+				var err error
+				g.FileVars, err = d.objectSpan("file_vars", name)
+				return err
 			case "children":
 				if err := d.expect('['); err != nil {
 					return err
@@ -238,7 +247,7 @@ func (sn *snapshot) encoded() (*kook.Encoded, error) {
 	// is, they are already sorted.
 	for rank, i := range kook.NameOrder(names) {
 		h := hosts[i]
-		enc.Hosts[rank] = kook.EncodedHost{Name: h.name, Vars: h.vars}
+		enc.Hosts[rank] = kook.EncodedHost{Name: h.name, Vars: h.vars, FileVars: h.fileVars}
 		for _, m := range h.groups {
 			members[m.index] = append(members[m.index], rankPos{m.pos, int32(rank)})
 		}

@@ -11,9 +11,17 @@ import (
 	"github.com/kook-project/kook/pkg/kook"
 )
 
-// Schema is the layout version this package reads and writes. A root whose
-// meta carries a higher schema is refused.
-const Schema = 1
+// Schema is the layout version this package writes. It reads every older
+// one and upgrades a root in place on its next write (upgrade). A root
+// whose meta carries a higher schema is refused.
+//
+//	1  meta, generations of host and group buckets; every write sets meta
+//	2  schema 1 and the vars-file layer ("file_vars" in host and group
+//	   records, left out when empty, so a schema 1 record reads as one
+//	   without file vars)
+//	3  schema 2 and the change log (ROOT/log), whose parent's mzxid is the
+//	   version: writers of different buckets no longer conflict on meta
+const Schema = 3
 
 // Bucket sizing. ZooKeeper spends about the same per request whatever its
 // size up to some tens of KiB, so fewer, larger buckets read faster; but
@@ -53,12 +61,12 @@ type meta struct {
 	Current      string // generation node name, "g0000000007"
 	HostBuckets  int
 	GroupBuckets int
-	// Seq is above every membership position in the inventory; new
-	// members get it and it moves on by positionStride.
+	// Seq was above every membership position in the inventory when meta
+	// was last set; full writes hand out positions from it (moving it on
+	// by positionStride), small writes above it (txn.nextPos).
 	Seq int64
-	// Writer identifies the write that produced this meta, so that a
-	// writer whose connection dropped mid-commit can tell whether its
-	// transaction was applied.
+	// Writer identifies the write that last set meta (the log says which
+	// write was last).
 	Writer string
 }
 
@@ -270,17 +278,25 @@ type membership struct {
 	pos   int64
 }
 
-// hostRecord encodes a host: {"groups":{"db":0,"web":3},"vars":{...}}.
-func hostRecord(vars kook.Vars, groups []membership) []byte {
-	return appendHostRecord(nil, vars, groups)
+// hostRecord encodes a host:
+// {"file_vars":{...},"groups":{"db":0,"web":3},"vars":{...}}, without
+// "file_vars" when the host has none.
+func hostRecord(vars, fileVars kook.Vars, groups []membership) []byte {
+	return appendHostRecord(nil, vars, fileVars, groups)
 }
 
 // appendHostRecord is hostRecord appending to b.
-func appendHostRecord(b []byte, vars kook.Vars, groups []membership) []byte {
+func appendHostRecord(b []byte, vars, fileVars kook.Vars, groups []membership) []byte {
 	// Usually sorted already (encodeInventory appends in group order),
 	// which slices.SortFunc notices in one pass.
 	slices.SortFunc(groups, func(a, b membership) int { return strings.Compare(a.group, b.group) })
-	b = append(b, `{"groups":{`...)
+	b = append(b, '{')
+	if len(fileVars) > 0 {
+		b = append(b, `"file_vars":`...)
+		b = appendVars(b, fileVars)
+		b = append(b, ',')
+	}
+	b = append(b, `"groups":{`...)
 	for i, m := range groups {
 		if i > 0 {
 			b = append(b, ',')
@@ -294,18 +310,31 @@ func appendHostRecord(b []byte, vars kook.Vars, groups []membership) []byte {
 	return append(b, '}')
 }
 
-// groupRecord encodes a group: {"children":["a","b"],"vars":{...}}.
-func groupRecord(vars kook.Vars, children []string) []byte {
-	b := []byte(`{"children":[`)
-	for i, c := range children {
+// groupRecord encodes a group:
+// {"children":["a","b"],"file_vars":{...},"vars":{...}}, without
+// "file_vars" when the group has none.
+func groupRecord(vars, fileVars kook.Vars, children []string) []byte {
+	b := []byte(`{"children":`)
+	b = appendStrings(b, children)
+	if len(fileVars) > 0 {
+		b = append(b, `,"file_vars":`...)
+		b = appendVars(b, fileVars)
+	}
+	b = append(b, `,"vars":`...)
+	b = appendVars(b, vars)
+	return append(b, '}')
+}
+
+// appendStrings appends list as a JSON array of strings.
+func appendStrings(b []byte, list []string) []byte {
+	b = append(b, '[')
+	for i, s := range list {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = kook.AppendString(b, c)
+		b = kook.AppendString(b, s)
 	}
-	b = append(b, `],"vars":`...)
-	b = appendVars(b, vars)
-	return append(b, '}')
+	return append(b, ']')
 }
 
 func appendVars(b []byte, vars kook.Vars) []byte {
@@ -317,15 +346,17 @@ func appendVars(b []byte, vars kook.Vars) []byte {
 
 // hostEntry is a decoded host record.
 type hostEntry struct {
-	name   string
-	vars   kook.Vars
-	groups []membership
+	name     string
+	vars     kook.Vars
+	fileVars kook.Vars // nil when the record has none
+	groups   []membership
 }
 
 // groupEntry is a decoded group record.
 type groupEntry struct {
 	name     string
 	vars     kook.Vars
+	fileVars kook.Vars // nil when the record has none
 	children []string
 }
 
@@ -337,6 +368,10 @@ func (d *decoder) hostRecord(name string) (hostEntry, error) {
 		case "vars":
 			v, err := d.vars()
 			e.vars = v
+			return err
+		case "file_vars":
+			v, err := d.vars()
+			e.fileVars = v
 			return err
 		case "groups":
 			return d.object(func(g string) error {
@@ -361,6 +396,10 @@ func (d *decoder) groupRecord(name string) (groupEntry, error) {
 		case "vars":
 			v, err := d.vars()
 			e.vars = v
+			return err
+		case "file_vars":
+			v, err := d.vars()
+			e.fileVars = v
 			return err
 		case "children":
 			v, err := d.value()

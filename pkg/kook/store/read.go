@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -13,8 +14,9 @@ import (
 
 // Version identifies one state of the inventory.
 type Version struct {
-	// Zxid is the mzxid of ROOT/meta: it changes on every write and is
-	// never reused. It is 0 for an empty root.
+	// Zxid is the zxid of the last commit (the mzxid of ROOT/log, or of
+	// ROOT/meta on a root an older kook wrote): it changes on every write
+	// and is never reused. It is 0 for an empty root.
 	Zxid int64
 	// Generation is the current generation node, "g0000000007"; empty for
 	// an empty root.
@@ -31,9 +33,8 @@ func (v Version) String() string {
 
 // snapshot is one consistent read of the whole inventory.
 type snapshot struct {
-	exists    bool // meta exists; otherwise the root is empty
-	meta      meta
-	stat      *zk.Stat // of meta
+	head            // as of the data below; exists false: the root is empty
+	seq       int64 // meta.Seq as stored (inventory may raise meta.Seq)
 	hostData  [][]byte
 	groupData [][]byte
 	hostVer   []int32
@@ -45,29 +46,9 @@ type snapshot struct {
 	kids      []string // children of the root, when asked for
 }
 
-func (sn *snapshot) version() Version {
-	if !sn.exists {
-		return Version{}
-	}
-	return Version{Zxid: sn.stat.Mzxid, Generation: sn.meta.Current}
-}
-
-// readMeta reads ROOT/meta. For a root without meta it checks that the
-// root is empty (or absent) and reports exists=false; anything else there
-// is refused.
-func (s *Store) readMeta(ctx context.Context) (m meta, st *zk.Stat, exists bool, err error) {
-	data, st, err := s.get(ctx, s.metaP)
-	if err == nil {
-		m, err = parseMeta(s.metaP, data)
-		return m, st, err == nil, err
-	}
-	if !errors.Is(err, zk.ErrNoNode) {
-		return m, nil, false, err
-	}
-	return m, nil, false, s.checkEmptyRoot(ctx)
-}
-
 // checkEmptyRoot refuses a root that holds something kook did not write.
+// Generations without meta are the leftovers of a first write that was
+// killed or lost its race (bootstrap): the root counts as empty.
 func (s *Store) checkEmptyRoot(ctx context.Context) error {
 	root := s.cfg.Root
 	data, _, err := s.get(ctx, root)
@@ -84,6 +65,7 @@ func (s *Store) checkEmptyRoot(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	kids = slices.DeleteFunc(kids, genName.MatchString)
 	if len(kids) > 0 {
 		sort.Strings(kids)
 		if len(kids) > 5 {
@@ -101,11 +83,11 @@ func (s *Store) checkEmptyRoot(ctx context.Context) error {
 func (s *Store) Stat(ctx context.Context) (Version, error) {
 	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	defer cancel()
-	m, st, exists, err := s.readMeta(ctx)
-	if err != nil || !exists {
+	h, err := s.readHead(ctx)
+	if err != nil {
 		return Version{}, err
 	}
-	return Version{Zxid: st.Mzxid, Generation: m.Current}, nil
+	return h.version(), nil
 }
 
 // Load reads the whole inventory as one consistent snapshot. An empty or
@@ -145,14 +127,15 @@ const (
 func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) (*snapshot, error) {
 	var lastMove error
 	for attempt := 0; attempt < 20; attempt++ {
-		m, st, exists, err := s.readMeta(ctx)
+		h, err := s.readHead(ctx)
 		if err != nil {
 			return nil, err
 		}
-		sn := &snapshot{exists: exists, meta: m, stat: st}
-		if !exists {
+		sn := &snapshot{head: h, seq: h.meta.Seq}
+		if !h.exists {
 			return sn, nil
 		}
+		m := h.meta
 		root := s.cfg.Root
 		gen := root + "/" + m.Current
 		hb, gb := m.HostBuckets, m.GroupBuckets
@@ -205,19 +188,20 @@ func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) 
 		if kidsErr != nil {
 			return nil, kidsErr
 		}
-		// Every write sets meta, so meta's mzxid is the last write that
-		// the server had applied when meta was read, and each bucket was
-		// read after it. A bucket whose mzxid is not past meta's was not
-		// written since, so it holds what it held at that version: when
+		// Every write sets the log parent (or meta, on an older root), so
+		// the head's zxid is the last write that the server had applied
+		// when the head was read, and each bucket was read after it. A
+		// bucket whose mzxid is not past it was not written since, so it
+		// holds what it held at that version: when
 		// that is true of every bucket, the read is exactly the inventory
 		// at meta's version, however far meta has moved since. Requiring
-		// meta not to move at all would starve readers of a large fleet
+		// the head not to move at all would starve readers of a large fleet
 		// while hosts check in a hundred times a second; this way only a
 		// write that lands in a bucket during the read's own round trip
 		// makes it read again, and the common case saves a round trip.
 		whole := true
 		for _, bst := range stats {
-			if bst == nil || bst.Mzxid > st.Mzxid {
+			if bst == nil || bst.Mzxid > h.zxid() {
 				whole = false
 				break
 			}
@@ -231,20 +215,20 @@ func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) 
 			if listRoot {
 				// A writer needs the versions of one state to write at,
 				// and its write fails if anything moved: read again.
-				again, err := s.exists(ctx, s.metaP)
+				again, err := s.readHead(ctx)
 				if err != nil {
-					return nil, s.zkError("read", s.metaP, err)
+					return nil, err
 				}
-				if again == nil || again.Mzxid != st.Mzxid {
+				if again.zxid() != h.zxid() {
 					lastMove = fmt.Errorf("the inventory kept changing while being read")
 					continue
 				}
-				return nil, fmt.Errorf("the inventory under %s is corrupt: a bucket was written without its meta", root)
+				return nil, fmt.Errorf("the inventory under %s is corrupt: a bucket was written without its log entry", root)
 			}
 			// A reader re-reads only what changed, until its data is one
 			// version: hosts checking in a hundred times a second would
 			// otherwise starve readers of a large fleet.
-			again, againSt, moved, err := s.settle(ctx, m, paths, data, stats, each)
+			again, moved, err := s.settle(ctx, m, paths, data, stats, each)
 			if err != nil {
 				return nil, err
 			}
@@ -252,7 +236,7 @@ func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) 
 				lastMove = fmt.Errorf("the inventory kept changing while being read")
 				continue
 			}
-			sn.meta, sn.stat = again, againSt
+			sn.head, sn.seq = again, again.meta.Seq
 		}
 		sn.hostData, sn.groupData = data[:hb], data[hb:]
 		sn.hostVer, sn.groupVer = make([]int32, hb), make([]int32, gb)
@@ -289,14 +273,14 @@ func (sn *snapshot) inventory(positions bool) (*kook.Inventory, map[string]map[s
 	inv := &kook.Inventory{Hosts: make(map[string]*kook.Host, nh), Groups: make(map[string]*kook.Group, ng)}
 	for _, b := range sn.groups {
 		for _, e := range b {
-			inv.Groups[e.name] = &kook.Group{Name: e.name, Vars: e.vars, Children: e.children}
+			inv.Groups[e.name] = &kook.Group{Name: e.name, Vars: e.vars, FileVars: e.fileVars, Children: e.children}
 		}
 	}
 	members := make(map[string][]memberPos, ng)
 	maxPos := int64(-1 << 62)
 	for _, b := range sn.hosts {
 		for _, e := range b {
-			inv.Hosts[e.name] = &kook.Host{Name: e.name, Vars: e.vars}
+			inv.Hosts[e.name] = &kook.Host{Name: e.name, Vars: e.vars, FileVars: e.fileVars}
 			for _, m := range e.groups {
 				members[m.group] = append(members[m.group], memberPos{m.pos, e.name})
 				if m.pos > maxPos {

@@ -45,7 +45,7 @@ func fleetBuckets(tb testing.TB, inv *kook.Inventory) (hosts, groups [][]byte) {
 
 // scanSnapshot is what snapshotMode does with the buckets for LoadEncoded.
 func scanSnapshot(hosts, groups [][]byte) (*snapshot, error) {
-	sn := &snapshot{exists: true, encHosts: make([][]encHost, len(hosts)), encGroups: make([][]kook.EncodedGroup, len(groups))}
+	sn := &snapshot{head: head{exists: true}, encHosts: make([][]encHost, len(hosts)), encGroups: make([][]kook.EncodedGroup, len(groups))}
 	for i, d := range hosts {
 		var err error
 		if sn.encHosts[i], err = scanHostBucket(d); err != nil {
@@ -266,7 +266,7 @@ func checkEncoded(t *testing.T, hosts, groups [][]byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full := &snapshot{exists: true, hosts: make([][]hostEntry, len(hosts)), groups: make([][]groupEntry, len(groups))}
+	full := &snapshot{head: head{exists: true}, hosts: make([][]hostEntry, len(hosts)), groups: make([][]groupEntry, len(groups))}
 	for i, d := range hosts {
 		if full.hosts[i], err = decodeHostBucket(d); err != nil {
 			t.Fatal(err)

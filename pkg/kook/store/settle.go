@@ -17,19 +17,19 @@ const maxSettleRounds = 50
 // settle turns a read during which some buckets were written into a read
 // of one version, without reading every bucket again. It puts a watch on
 // every bucket (ExistsW), re-reads with a watch (GetW) each bucket changed
-// since it was read, and then reads meta. ZooKeeper delivers a watch event
-// before any answer that reflects a later state, so when meta's answer
+// since it was read, and then reads the head. ZooKeeper delivers a watch event
+// before any answer that reflects a later state, so when the head's answer
 // arrives every bucket whose watch has not fired is unchanged since its
-// last read: the data is exactly the inventory at that meta's version.
+// last read: the data is exactly the inventory at that head's version.
 // Buckets whose watch fired are read again, until a round sees none fire.
 //
-// It returns the meta and its stat that the data now matches; moved is
+// It returns the head that the data now matches; moved is
 // true when the generation or bucket counts changed, and the caller must
 // start over. Watches left on unchanged buckets cost the client a map
 // entry each until the bucket next changes; settle only runs after a
 // plain read met a concurrent write.
 func (s *Store) settle(ctx context.Context, m meta, paths []string, data [][]byte, stats []*zk.Stat,
-	each func(i int, d []byte) error) (meta, *zk.Stat, bool, error) {
+	each func(i int, d []byte) error) (head, bool, error) {
 	watches := make([]<-chan zk.Event, len(paths))
 	dirty, err := s.watchMany(ctx, allIndexes(len(paths)), func(i int) (bool, error) {
 		ok, st, w, err := s.conn.ExistsW(paths[i])
@@ -43,7 +43,7 @@ func (s *Store) settle(ctx context.Context, m meta, paths []string, data [][]byt
 		return st.Mzxid != stats[i].Mzxid, nil
 	})
 	if err != nil {
-		return m, nil, false, err
+		return head{}, false, err
 	}
 	for round := 0; round < maxSettleRounds; round++ {
 		_, err := s.watchMany(ctx, dirty, func(i int) (bool, error) {
@@ -60,14 +60,14 @@ func (s *Store) settle(ctx context.Context, m meta, paths []string, data [][]byt
 			return false, nil
 		})
 		if err != nil {
-			return m, nil, false, err
+			return head{}, false, err
 		}
-		again, st, exists, err := s.readMeta(ctx)
+		again, err := s.readHead(ctx)
 		if err != nil {
-			return m, nil, false, err
+			return head{}, false, err
 		}
-		if !exists || again.Current != m.Current || again.HostBuckets != m.HostBuckets || again.GroupBuckets != m.GroupBuckets {
-			return m, nil, true, nil
+		if !again.exists || again.meta.Current != m.Current || again.meta.HostBuckets != m.HostBuckets || again.meta.GroupBuckets != m.GroupBuckets {
+			return again, true, nil
 		}
 		dirty = dirty[:0]
 		for i, w := range watches {
@@ -78,10 +78,10 @@ func (s *Store) settle(ctx context.Context, m meta, paths []string, data [][]byt
 			}
 		}
 		if len(dirty) == 0 {
-			return again, st, false, nil
+			return again, false, nil
 		}
 	}
-	return m, nil, false, errors.New("the inventory kept changing while being read")
+	return head{}, false, errors.New("the inventory kept changing while being read")
 }
 
 // watchMany runs call for each index concurrently, so that the requests

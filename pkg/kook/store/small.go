@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/kook-project/kook/pkg/kook"
@@ -185,25 +188,10 @@ func (s *Store) AddMember(ctx context.Context, group, host string) error {
 					return nil
 				}
 			}
-			g, err := t.group(group)
-			if err != nil {
+			if err := t.join(e, group); err != nil {
 				return err
 			}
-			if g == nil {
-				if err := t.putGroup(&groupEntry{name: group, vars: kook.Vars{}}); err != nil {
-					return err
-				}
-				if err := t.linkUnderAll(group); err != nil {
-					return err
-				}
-			}
-			kept := e.groups[:0]
-			for _, m := range e.groups {
-				if m.group != kook.Ungrouped {
-					kept = append(kept, m)
-				}
-			}
-			e.groups = append(kept, membership{group, t.nextPos()})
+			e.groups = reconcileHost(e.groups, t)
 			return t.putHost(e)
 		}, full)
 }
@@ -230,10 +218,7 @@ func (s *Store) RemoveMember(ctx context.Context, group, host string) error {
 			if len(kept) == len(e.groups) {
 				return nil
 			}
-			e.groups = kept
-			if len(kept) == 0 {
-				e.groups = append(e.groups, membership{kook.Ungrouped, t.nextPos()})
-			}
+			e.groups = reconcileHost(kept, t)
 			return t.putHost(e)
 		}, full)
 }
@@ -259,8 +244,13 @@ func (s *Store) AddChild(ctx context.Context, parent, child string) error {
 						return nil
 					}
 				}
-				if reaches(groups, child, parent) {
-					return fmt.Errorf("Adding group '%s' as child to '%s' creates a recursive dependency loop.", child, parent)
+				if err := kook.CheckLink(parent, child, func(g string) []string {
+					if e := groups[g]; e != nil {
+						return e.children
+					}
+					return nil
+				}); err != nil {
+					return err
 				}
 			}
 			if p == nil {
@@ -310,39 +300,60 @@ func (s *Store) RemoveChild(ctx context.Context, parent, child string) error {
 			if err := t.putGroup(p); err != nil {
 				return err
 			}
+			parents := 0
 			for _, g := range groups {
-				for _, x := range g.children {
-					if x == child {
-						return nil // still has a parent
-					}
+				if slices.Contains(g.children, child) {
+					parents++
 				}
+			}
+			if !kook.NeedsParent(child, parents) {
+				return nil
 			}
 			return t.linkUnderAll(child)
 		}, full)
 }
 
-// reaches reports whether to is from or below it.
-func reaches(groups map[string]*groupEntry, from, to string) bool {
-	seen := map[string]bool{}
-	var walk func(string) bool
-	walk = func(n string) bool {
-		if n == to {
-			return true
-		}
-		if seen[n] {
-			return false
-		}
-		seen[n] = true
-		if g := groups[n]; g != nil {
-			for _, c := range g.children {
-				if walk(c) {
-					return true
-				}
-			}
-		}
-		return false
+// join makes host e a member of group at the end of its hosts, creating
+// the group under "all" when it does not exist. The caller puts e.
+func (t *txn) join(e *hostEntry, group string) error {
+	g, err := t.group(group)
+	if err != nil {
+		return err
 	}
-	return walk(from)
+	if g == nil {
+		if err := t.putGroup(&groupEntry{name: group, vars: kook.Vars{}}); err != nil {
+			return err
+		}
+		if err := t.linkUnderAll(group); err != nil {
+			return err
+		}
+	}
+	e.groups = append(e.groups, membership{group, t.nextPos()})
+	return nil
+}
+
+// reconcileHost applies Reconcile's "ungrouped" rule (kook.UngroupedRule)
+// to one host's memberships: it leaves "ungrouped" once in another group
+// and joins it, at a fresh position, when in none.
+func reconcileHost(groups []membership, t *txn) []membership {
+	inUngrouped, inOther := false, false
+	for _, m := range groups {
+		switch m.group {
+		case kook.Ungrouped:
+			inUngrouped = true
+		case kook.All:
+		default:
+			inOther = true
+		}
+	}
+	leave, join := kook.UngroupedRule(inUngrouped, inOther)
+	if leave {
+		return slices.DeleteFunc(groups, func(m membership) bool { return m.group == kook.Ungrouped })
+	}
+	if join {
+		return append(groups, membership{kook.Ungrouped, t.nextPos()})
+	}
+	return groups
 }
 
 func notFound(err error, kind, name string) error {
@@ -359,13 +370,14 @@ var errFull = errors.New("needs a full write")
 // the whole inventory when partial cannot do it in place.
 func (s *Store) small(ctx context.Context, what string, partial func(*txn) error, full func(*kook.Inventory) error) error {
 	var err error
-	for attempt := 0; attempt < maxAttempts; attempt++ {
+	for attempt := 0; attempt < maxSmallAttempts; attempt++ {
 		if attempt > 0 {
+			s.retries.Add(1)
 			if err := sleep(ctx, attempt); err != nil {
 				return err
 			}
 		}
-		err = s.smallOnce(ctx, partial)
+		err = s.smallOnce(ctx, what, partial)
 		if errors.Is(err, errFull) {
 			return s.smallFull(ctx, what, full)
 		}
@@ -386,34 +398,41 @@ func (s *Store) smallFull(ctx context.Context, what string, full func(*kook.Inve
 	return nil
 }
 
-func (s *Store) smallOnce(ctx context.Context, partial func(*txn) error) error {
+func (s *Store) smallOnce(ctx context.Context, what string, partial func(*txn) error) error {
 	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	defer cancel()
-	m, st, exists, err := s.readMeta(ctx)
+	h, err := s.writableHead(ctx)
 	if err != nil {
 		return err
 	}
-	if !exists {
-		return errFull
-	}
-	t := &txn{s: s, ctx: ctx, meta: m, stat: st, gen: s.cfg.Root + "/" + m.Current, buckets: map[string]*tbucket{}}
+	t := &txn{s: s, ctx: ctx, head: h, gen: s.cfg.Root + "/" + h.meta.Current,
+		buckets: map[string]*tbucket{}, change: &change{what: what}}
 	kidsDone := make(chan struct{})
 	var kids []string
 	go func() { defer close(kidsDone); kids, _ = s.children(ctx, s.cfg.Root) }()
 	err = partial(t)
 	<-kidsDone
+	if err == nil {
+		err = t.posErr
+	}
 	if err != nil {
 		return err
 	}
-	var ops []any
+	// Buckets set at the version read, buckets only read checked at it:
+	// the write conflicts with exactly the writes that changed what it
+	// read. meta is checked, not set, so that a generation switch
+	// (which sets it) fences this write.
+	var sets, checks []any
 	size := 0
 	for _, p := range t.order {
 		b := t.buckets[p]
-		if !b.dirty {
-			continue
+		var data []byte
+		if b.dirty {
+			data = appendBucket(nil, b.recs)
 		}
-		data := appendBucket(nil, b.recs)
-		if string(data) == string(b.orig) {
+		if data == nil || string(data) == string(b.orig) {
+			checks = append(checks, &zk.CheckVersionRequest{Path: p, Version: b.ver})
+			size += len(p) + 32
 			continue
 		}
 		if len(data) > growBucket() && len(b.recs) > 1 {
@@ -422,36 +441,57 @@ func (s *Store) smallOnce(ctx context.Context, partial func(*txn) error) error {
 		if len(data) > maxBucket {
 			return fmt.Errorf("bucket %s would take %d KiB, more than ZooKeeper can hold in one node", p, len(data)>>10)
 		}
-		ops = append(ops, &zk.SetDataRequest{Path: p, Data: data, Version: b.ver})
-		size += len(data)
+		sets = append(sets, &zk.SetDataRequest{Path: p, Data: data, Version: b.ver})
+		size += len(data) + len(p) + 32
+		kind := kook.KindGroup
+		if strings.HasPrefix(p, t.gen+"/h/") {
+			kind = kook.KindHost
+		}
+		if err := bucketChanges(t.change, kind, [][]byte{b.orig}, [][]byte{data}); err != nil {
+			return err
+		}
 	}
-	if len(ops) == 0 {
+	if len(sets) == 0 {
+		if len(t.extra) == 0 {
+			return nil
+		}
+		// Nothing to change but the extra ops (registrations already
+		// applied): no version, no log entry.
+		if _, err := s.multi(ctx, t.extra); err != nil {
+			if errors.Is(err, zk.ErrNoNode) || errors.Is(err, zk.ErrBadVersion) {
+				return fmt.Errorf("%v: %w", err, ErrConflict)
+			}
+			return s.zkError("write", s.cfg.Root, err)
+		}
 		return nil
 	}
-	if size > maxMultiBytes {
+	if size+maxLogEntry > s.maxMulti() {
 		return errFull
 	}
-	m = t.meta
-	m.Writer = newWriterID()
-	ops = append(ops, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: st.Version})
-	sn := &snapshot{exists: true, meta: t.meta, stat: st}
-	v, err := s.commit(ctx, ops, m, sn)
+	writer := newWriterID()
+	ops := append(sets, checks...)
+	ops = append(ops, t.extra...)
+	ops = append(ops, &zk.CheckVersionRequest{Path: s.metaP, Version: h.stat.Version})
+	v, err := s.commit(ctx, append(ops, s.logOps(writer, t.change)...), meta{Current: h.meta.Current, Writer: writer})
 	if err != nil {
 		return err
 	}
-	s.collect(ctx, v.Zxid, m.Current, kids)
+	s.collect(ctx, v.Zxid, h.meta.Current, kids)
 	return nil
 }
 
-// txn is the state of one small write: meta and the buckets it read.
+// txn is the state of one small write: the head and the buckets it read.
 type txn struct {
 	s       *Store
 	ctx     context.Context
-	meta    meta
-	stat    *zk.Stat
+	head    head
 	gen     string
 	buckets map[string]*tbucket
 	order   []string
+	change  *change
+	pos     int64 // the next position nextPos hands out; 0 until asked
+	posErr  error // set by nextPos when it cannot hand one out
+	extra   []any // more ops for the commit's multi (deleting applied registrations)
 }
 
 type tbucket struct {
@@ -461,11 +501,36 @@ type tbucket struct {
 	dirty bool
 }
 
+// nextPos hands out a membership position above every position in the
+// inventory, without reading every host and without setting meta (which
+// would make every registration conflict with every other).
+//
+// Positions are meta.Seq (above every position when meta was last set)
+// plus the distance in zxids from that meta to the version this write
+// read, shifted past a random low part. A write that starts after this
+// one committed reads a version at least this commit's zxid, so its
+// positions are larger; writes that overlap get positions in either order,
+// as concurrent writes may. A write that sets meta raises meta.Seq above
+// every position it saw. When the distance no longer fits, the write
+// becomes a full write, which renumbers (t.posErr).
 func (t *txn) nextPos() int64 {
-	p := t.meta.Seq
-	t.meta.Seq += positionStride
+	if t.pos == 0 {
+		h := t.head
+		d := h.zxid() - h.stat.Mzxid
+		if d < 0 || d >= 1<<44 || h.meta.Seq >= 1<<61 {
+			t.posErr = errFull
+			return 0
+		}
+		t.pos = h.meta.Seq + d<<posShift + rand.Int64N(1<<(posShift-1))
+	}
+	p := t.pos
+	t.pos++
 	return p
 }
+
+// posShift leaves room below each zxid step for the random low part of
+// nextPos's positions (and for the few positions one write hands out).
+const posShift = 16
 
 // load reads the buckets at paths it has not read yet, pipelined.
 func (t *txn) load(paths ...string) error {
@@ -498,11 +563,13 @@ func (t *txn) load(paths ...string) error {
 }
 
 func (t *txn) hostPath(name string) string {
-	return hostBucketPath(t.gen, bucketOf(name, t.meta.HostBuckets), t.meta.HostBuckets)
+	n := t.head.meta.HostBuckets
+	return hostBucketPath(t.gen, bucketOf(name, n), n)
 }
 
 func (t *txn) groupPath(name string) string {
-	return groupBucketPath(t.gen, bucketOf(name, t.meta.GroupBuckets), t.meta.GroupBuckets)
+	n := t.head.meta.GroupBuckets
+	return groupBucketPath(t.gen, bucketOf(name, n), n)
 }
 
 func (b *tbucket) find(name string) (int, bool) {
@@ -528,7 +595,7 @@ func (t *txn) host(name string) (*hostEntry, error) {
 }
 
 func (t *txn) putHost(e *hostEntry) error {
-	return t.putRecord(t.hostPath(e.name), "host", e.name, hostRecord(e.vars, e.groups))
+	return t.putRecord(t.hostPath(e.name), kook.KindHost, e.name, hostRecord(e.vars, e.fileVars, e.groups))
 }
 
 func (t *txn) delHost(name string) error {
@@ -551,7 +618,7 @@ func (t *txn) putGroup(e *groupEntry) error {
 	if err := t.load(p); err != nil {
 		return err
 	}
-	return t.putRecord(p, "group", e.name, groupRecord(e.vars, e.children))
+	return t.putRecord(p, kook.KindGroup, e.name, groupRecord(e.vars, e.fileVars, e.children))
 }
 
 // readEntry reads the bucket at p and decodes the record of the kind
@@ -603,7 +670,7 @@ func (t *txn) linkUnderAll(name string) error {
 // allGroups reads every group bucket and returns every group. The
 // entries are fresh: change them and putGroup them.
 func (t *txn) allGroups() (map[string]*groupEntry, error) {
-	n := t.meta.GroupBuckets
+	n := t.head.meta.GroupBuckets
 	paths := make([]string, n)
 	for i := range paths {
 		paths[i] = groupBucketPath(t.gen, i, n)

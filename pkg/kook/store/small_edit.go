@@ -116,7 +116,7 @@ func (t *txn) editHost(ed HostEdit) (bool, error) {
 	if isNew {
 		e = &hostEntry{name: ed.Name, vars: kook.Vars{}}
 	}
-	before := hostRecord(e.vars, e.groups)
+	before := hostRecord(e.vars, e.fileVars, e.groups)
 	for _, g := range ed.Join {
 		if g == kook.All || g == kook.Ungrouped || slices.ContainsFunc(e.groups, func(m membership) bool { return m.group == g }) {
 			continue
@@ -164,7 +164,7 @@ func (t *txn) editHost(ed HostEdit) (bool, error) {
 	for _, k := range ed.Unset {
 		delete(e.vars, k)
 	}
-	if !isNew && string(hostRecord(e.vars, e.groups)) == string(before) {
+	if !isNew && string(hostRecord(e.vars, e.fileVars, e.groups)) == string(before) {
 		return false, nil
 	}
 	return true, t.putHost(e)
@@ -255,8 +255,8 @@ func (s *Store) UpdateGroups(ctx context.Context, what string, fn func(inv *kook
 			inv := &kook.Inventory{Hosts: map[string]*kook.Host{}, Groups: make(map[string]*kook.Group, len(groups))}
 			before := make(map[string][]byte, len(groups))
 			for name, g := range groups {
-				inv.Groups[name] = &kook.Group{Name: name, Vars: g.vars, Children: g.children}
-				before[name] = groupRecord(g.vars, g.children)
+				inv.Groups[name] = &kook.Group{Name: name, Vars: g.vars, FileVars: g.fileVars, Children: g.children}
+				before[name] = groupRecord(g.vars, g.fileVars, g.children)
 			}
 			if err := fn(inv); err != nil {
 				return err
@@ -267,7 +267,7 @@ func (s *Store) UpdateGroups(ctx context.Context, what string, fn func(inv *kook
 			changed = changed[:0]
 			for _, name := range inv.GroupNames() {
 				g := inv.Groups[name]
-				rec := groupRecord(g.Vars, g.Children)
+				rec := groupRecord(g.Vars, g.FileVars, g.Children)
 				if string(rec) == string(before[name]) {
 					continue
 				}
@@ -275,7 +275,7 @@ func (s *Store) UpdateGroups(ctx context.Context, what string, fn func(inv *kook
 					return errors.New("UpdateGroups cannot add hosts to a group")
 				}
 				changed = append(changed, name)
-				if err := t.putGroup(&groupEntry{name: name, vars: g.Vars, children: g.Children}); err != nil {
+				if err := t.putGroup(&groupEntry{name: name, vars: g.Vars, fileVars: g.FileVars, children: g.Children}); err != nil {
 					return err
 				}
 			}
@@ -289,7 +289,7 @@ func (s *Store) UpdateGroups(ctx context.Context, what string, fn func(inv *kook
 		func(inv *kook.Inventory) error {
 			before := map[string][]byte{}
 			for name, g := range inv.Groups {
-				before[name] = groupRecord(g.Vars, g.Children)
+				before[name] = groupRecord(g.Vars, g.FileVars, g.Children)
 			}
 			if err := fn(inv); err != nil {
 				return err
@@ -298,7 +298,7 @@ func (s *Store) UpdateGroups(ctx context.Context, what string, fn func(inv *kook
 			changed = changed[:0]
 			for _, name := range inv.GroupNames() {
 				g := inv.Groups[name]
-				if string(groupRecord(g.Vars, g.Children)) != string(before[name]) {
+				if string(groupRecord(g.Vars, g.FileVars, g.Children)) != string(before[name]) {
 					changed = append(changed, name)
 				}
 			}
@@ -370,8 +370,8 @@ func (s *Store) LoadHost(ctx context.Context, name string) (*kook.Inventory, err
 			return nil, err
 		}
 		paths := []string{t.hostPath(name)}
-		for i := range t.meta.GroupBuckets {
-			paths = append(paths, groupBucketPath(t.gen, i, t.meta.GroupBuckets))
+		for i := range t.head.meta.GroupBuckets {
+			paths = append(paths, groupBucketPath(t.gen, i, t.head.meta.GroupBuckets))
 		}
 		err = t.load(paths...)
 		var inv *kook.Inventory
@@ -379,11 +379,11 @@ func (s *Store) LoadHost(ctx context.Context, name string) (*kook.Inventory, err
 			inv, err = t.hostInventory(name)
 		}
 		if err == nil {
-			st, serr := s.exists(ctx, s.metaP)
-			if serr != nil {
-				return nil, serr
+			h, herr := s.readHead(ctx)
+			if herr != nil {
+				return nil, herr
 			}
-			if st != nil && st.Version == t.stat.Version {
+			if h.zxid() == t.head.zxid() {
 				return inv, nil
 			}
 			err = ErrConflict
@@ -397,14 +397,14 @@ func (s *Store) LoadHost(ctx context.Context, name string) (*kook.Inventory, err
 // readTxn starts a read of a few buckets at the current meta; an empty
 // root holds no host.
 func (s *Store) readTxn(ctx context.Context) (*txn, error) {
-	m, st, exists, err := s.readMeta(ctx)
+	h, err := s.readHead(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !exists {
+	if !h.exists {
 		return nil, fmt.Errorf("the root %s on %s holds no inventory: %w", s.cfg.Root, strings.Join(s.cfg.Servers, ","), ErrNotFound)
 	}
-	return &txn{s: s, ctx: ctx, meta: m, stat: st, gen: s.cfg.Root + "/" + m.Current, buckets: map[string]*tbucket{}}, nil
+	return &txn{s: s, ctx: ctx, head: h, gen: s.cfg.Root + "/" + h.meta.Current, buckets: map[string]*tbucket{}}, nil
 }
 
 // hostInventory assembles the host called name and every group from the
@@ -418,9 +418,9 @@ func (t *txn) hostInventory(name string) (*kook.Inventory, error) {
 	if err != nil || e == nil {
 		return nil, notFound(err, kook.KindHost, name)
 	}
-	inv := &kook.Inventory{Hosts: map[string]*kook.Host{name: {Name: name, Vars: e.vars}}, Groups: make(map[string]*kook.Group, len(groups))}
+	inv := &kook.Inventory{Hosts: map[string]*kook.Host{name: {Name: name, Vars: e.vars, FileVars: e.fileVars}}, Groups: make(map[string]*kook.Group, len(groups))}
 	for n, g := range groups {
-		inv.Groups[n] = &kook.Group{Name: n, Vars: g.vars, Children: g.children}
+		inv.Groups[n] = &kook.Group{Name: n, Vars: g.vars, FileVars: g.fileVars, Children: g.children}
 	}
 	for _, m := range e.groups {
 		g := inv.Groups[m.group]

@@ -1,24 +1,33 @@
 // Package store keeps a kook inventory in ZooKeeper, in the layout of
-// DESIGN.md (schema 1):
+// DESIGN.md (schema 3):
 //
-//	ROOT/meta            {"schema":1,"current":"g0000000007",...}; its mzxid is the inventory's version
+//	ROOT/meta            {"schema":3,"current":"g0000000007",...}
+//	ROOT/log             the last writer's id; its mzxid is the inventory's version
+//	ROOT/log/wID-00..42  one change-log entry per write (changelog.go)
+//	ROOT/queue/r-00..07  registrations filed by hosts that may not write (register.go)
 //	ROOT/g0000000007     {"group_buckets":8,"host_buckets":64}
 //	ROOT/g.../h/00..3f   hosts packed by an FNV-1a hash of their name:
-//	                     {"web01":{"groups":{"db":0,"web":3072},"vars":{...}},...}
-//	ROOT/g.../g/0..7     groups likewise: {"web":{"children":["a","b"],"vars":{...}},...}
+//	                     {"web01":{"file_vars":{...},"groups":{"db":0,"web":3072},"vars":{...}},...}
+//	ROOT/g.../g/0..7     groups likewise: {"web":{"children":["a","b"],"file_vars":{...},"vars":{...}},...}
+//
+// "file_vars" (Host.FileVars, Group.FileVars) is left out when empty, so a
+// schema 1 root reads as it is; the next write marks it schema 2.
 //
 // Membership lives on the host with the host's position in each group, so
 // a group's host order is its members sorted by position and no znode grows
 // with a group's size.
 //
-// Consistency: every write is one multi that sets each bucket it changed at
-// the version it read and sets meta at the version it read, so concurrent
-// writers never lose an update (the loser gets ErrConflict, and Update and
-// the small writes retry on fresh data). A change too large for one multi,
-// or one that changes the bucket counts, is written as a new generation
-// beside the current one and switched to by one multi on meta. A reader
-// gets meta, every bucket (pipelined over one connection) and meta again,
-// and reads again if meta moved, so it never sees half a write.
+// Consistency: every write is one multi that sets each bucket it changed
+// and checks each bucket it only read, at the versions it read, checks
+// meta, and records itself in the log (head.go), so concurrent writers
+// never lose an update and conflict only when they touch the same data
+// (the loser gets ErrConflict, and Update and the small writes retry on
+// fresh data). A change too large for one multi, or one that changes the
+// bucket counts, is written as a new generation beside the current one
+// and switched to by one multi that sets meta and checks every bucket it
+// replaces. A reader gets the version, every bucket (pipelined over one
+// connection), and settles on one version if a bucket moved meanwhile, so
+// it never sees half a write.
 //
 // Every call has a deadline (Config.Timeout, or the context's if sooner);
 // a dead ZooKeeper gives "cannot reach ZooKeeper at ...", never a hang.
@@ -38,6 +47,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -62,6 +72,19 @@ type Config struct {
 	WorldRead bool
 	// Dialer, when set, opens the connections (for TLS).
 	Dialer zk.Dialer
+	// Actor says who writes, for the change log (defaults: see Actor).
+	Actor Actor
+	// NoChangeLog records each write in the log without who, what or
+	// which names: only its writer id and time, which the store needs as
+	// its version marker. For measuring what the log costs, and for
+	// callers that must not leave names behind.
+	NoChangeLog bool
+	// MaxBuffer, when set, bounds the connection's send and receive
+	// buffers (go-zookeeper allocates 1.5 MiB of each per session). A
+	// process that holds many sessions, such as a test standing in for a
+	// thousand hosts, sets it to a few hundred KiB; a response or request
+	// larger than it then fails.
+	MaxBuffer int
 }
 
 // String describes the configuration without the password.
@@ -104,10 +127,32 @@ type Store struct {
 	conn    *zk.Conn
 	acl     []zk.ACL
 	metaP   string
+	logP    string
+	actor   Actor
 
 	mu          sync.Mutex
 	lastDialErr error
+
+	retries atomic.Int64
 }
+
+// maxMulti is the most one multi request of this store may carry:
+// maxMultiBytes, or less when Config.MaxBuffer bounds the connection's
+// buffers (with room for the request's framing).
+func (s *Store) maxMulti() int {
+	if b := s.cfg.MaxBuffer; b > 0 && b-(16<<10) < maxMultiBytes {
+		return max(b-(16<<10), 1<<10)
+	}
+	return maxMultiBytes
+}
+
+// Retries counts how often this Store's writes started again on fresh
+// data after a conflict with another writer.
+func (s *Store) Retries() int64 { return s.retries.Load() }
+
+// listOf makes a slice of values whose type has no name outside the
+// package that made them (go-zookeeper's connection options).
+func listOf[T any](xs ...T) []T { return xs }
 
 type nopLogger struct{}
 
@@ -132,7 +177,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if !strings.HasPrefix(cfg.Root, "/") || cfg.Root == "/" || strings.HasSuffix(cfg.Root, "/") || path.Clean(cfg.Root) != cfg.Root {
 		return nil, fmt.Errorf("bad ZooKeeper root %q: want an absolute path such as /kook", cfg.Root)
 	}
-	s := &Store{cfg: cfg, servers: strings.Join(cfg.Servers, ","), metaP: cfg.Root + "/meta"}
+	s := &Store{cfg: cfg, servers: strings.Join(cfg.Servers, ","), metaP: cfg.Root + "/meta", logP: cfg.Root + "/log"}
+	s.actor = defaultActor(cfg)
 	s.acl = zk.WorldACL(zk.PermAll)
 	var user, password string
 	if cfg.Digest != "" {
@@ -164,8 +210,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	ctx, cancel := s.opContext(ctx, cfg.Timeout)
 	defer cancel()
 	hasSession := make(chan struct{}, 1)
-	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
-		zk.WithLogger(nopLogger{}), zk.WithLogInfo(false), zk.WithDialer(recording),
+	opts := listOf(zk.WithLogger(nopLogger{}), zk.WithLogInfo(false), zk.WithDialer(recording))
+	if cfg.MaxBuffer > 0 {
+		opts = append(opts, zk.WithMaxBufferSize(cfg.MaxBuffer), zk.WithMaxConnBufferSize(cfg.MaxBuffer))
+	}
+	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout, append(opts,
 		zk.WithEventCallback(func(ev zk.Event) {
 			if ev.Type == zk.EventSession && ev.State == zk.StateHasSession {
 				select {
@@ -173,7 +222,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 				default:
 				}
 			}
-		}))
+		}))...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach ZooKeeper at %s: %v", s.servers, err)
 	}
@@ -306,7 +355,7 @@ func (s *Store) zkError(op, p string, err error) error {
 		return nil
 	case errors.Is(err, zk.ErrNoServer), errors.Is(err, zk.ErrConnectionClosed),
 		errors.Is(err, zk.ErrClosing), errors.Is(err, zk.ErrSessionExpired),
-		errors.Is(err, zk.ErrSessionMoved):
+		errors.Is(err, zk.ErrSessionMoved), isNetError(err):
 		return fmt.Errorf("cannot reach ZooKeeper at %s: %s %s: %w", s.servers, op, p, err)
 	case errors.Is(err, zk.ErrNoAuth):
 		return fmt.Errorf("ZooKeeper refused to %s %s: not allowed for these credentials: %w", op, p, err)
@@ -316,9 +365,17 @@ func (s *Store) zkError(op, p string, err error) error {
 	return fmt.Errorf("ZooKeeper: %s %s: %w", op, p, err)
 }
 
+// isNetError reports whether err is the connection's own failure (a
+// broken pipe when the server died under a request), which go-zookeeper
+// sometimes returns as it is.
+func isNetError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op)
+}
+
 // ambiguous reports whether a write may or may not have been applied.
 func ambiguous(err error) bool {
-	return errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrSessionExpired) ||
+	return errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrSessionExpired) || isNetError(err) ||
 		errors.Is(err, zk.ErrNoServer) || errors.Is(err, zk.ErrClosing) ||
 		errors.Is(err, context.DeadlineExceeded) || strings.HasPrefix(fmt.Sprint(err), "cannot reach")
 }

@@ -24,6 +24,9 @@ type WriteOptions struct {
 	// ExpectVersion, when set, makes the write fail with ErrConflict
 	// unless the inventory is at that version when the write commits.
 	ExpectVersion *Version
+	// What says what the write does, for the change log ("import
+	// fleet.yml"); default "replace the inventory".
+	What string
 }
 
 // Result describes a successful write.
@@ -40,7 +43,15 @@ type Result struct {
 }
 
 // maxAttempts bounds how often a write retries after a conflict.
-const maxAttempts = 16
+// maxSmallAttempts is that of a small write, which conflicts only with
+// writes to its own buckets: a thousand hosts registering at once into
+// sixty-four buckets queue up about sixteen deep on each, and each must
+// get its turn (backoff caps at 160 ms, so 32 attempts wait at most a
+// few seconds).
+const (
+	maxAttempts      = 16
+	maxSmallAttempts = 32
+)
 
 // Replace makes the stored inventory equal inv, which should be a
 // reconciled graph: Load gives back exactly inv (vars with their types,
@@ -81,6 +92,7 @@ func (s *Store) update(ctx context.Context, fn func(*kook.Inventory) (*kook.Inve
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
+			s.retries.Add(1)
 			if err := sleep(ctx, attempt); err != nil {
 				return Result{}, err
 			}
@@ -109,13 +121,16 @@ func sleep(ctx context.Context, attempt int) error {
 
 func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
 	rctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	defer cancel()
 	sn, err := s.snapshot(rctx, true)
-	cancel()
 	if err != nil {
 		return Result{}, err
 	}
 	if opts.ExpectVersion != nil && *opts.ExpectVersion != sn.version() {
 		return Result{}, fmt.Errorf("the inventory under %s is at version %v, not %v: %w", s.cfg.Root, sn.version(), *opts.ExpectVersion, ErrConflict)
+	}
+	if !sn.exists {
+		sn = emptySnapshot()
 	}
 	old, oldPos, err := sn.inventory(true)
 	if err != nil {
@@ -125,10 +140,20 @@ func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.
 	if err != nil {
 		return Result{}, err
 	}
+	if _, err := inv.Validate(); err != nil {
+		return Result{}, err
+	}
 	return s.write(ctx, sn, oldPos, inv, opts)
 }
 
 // write makes the store equal inv, given the snapshot it read.
+//
+// The multi that commits checks the version of every bucket the snapshot
+// read and sets those that changed, so a write conflicts exactly with the
+// writes that changed something it read. It sets meta only when it hands
+// out new membership positions (meta.Seq moves) or switches generations,
+// and otherwise checks meta's version, so that a generation switch fences
+// it.
 func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[string]int64, inv *kook.Inventory, opts WriteOptions) (Result, error) {
 	m := sn.meta
 	m.Schema = Schema
@@ -136,10 +161,8 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 	if err != nil {
 		return Result{}, err
 	}
-	curH, curG := 0, 0
-	if sn.exists {
-		curH, curG = sn.meta.HostBuckets, sn.meta.GroupBuckets
-	}
+	newSeq := m.Seq != sn.meta.Seq
+	curH, curG := sn.meta.HostBuckets, sn.meta.GroupBuckets
 	// Groups first: a group's name is also in each member's record, and a
 	// name too large for ZooKeeper is the group's fault, not its hosts'.
 	if m.GroupBuckets, err = chooseBuckets(groupRecs, curG); err != nil {
@@ -157,37 +180,60 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 		return Result{}, err
 	}
 	res := Result{Hosts: len(hostRecs), Groups: len(groupRecs)}
+	if err := s.adopt(ctx, sn); err != nil {
+		return Result{}, err
+	}
+	m.Current = sn.meta.Current
 	m.Writer = newWriterID()
+	c := &change{what: opts.What}
+	if c.what == "" {
+		c.what = "replace the inventory"
+	}
 
-	if sn.exists && m.HostBuckets == curH && m.GroupBuckets == curG {
+	if m.HostBuckets == curH && m.GroupBuckets == curG {
 		gen := s.cfg.Root + "/" + m.Current
-		var ops []any
+		var sets, checks []any
 		size := 0
-		for i, b := range hostB {
-			if !bytes.Equal(b, sn.hostData[i]) {
-				p := hostBucketPath(gen, i, curH)
-				ops = append(ops, &zk.SetDataRequest{Path: p, Data: b, Version: sn.hostVer[i]})
+		// diff sets the buckets that changed and checks the others; it
+		// returns the old and new contents of those that changed.
+		diff := func(bs, old [][]byte, vers []int32, path func(i, n int) string) (was, now [][]byte) {
+			for i, b := range bs {
+				p := path(i, len(bs))
+				if bytes.Equal(b, old[i]) {
+					checks = append(checks, &zk.CheckVersionRequest{Path: p, Version: vers[i]})
+					size += len(p) + 32
+					continue
+				}
+				sets = append(sets, &zk.SetDataRequest{Path: p, Data: b, Version: vers[i]})
 				size += len(b) + len(p) + 32
+				was, now = append(was, old[i]), append(now, b)
 			}
+			return was, now
 		}
-		for i, b := range groupB {
-			if !bytes.Equal(b, sn.groupData[i]) {
-				p := groupBucketPath(gen, i, curG)
-				ops = append(ops, &zk.SetDataRequest{Path: p, Data: b, Version: sn.groupVer[i]})
-				size += len(b) + len(p) + 32
-			}
-		}
-		if len(ops) == 0 {
+		oldH, newH := diff(hostB, sn.hostData, sn.hostVer, func(i, n int) string { return hostBucketPath(gen, i, n) })
+		oldG, newG := diff(groupB, sn.groupData, sn.groupVer, func(i, n int) string { return groupBucketPath(gen, i, n) })
+		if len(sets) == 0 {
 			res.Version = sn.version()
 			if opts.Progress != nil {
 				opts.Progress(0, 0)
 			}
 			return res, nil
 		}
-		if len(ops) < maxMultiOps && size <= maxMultiBytes {
-			n := len(ops)
-			ops = append(ops, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: sn.stat.Version})
-			v, err := s.commit(ctx, ops, m, sn)
+		if len(sets) < maxMultiOps && size+maxLogEntry <= s.maxMulti() {
+			if err := bucketChanges(c, kook.KindHost, oldH, newH); err != nil {
+				return Result{}, err
+			}
+			if err := bucketChanges(c, kook.KindGroup, oldG, newG); err != nil {
+				return Result{}, err
+			}
+			n := len(sets)
+			ops := append(sets, checks...)
+			if newSeq {
+				ops = append(ops, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: sn.stat.Version})
+			} else {
+				ops = append(ops, &zk.CheckVersionRequest{Path: s.metaP, Version: sn.stat.Version})
+			}
+			v, err := s.commit(ctx, append(ops, s.logOps(m.Writer, c)...), m)
 			if err != nil {
 				return Result{}, err
 			}
@@ -199,16 +245,18 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 			return res, nil
 		}
 	}
-	v, err := s.writeGeneration(ctx, sn, &m, hostB, groupB, opts)
+	if err := bucketChanges(c, kook.KindHost, sn.hostData, hostB); err != nil {
+		return Result{}, err
+	}
+	if err := bucketChanges(c, kook.KindGroup, sn.groupData, groupB); err != nil {
+		return Result{}, err
+	}
+	v, err := s.writeGeneration(ctx, sn, &m, hostB, groupB, c, opts)
 	if err != nil {
 		return Result{}, err
 	}
 	res.Version, res.NewGeneration, res.BucketsWritten = v, true, len(hostB)+len(groupB)
-	kids := sn.kids
-	if sn.exists {
-		kids = append(kids, sn.meta.Current)
-	}
-	s.collect(ctx, v.Zxid, m.Current, kids)
+	s.collect(ctx, v.Zxid, m.Current, append(sn.kids, sn.meta.Current))
 	return res, nil
 }
 
@@ -237,7 +285,7 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 			g := inv.Groups[name]
 			members[k], errs[k] = memberIndexes(inv, name, index)
 			positions[k], _ = keptPositions(g.Hosts, oldPos[name])
-			groups[k] = record{name, groupRecord(g.Vars, g.Children)}
+			groups[k] = record{name, groupRecord(g.Vars, g.FileVars, g.Children)}
 		}
 	})
 	for _, err := range errs {
@@ -285,7 +333,7 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 				chunk = make([]byte, 0, 256<<10)
 			}
 			start := len(chunk)
-			chunk = appendHostRecord(chunk, list[j].Vars, memberships[j])
+			chunk = appendHostRecord(chunk, list[j].Vars, list[j].FileVars, memberships[j])
 			hosts[j] = record{list[j].Name, chunk[start:len(chunk):len(chunk)]}
 		}
 	})
@@ -328,21 +376,22 @@ func parallel(n, minPer int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// commit runs the multi that ends a write and returns the new version. A
-// failed check is ErrConflict naming the node; when the connection drops
-// mid-request, meta is read again to learn whether the multi was applied
-// rather than sending it blindly again.
-func (s *Store) commit(ctx context.Context, ops []any, m meta, sn *snapshot) (Version, error) {
+// commit runs the multi that ends a write; its last two ops are logOps'.
+// It returns the new version. A failed check is ErrConflict naming the
+// node; when the connection drops mid-request, the log is read to learn
+// whether the multi was applied rather than sending it blindly again.
+func (s *Store) commit(ctx context.Context, ops []any, m meta) (Version, error) {
 	cctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	defer cancel()
 	res, err := s.multi(cctx, ops)
 	if err == nil {
-		// meta is the last op: when it was set, its Stat is the new version.
-		if st := res[len(res)-1].Stat; st != nil {
-			return Version{Zxid: st.Mzxid, Generation: m.Current}, nil
+		v := Version{Generation: m.Current}
+		// The log parent's set is next to last: its Stat is the version.
+		if st := res[len(res)-2].Stat; st != nil {
+			v.Zxid = st.Mzxid
 		}
-		// meta was created, not set: read its version.
-		return s.Stat(ctx)
+		s.afterCommit(ctx, res[len(res)-1].String)
+		return v, nil
 	}
 	if errors.Is(err, zk.ErrBadVersion) || errors.Is(err, zk.ErrNoNode) || errors.Is(err, zk.ErrNodeExists) {
 		what := "the inventory"
@@ -355,13 +404,12 @@ func (s *Store) commit(ctx context.Context, ops []any, m meta, sn *snapshot) (Ve
 		return Version{}, fmt.Errorf("%s under %s was changed by another writer since it was read (%v): %w", what, s.cfg.Root, err, ErrConflict)
 	}
 	if ambiguous(err) || errors.Is(err, context.DeadlineExceeded) {
-		// Resolve by reading: our writer id in meta means it was applied.
 		// Keep reading until the deadline: after a leader dies the
 		// ensemble may take seconds to serve again.
 		rctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 		defer cancel()
 		for rctx.Err() == nil {
-			cur, st, exists, rerr := s.readMeta(rctx)
+			v, applied, rerr := s.resolve(rctx, m)
 			if rerr != nil {
 				if !ambiguous(rerr) {
 					break
@@ -372,25 +420,47 @@ func (s *Store) commit(ctx context.Context, ops []any, m meta, sn *snapshot) (Ve
 				}
 				continue
 			}
-			if exists && cur.Writer == m.Writer {
-				return Version{Zxid: st.Mzxid, Generation: cur.Current}, nil
+			if applied {
+				return v, nil
 			}
-			if exists == sn.exists && (!exists || st.Version == sn.stat.Version) {
-				// meta did not move: the multi was not applied; safe to retry.
-				return Version{}, fmt.Errorf("write not applied, connection lost (%v): %w", err, ErrConflict)
-			}
-			// Every commit sets meta once. Moved by one, by another
-			// writer: that commit was theirs and ours was not applied. Moved
-			// further, ours may have been applied and then overwritten:
-			// retrying would apply it twice, so say it is unknown.
-			if exists && ((!sn.exists && st.Version == 0) || (sn.exists && st.Version == sn.stat.Version+1)) {
-				return Version{}, fmt.Errorf("the inventory under %s was changed by another writer while the connection dropped: %w", s.cfg.Root, ErrConflict)
-			}
-			break
+			return Version{}, fmt.Errorf("write not applied, connection lost (%v): %w", err, ErrConflict)
 		}
 		return Version{}, fmt.Errorf("%v; whether the write was applied is unknown", s.zkError("write", s.cfg.Root, err))
 	}
 	return Version{}, s.zkError("write", s.cfg.Root, err)
+}
+
+// resolve tells whether the write of m.Writer was applied: every commit
+// creates a log entry named after its writer, in the same multi. A sync
+// first makes the server this session reads from catch up with the
+// leader, so that a multi the leader committed is seen.
+func (s *Store) resolve(ctx context.Context, m meta) (Version, bool, error) {
+	if err := s.do(ctx, func() error { _, err := s.conn.Sync(s.logP); return err }); err != nil {
+		return Version{}, false, err
+	}
+	data, st, err := s.get(ctx, s.logP)
+	if err != nil {
+		return Version{}, false, err
+	}
+	if string(data) == m.Writer {
+		return Version{Zxid: st.Mzxid, Generation: m.Current}, true, nil
+	}
+	names, err := s.children(ctx, s.logP)
+	if err != nil {
+		return Version{}, false, err
+	}
+	prefix := "w" + m.Writer + "-"
+	for _, n := range names {
+		if strings.HasPrefix(n, prefix) {
+			// Applied, and others wrote since: the version is theirs.
+			h, err := s.readHead(ctx)
+			if err != nil {
+				return Version{}, false, err
+			}
+			return h.version(), true, nil
+		}
+	}
+	return Version{}, false, nil
 }
 
 func opPath(op any) string {
@@ -409,16 +479,12 @@ func opPath(op any) string {
 
 // writeGeneration writes every bucket into a new generation beside the
 // current one, in multis that each stay under the request limit, then
-// switches meta.current to it in one multi that checks meta's version.
+// switches meta.current to it in one multi that checks meta's version and
+// every bucket of the current generation.
 // Until that switch readers see the old generation; a writer killed half
 // way leaves a generation that is never current and is collected later.
-func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, hostB, groupB [][]byte, opts WriteOptions) (Version, error) {
+func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, hostB, groupB [][]byte, c *change, opts WriteOptions) (Version, error) {
 	root := s.cfg.Root
-	if !sn.exists {
-		if err := s.ensurePath(ctx, root); err != nil {
-			return Version{}, err
-		}
-	}
 	cctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	gen, err := run(s, cctx, func() (string, error) {
 		return s.conn.Create(root+"/g", genData(m.HostBuckets, m.GroupBuckets), zk.FlagSequence, s.acl)
@@ -455,7 +521,7 @@ func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, host
 	}
 	add := func(p string, data []byte) error {
 		n := len(data) + len(p) + 64
-		if len(ops) > 0 && (size+n > maxMultiBytes || len(ops) >= maxMultiOps) {
+		if len(ops) > 0 && (size+n > s.maxMulti() || len(ops) >= maxMultiOps) {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -478,13 +544,27 @@ func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, host
 	if err := flush(); err != nil {
 		return Version{}, err
 	}
+	// The switch checks every bucket of the generation it replaces:
+	// writes that do not set meta land there, and one that committed
+	// after this write's read would otherwise be dropped with it.
 	sw := []any{&zk.CheckVersionRequest{Path: gen, Version: 0}}
-	if sn.exists {
-		sw = append(sw, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: sn.stat.Version})
-	} else {
-		sw = append(sw, &zk.CreateRequest{Path: s.metaP, Data: m.encode(), Acl: s.acl})
+	old := root + "/" + sn.meta.Current
+	size = 0
+	for i, v := range sn.hostVer {
+		p := hostBucketPath(old, i, len(sn.hostVer))
+		sw = append(sw, &zk.CheckVersionRequest{Path: p, Version: v})
+		size += len(p) + 32
 	}
-	return s.commit(ctx, sw, *m, sn)
+	for i, v := range sn.groupVer {
+		p := groupBucketPath(old, i, len(sn.groupVer))
+		sw = append(sw, &zk.CheckVersionRequest{Path: p, Version: v})
+		size += len(p) + 32
+	}
+	if size+maxLogEntry > s.maxMulti() {
+		return Version{}, fmt.Errorf("the inventory under %s has too many buckets (%d) to switch generations in one ZooKeeper request", root, len(sw)-1)
+	}
+	sw = append(sw, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: sn.stat.Version})
+	return s.commit(ctx, append(sw, s.logOps(m.Writer, c)...), *m)
 }
 
 // ensurePath creates p and its missing parents, with the store's ACL.
@@ -509,12 +589,14 @@ func (s *Store) ensurePath(ctx context.Context, p string) error {
 
 // collect deletes generations that are not current, best effort.
 //
-// Which ones are safe: a writer reads meta before it creates its
-// generation, and its switch checks the meta version it read. zxid is the
-// version of a write that has just committed; any generation created
-// before it (czxid < zxid) belongs to a writer that read meta before that
-// commit, so its switch must fail: it can never become current, whether
-// its writer was killed, is still building, or finished long ago. A
+// Which ones are safe: a writer reads meta and every bucket of the current
+// generation before it creates its generation, and its switch checks the
+// versions of all of them. zxid is the version of a write that has just
+// committed, and every commit sets meta or a bucket of the current
+// generation; any generation created before it (czxid < zxid) belongs to
+// a writer that read before that commit, so its switch must fail: it can
+// never become current, whether its writer was killed, is still building,
+// or finished long ago. A
 // generation created after it may belong to a writer that will still
 // succeed, so it is left for a later write. Errors are ignored: what is
 // left now is collected by the next write.
