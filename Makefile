@@ -1,6 +1,6 @@
 # kook: an Ansible inventory kept in ZooKeeper.
 #   make test   install what the tests need, then run every test
-#   make demo   start a local ZooKeeper, import a sample, show Ansible reading it
+#   make demo   start a local ZooKeeper, import a sample, change it with kook, show Ansible reading it
 #   make bench  performance figures against a real ZooKeeper
 
 GO      ?= go
@@ -55,6 +55,12 @@ demo: deps build zk-start
 	@echo '$$ ansible-inventory -i ./bin/kook-inventory --host web01.example.com'
 	@ansible-inventory -i ./bin/kook-inventory --host web01.example.com
 	@echo
+	@echo '$$ kook host add web04.example.com --group web http_port=9090 canary=True'
+	@./bin/kook host add web04.example.com --group web http_port=9090 canary=True
+	@echo '$$ kook host list --group production --where canary --format "{{.Name}} {{.Effective.http_port}}"'
+	@./bin/kook host list --group production --where canary --format "{{.Name}} {{.Effective.http_port}}"
+	@echo '$$ ansible-inventory -i ./bin/kook-inventory --host web04.example.com    # Ansible sees it at once'
+	@ansible-inventory -i ./bin/kook-inventory --host web04.example.com
 	@echo '$$ kook lock web01.example.com --reason demo -- ansible -i ./bin/kook-inventory "web:!kook_locked:!kook_maintenance" --list-hosts'
 	@./bin/kook lock web01.example.com --reason demo -- ansible -i ./bin/kook-inventory 'web:!kook_locked:!kook_maintenance' --list-hosts
 	@echo

@@ -18,6 +18,7 @@ func TestImportRules(t *testing.T) {
 		mod + "pkg/kook/store":     {allow: []string{mod + "pkg/kook"}, deny: []string{mod, "github.com/goccy/go-yaml"}},
 		mod + "cmd/kook-inventory": {allow: []string{mod + "internal/cli"}, deny: []string{mod}},
 		mod + "cmd/kook-import":    {allow: []string{mod + "internal/cli"}, deny: []string{mod}},
+		mod + "cmd/kook":           {allow: []string{mod + "internal/cli"}, deny: []string{mod}},
 	}
 	out, err := exec.Command("go", "list", "-json", mod+"...").Output()
 	if err != nil {

@@ -73,6 +73,9 @@ type figures struct {
 	importEmpty, reimport10        time.Duration
 	reimportBuckets, buckets       string
 	setVar                         time.Duration
+	kookShow, kookSet, kookList    time.Duration
+	cpuShow, cpuSet, cpuList       time.Duration
+	kookListCount                  int
 	bigGroup                       string
 	yamlImport, archiveImport      sourceFigures
 }
@@ -148,6 +151,14 @@ func run(sizeList string, load time.Duration, runs int) error {
 	row("  its CPU time, user+sys", "", func(f figures) string { return ms(f.cpuReimport) })
 	row("  buckets written by that re-import", "only what changed", func(f figures) string { return f.reimportBuckets })
 	row("one host var set through the Go API (median)", "10 ms / 10 ms", func(f figures) string { return ms(f.setVar) })
+	row("kook host show H, fresh process (median)", "- / 10 ms", func(f figures) string { return ms(f.kookShow) })
+	row("  its CPU time, user+sys (median)", "", func(f figures) string { return ms(f.cpuShow) })
+	row("kook host set H K=V, fresh process (median)", "- / 15 ms", func(f figures) string { return ms(f.kookSet) })
+	row("  its CPU time, user+sys (median)", "", func(f figures) string { return ms(f.cpuSet) })
+	row("kook host list --group G --where K=REGEX (median)", "- / 300 ms", func(f figures) string {
+		return fmt.Sprintf("%s, %d hosts", ms(f.kookList), f.kookListCount)
+	})
+	row("  its CPU time, user+sys (median)", "", func(f figures) string { return ms(f.cpuList) })
 	if load > 0 {
 		row("--list (no cache) while 100 writes/s (median)", "2x the fresh figure", func(f figures) string { return ms(f.listLoad) })
 		row("  slowest --list under that load", "", func(f figures) string { return ms(f.listLoadMax) })
@@ -349,6 +360,9 @@ func measure(work, addr string, n int, load time.Duration, runs int) (figures, e
 		sets = append(sets, time.Since(start))
 	}
 	f.setVar = median(sets)
+	if err := measureKook(&f, work, env, names, runs); err != nil {
+		return f, err
+	}
 
 	if load > 0 {
 		fmt.Fprintf(os.Stderr, "%d hosts: --list under 100 writes/s for %v\n", n, load)
@@ -363,6 +377,45 @@ func measure(work, addr string, n int, load time.Duration, runs int) (figures, e
 	fmt.Fprintf(os.Stderr, "%d hosts: one group holding every host\n", n)
 	f.bigGroup = bigGroup(ctx, st, names)
 	return f, nil
+}
+
+// measureKook times the kook verbs an operator runs by hand, each a fresh
+// process as from a shell.
+func measureKook(f *figures, work string, env []string, names []string, runs int) error {
+	fmt.Fprintf(os.Stderr, "%d hosts: kook host show, set, list\n", len(names))
+	kook := filepath.Join(work, "kook")
+	var shows, sets, lists, showCPU, setCPU, listCPU []time.Duration
+	for i := 0; i < runs; i++ {
+		host := names[i*13%len(names)]
+		d, _, err := timeCmd(env, kook, "host", "show", host)
+		if err != nil {
+			return err
+		}
+		shows, showCPU = append(shows, d), append(showCPU, lastCPU)
+		d, _, err = timeCmd(env, kook, "host", "set", host, fmt.Sprintf("checkin=%d", i))
+		if err != nil {
+			return err
+		}
+		sets, setCPU = append(sets, d), append(setCPU, lastCPU)
+	}
+	args := []string{"host", "list", "--group", "region_000", "--where", "rack=^r0[0-4]$"}
+	cmd := exec.Command(kook, args...)
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("kook %v: %v", args, err)
+	}
+	f.kookListCount = bytes.Count(out, []byte("\n"))
+	for i := 0; i < runs; i++ {
+		d, _, err := timeCmd(env, kook, args...)
+		if err != nil {
+			return err
+		}
+		lists, listCPU = append(lists, d), append(listCPU, lastCPU)
+	}
+	f.cpuShow, f.cpuSet, f.cpuList = median(showCPU), median(setCPU), median(listCPU)
+	f.kookShow, f.kookSet, f.kookList = median(shows), median(sets), median(lists)
+	return nil
 }
 
 // underLoad runs --list in a loop while a writer sets 100 host vars a

@@ -21,6 +21,9 @@ import (
 // that kong calls with the shared run state. Verbs print data on stdout and
 // a one-line summary of a write on stderr.
 type kookCmd struct {
+	Host  hostCmd  `cmd:"" help:"Add, remove, change, show and list hosts."`
+	Group groupCmd `cmd:"" help:"Add, remove, change, show and list groups, their hosts and children."`
+
 	ZKFlags
 	Version kong.VersionFlag `help:"Print kook's version and exit."`
 

@@ -32,11 +32,21 @@ func (inv *Inventory) CheckReserved() error {
 				bad = append(bad, fmt.Sprintf("var %q of group %q", k, g))
 			}
 		}
+		for k := range inv.Groups[g].FileVars {
+			if IsReservedName(k) {
+				bad = append(bad, fmt.Sprintf("var %q of group_vars/%s", k, g))
+			}
+		}
 	}
 	for _, h := range inv.HostNames() {
 		for k := range inv.Hosts[h].Vars {
 			if IsReservedName(k) {
 				bad = append(bad, fmt.Sprintf("var %q of host %q", k, h))
+			}
+		}
+		for k := range inv.Hosts[h].FileVars {
+			if IsReservedName(k) {
+				bad = append(bad, fmt.Sprintf("var %q of host_vars/%s", k, h))
 			}
 		}
 	}
