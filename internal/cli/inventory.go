@@ -105,7 +105,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	}()
 
 	if cmd.List && cached != nil {
-		v, err := st.Stat(ctx)
+		v, err := st.Version(ctx)
 		if err != nil {
 			return err
 		}

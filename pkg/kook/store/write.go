@@ -342,7 +342,7 @@ func (s *Store) commit(ctx context.Context, ops []any, m meta, sn *snapshot) (Ve
 			return Version{Zxid: st.Mzxid, Generation: m.Current}, nil
 		}
 		// meta was created, not set: read its version.
-		return s.Stat(ctx)
+		return s.Version(ctx)
 	}
 	if errors.Is(err, zk.ErrBadVersion) || errors.Is(err, zk.ErrNoNode) || errors.Is(err, zk.ErrNodeExists) {
 		what := "the inventory"
