@@ -125,8 +125,9 @@ func TestDefaultFile(t *testing.T) {
 	}
 
 	// Nothing names a server: the message says where to put one.
-	_, err = load(Flags{}, env{}.get, nil, noDefault(t))
-	if err == nil || !strings.Contains(err.Error(), "KOOK_ZK") || !strings.Contains(err.Error(), DefaultFile) {
+	absent := noDefault(t)
+	_, err = load(Flags{}, env{}.get, nil, absent)
+	if err == nil || !strings.Contains(err.Error(), "KOOK_ZK") || !strings.Contains(err.Error(), absent) {
 		t.Errorf("no servers: %v", err)
 	}
 
