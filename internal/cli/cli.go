@@ -42,6 +42,26 @@ type ZKFlags struct {
 	Timeout time.Duration `help:"Give up on ZooKeeper after this long (default 5s, or timeout: in the config file)."`
 }
 
+// usage returns the error of connection flags that cannot work, given the
+// flags the command line set.
+func (f ZKFlags) usage(set map[string]bool) error {
+	if set["timeout"] && f.Timeout <= 0 {
+		return fmt.Errorf("--timeout %v: give a time above zero, such as 5s", f.Timeout)
+	}
+	return nil
+}
+
+// setFlags returns the long names of the flags the command line set.
+func setFlags(kctx *kong.Context) map[string]bool {
+	set := map[string]bool{}
+	for _, p := range kctx.Path {
+		if p.Flag != nil && !p.Resolved {
+			set[p.Flag.Name] = true
+		}
+	}
+	return set
+}
+
 func (f ZKFlags) load(env Env) (config.Config, error) {
 	return config.Load(config.Flags{Servers: f.ZK, Root: f.Root, Timeout: f.Timeout, Config: f.Config}, env.Getenv,
 		func(msg string) { fmt.Fprintf(env.Stderr, "warning: %s\n", msg) })
@@ -67,15 +87,10 @@ func open(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	return store.Open(ctx, sc)
 }
 
-// parse runs kong over args. It returns a non-nil exit code when parsing
-// ended the command (help, or a usage error already reported).
-func parse(name, description string, cli any, env Env, usageExit int) (exit *int) {
-	_, exit = parseCommand(name, description, cli, env, usageExit)
-	return exit
-}
-
-// parseCommand is parse for commands with verbs: it also returns kong's
-// context, whose Run calls the chosen verb.
+// parseCommand runs kong over args. It returns kong's context (whose Run
+// calls the chosen verb, and whose Path says which flags were set), or a
+// non-nil exit code when parsing ended the command (help, --version, or a
+// usage error already reported).
 func parseCommand(name, description string, cli any, env Env, usageExit int) (kctx *kong.Context, exit *int) {
 	code := -1
 	parser, err := kong.New(cli,

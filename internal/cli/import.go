@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/pkg/ansible"
 	"github.com/kook-project/kook/pkg/kook"
@@ -22,9 +24,33 @@ type importCmd struct {
 	Format  string   `help:"Read every file source as this format instead of detecting it: ini, yaml, json or archive." enum:",ini,yaml,json,archive" default:""`
 	Output  string   `help:"Do not touch ZooKeeper: print the sources as one inventory in this format (json, yaml or ini)." enum:",json,yaml,ini" default:""`
 	Prune   bool     `help:"Make ZooKeeper equal the sources: also remove what they lack. Without it kook-import adds and updates, never deletes."`
-	DryRun  bool     `help:"Print the changes the import would make; write nothing." xor:"plan"`
-	Check   bool     `help:"For CI: exit 0 when the import would change nothing, 1 and the changes when it would, 2 on error." xor:"plan"`
+	// AllowEmpty exists because an empty source (a failed pipe, the wrong
+	// file) would otherwise make --prune delete every host.
+	AllowEmpty bool   `help:"With --prune: allow sources without any host to empty the inventory."`
+	IfVersion  string `help:"Write only if the inventory is still at this version (kook-inventory --stat prints it, --export writes it at the top); else fail and write nothing." placeholder:"V"`
+	DryRun     bool   `help:"Print the changes the import would make; write nothing." xor:"plan"`
+	Check      bool   `help:"For CI: exit 0 when the import would change nothing, 1 and the changes when it would, 2 on error." xor:"plan"`
 	ZKFlags
+	Version kong.VersionFlag `help:"Print kook-import's version and exit."`
+}
+
+// usage returns the error of flags that cannot apply together, given the
+// flags the command line set.
+func (cmd *importCmd) usage(set map[string]bool) error {
+	if cmd.Output != "" {
+		for _, f := range []string{"check", "dry-run", "prune", "allow-empty", "if-version", "zk", "root", "config", "timeout"} {
+			if set[f] {
+				return fmt.Errorf("--output prints the sources and never touches ZooKeeper: --%s cannot apply to it", f)
+			}
+		}
+	}
+	if cmd.AllowEmpty && !cmd.Prune {
+		return errors.New("--allow-empty applies only with --prune: without it kook-import never removes anything")
+	}
+	if set["if-version"] && (cmd.DryRun || cmd.Check) {
+		return errors.New("--if-version guards a write: --dry-run and --check write nothing")
+	}
+	return cmd.ZKFlags.usage(set)
 }
 
 const importHelp = `Import Ansible inventories into ZooKeeper, check them for drift, or convert them.`
@@ -32,8 +58,12 @@ const importHelp = `Import Ansible inventories into ZooKeeper, check them for dr
 // Import runs kook-import and returns its exit code.
 func Import(env Env) int {
 	var cmd importCmd
-	if code := parse("kook-import", importHelp, &cmd, env, 2); code != nil {
-		return *code
+	kctx, exit := parseCommand("kook-import", importHelp, &cmd, env, 2)
+	if exit != nil {
+		return *exit
+	}
+	if err := cmd.usage(setFlags(kctx)); err != nil {
+		return fail(env, "kook-import", 2, err)
 	}
 	errCode := 1
 	if cmd.Check {
@@ -103,9 +133,15 @@ func (cmd *importCmd) run(env Env) (int, error) {
 // apply plans and, unless it is a dry run or a check, writes the import.
 func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources func() (*kook.Inventory, error), start time.Time) (int, error) {
 	ctx := context.Background()
+	planOpts := kook.ImportOptions{Prune: cmd.Prune, AllowEmpty: cmd.AllowEmpty}
 
 	if cmd.DryRun || cmd.Check {
 		cur, _, err := st.Load(ctx)
+		if errors.Is(err, store.ErrNoInventory) {
+			// Nothing there yet: the import would add everything, all
+			// and ungrouped included.
+			cur, err = &kook.Inventory{Hosts: map[string]*kook.Host{}, Groups: map[string]*kook.Group{}}, nil
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -113,7 +149,11 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		if err != nil {
 			return 0, err
 		}
-		changes := kook.Diff(cur, plan(cur, src, cmd.Prune))
+		next, err := kook.Plan(cur, src, planOpts)
+		if err != nil {
+			return 0, err
+		}
+		changes := kook.Diff(cur, next)
 		for _, c := range changes {
 			fmt.Fprintln(env.Stdout, c.String())
 		}
@@ -128,6 +168,13 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 	}
 
 	opts := store.WriteOptions{}
+	if cmd.IfVersion != "" {
+		v, err := store.ParseVersion(cmd.IfVersion)
+		if err != nil {
+			return 0, fmt.Errorf("--if-version: %w", err)
+		}
+		opts.ExpectVersion = &v
+	}
 	if isTerminal(env.Stderr) {
 		opts.Progress = newProgress(env.Stderr, "importing")
 	}
@@ -149,11 +196,11 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		if err := ready(); err != nil {
 			return nil, err
 		}
-		// plan returns a reconciled inventory, so Apply need not
+		// Plan returns a reconciled inventory, so Apply need not
 		// reconcile it again.
-		next := src
-		if !cmd.Prune {
-			next = plan(cur, src, false)
+		next, err := kook.Plan(cur, src, planOpts)
+		if err != nil {
+			return nil, err
 		}
 		// Only the counts are printed: building every Change of a large
 		// first import would cost more than the import's own encoding.
@@ -167,29 +214,30 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 	if opts.Progress != nil {
 		opts.Progress(-1, -1)
 	}
+	if errors.Is(err, store.ErrConflict) && opts.ExpectVersion != nil {
+		return 0, fmt.Errorf("%w; nothing written: export again, redo the edit and import with the new version", err)
+	}
 	if err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(env.Stderr, "imported %s hosts, %s groups into %s (generation %s) in %s; wrote %d buckets; %s\n",
-		humanInt(res.Hosts), humanInt(res.Groups), cfg.Root, res.Version.Generation,
-		time.Since(start).Round(time.Millisecond), res.BucketsWritten, summary())
+	changed := summary()
+	if res.Created {
+		// The root held nothing: all and ungrouped are new too, not
+		// changed from the empty inventory Apply starts from.
+		changed = kook.Summary{HostsAdded: res.Hosts, GroupsAdded: res.Groups}
+	}
+	fmt.Fprintf(env.Stderr, "imported %s, %s into %s (version %v) in %s; wrote %s; %s\n",
+		plural(res.Hosts, "host"), plural(res.Groups, "group"), cfg.Root, res.Version,
+		time.Since(start).Round(time.Millisecond), plural(res.BucketsWritten, "bucket"), changed)
 	return 0, nil
 }
 
-// plan returns what the store should hold after importing src into cur:
-// src itself with prune, else cur with src merged over it.
-func plan(cur, src *kook.Inventory, prune bool) *kook.Inventory {
-	if prune {
-		return src.Clone()
+// plural writes a count and its noun for a person: "1 host", "2,000 hosts".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
 	}
-	next := cur.Clone()
-	if err := next.Merge(src); err != nil {
-		// A cycle between what ZooKeeper holds and the sources: keep the
-		// sources' links, which the person asked for.
-		next = src.Clone()
-	}
-	next.Reconcile()
-	return next
+	return humanInt(n) + " " + noun + "s"
 }
 
 // summarize counts changes for one line of output.

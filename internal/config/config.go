@@ -73,13 +73,13 @@ func (t TLS) Enabled() bool { return t.CA != "" || t.Cert != "" }
 // file is the YAML file's shape.
 type file struct {
 	Hosts          serverList `yaml:"hosts"`
-	Root           string `yaml:"root"`
-	Timeout        string `yaml:"timeout"`
-	SessionTimeout string `yaml:"session_timeout"`
-	Digest         string `yaml:"digest"`
-	WorldRead      *bool  `yaml:"world_read"`
-	StaleOK        bool   `yaml:"stale_ok"`
-	TLS            TLS    `yaml:"tls"`
+	Root           string     `yaml:"root"`
+	Timeout        string     `yaml:"timeout"`
+	SessionTimeout string     `yaml:"session_timeout"`
+	Digest         string     `yaml:"digest"`
+	WorldRead      *bool      `yaml:"world_read"`
+	StaleOK        bool       `yaml:"stale_ok"`
+	TLS            TLS        `yaml:"tls"`
 
 	raw []byte // the file's text, to redact messages about it
 }

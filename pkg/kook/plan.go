@@ -49,8 +49,11 @@ func (e *CycleError) Error() string {
 func Plan(cur, src *Inventory, opts ImportOptions) (*Inventory, error) {
 	if opts.Prune {
 		if len(src.Hosts) == 0 && !opts.AllowEmpty {
-			stored := len(cur.Hosts)
-			return nil, fmt.Errorf("%w: --prune would remove all %d stored hosts; nothing written (give --allow-empty to empty the inventory on purpose)", ErrEmptySources, stored)
+			what := "store an empty inventory"
+			if n := len(cur.Hosts); n > 0 {
+				what = fmt.Sprintf("remove all %d stored hosts", n)
+			}
+			return nil, fmt.Errorf("%w: --prune would %s; nothing written (give --allow-empty to empty the inventory on purpose)", ErrEmptySources, what)
 		}
 		return src, nil
 	}

@@ -37,6 +37,8 @@ type Result struct {
 	BucketsWritten int
 	// Hosts and Groups count what the inventory holds now.
 	Hosts, Groups int
+	// Created is true when the root held no inventory before this write.
+	Created bool
 }
 
 // maxAttempts bounds how often a write retries after a conflict.
@@ -156,7 +158,7 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Hosts: len(hostRecs), Groups: len(groupRecs)}
+	res := Result{Hosts: len(hostRecs), Groups: len(groupRecs), Created: !sn.exists}
 	m.Writer = newWriterID()
 
 	if sn.exists && m.HostBuckets == curH && m.GroupBuckets == curG {
