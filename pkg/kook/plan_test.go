@@ -44,7 +44,7 @@ func TestPlanMergeRefusesCycle(t *testing.T) {
 	if next != nil {
 		t.Errorf("Plan returned an inventory with its error")
 	}
-	if diff := cmp.Diff(before.Encode(), cur.Encode()); diff != "" {
+	if diff := cmp.Diff(mustEncode(t, before), mustEncode(t, cur)); diff != "" {
 		t.Errorf("Plan modified cur (-before +after):\n%s", diff)
 	}
 }

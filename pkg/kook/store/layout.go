@@ -271,12 +271,13 @@ type membership struct {
 }
 
 // hostRecord encodes a host: {"groups":{"db":0,"web":3},"vars":{...}}.
-func hostRecord(vars kook.Vars, groups []membership) []byte {
-	return appendHostRecord(nil, vars, groups)
+// A var outside kook's value set is an error naming the host and the var.
+func hostRecord(name string, vars kook.Vars, groups []membership) ([]byte, error) {
+	return appendHostRecord(nil, name, vars, groups)
 }
 
 // appendHostRecord is hostRecord appending to b.
-func appendHostRecord(b []byte, vars kook.Vars, groups []membership) []byte {
+func appendHostRecord(b []byte, name string, vars kook.Vars, groups []membership) ([]byte, error) {
 	// Usually sorted already (encodeInventory appends in group order),
 	// which slices.SortFunc notices in one pass.
 	slices.SortFunc(groups, func(a, b membership) int { return strings.Compare(a.group, b.group) })
@@ -290,12 +291,16 @@ func appendHostRecord(b []byte, vars kook.Vars, groups []membership) []byte {
 		b = strconv.AppendInt(b, m.pos, 10)
 	}
 	b = append(b, `},"vars":`...)
-	b = appendVars(b, vars)
-	return append(b, '}')
+	b, err := kook.AppendVars(b, vars)
+	if err != nil {
+		return nil, fmt.Errorf("host %s: %w", quoteName(name), err)
+	}
+	return append(b, '}'), nil
 }
 
-// groupRecord encodes a group: {"children":["a","b"],"vars":{...}}.
-func groupRecord(vars kook.Vars, children []string) []byte {
+// groupRecord encodes a group: {"children":["a","b"],"vars":{...}}. A var
+// outside kook's value set is an error naming the group and the var.
+func groupRecord(name string, vars kook.Vars, children []string) ([]byte, error) {
 	b := []byte(`{"children":[`)
 	for i, c := range children {
 		if i > 0 {
@@ -304,15 +309,11 @@ func groupRecord(vars kook.Vars, children []string) []byte {
 		b = kook.AppendString(b, c)
 	}
 	b = append(b, `],"vars":`...)
-	b = appendVars(b, vars)
-	return append(b, '}')
-}
-
-func appendVars(b []byte, vars kook.Vars) []byte {
-	if vars == nil {
-		return append(b, "{}"...)
+	b, err := kook.AppendVars(b, vars)
+	if err != nil {
+		return nil, fmt.Errorf("group %s: %w", quoteName(name), err)
 	}
-	return kook.AppendJSON(b, map[string]any(vars))
+	return append(b, '}'), nil
 }
 
 // hostEntry is a decoded host record.

@@ -237,9 +237,13 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 		for k := lo; k < hi; k++ {
 			name := names[k]
 			g := inv.Groups[name]
-			members[k], errs[k] = memberIndexes(inv, name, index)
+			if members[k], errs[k] = memberIndexes(inv, name, index); errs[k] != nil {
+				continue
+			}
 			positions[k], _ = keptPositions(g.Hosts, oldPos[name])
-			groups[k] = record{name, groupRecord(g.Vars, g.Children)}
+			var rec []byte
+			rec, errs[k] = groupRecord(name, g.Vars, g.Children)
+			groups[k] = record{name, rec}
 		}
 	})
 	for _, err := range errs {
@@ -278,6 +282,11 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 	// Encoding the vars is most of the work and each record is
 	// independent: spread it over the cores.
 	hosts = make([]record, len(list))
+	// A var outside kook's value set fails its worker's range; the error
+	// comes back here rather than as a panic in a goroutine no caller
+	// could recover.
+	var errMu sync.Mutex
+	var hostErr error
 	parallel(len(list), 1024, func(lo, hi int) {
 		// Records are cut from large shared chunks rather than each
 		// allocated and grown on its own.
@@ -287,10 +296,21 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 				chunk = make([]byte, 0, 256<<10)
 			}
 			start := len(chunk)
-			chunk = appendHostRecord(chunk, list[j].Vars, memberships[j])
+			var err error
+			if chunk, err = appendHostRecord(chunk, list[j].Name, list[j].Vars, memberships[j]); err != nil {
+				errMu.Lock()
+				if hostErr == nil {
+					hostErr = err
+				}
+				errMu.Unlock()
+				return
+			}
 			hosts[j] = record{list[j].Name, chunk[start:len(chunk):len(chunk)]}
 		}
 	})
+	if hostErr != nil {
+		return nil, nil, hostErr
+	}
 	return hosts, groups, nil
 }
 
