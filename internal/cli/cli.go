@@ -1,4 +1,4 @@
-// Package cli holds what kook's two commands do: their flags, how they
+// Package cli holds what kook's commands do: their flags, how they
 // wire configuration, the store and pkg/ansible together, and their exit
 // codes. The mains in cmd/ only hand it the process's arguments and streams.
 package cli
@@ -33,7 +33,7 @@ func OSEnv() Env {
 	return Env{Args: os.Args[1:], Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 }
 
-// ZKFlags are the connection flags both commands share; they win over the
+// ZKFlags are the connection flags every command shares; they win over the
 // environment and the configuration file.
 type ZKFlags struct {
 	ZK      string        `name:"zk" help:"ZooKeeper servers, host:port[,host:port...] (else KOOK_ZK, else hosts: in the config file)." placeholder:"SERVERS"`

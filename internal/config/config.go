@@ -27,7 +27,7 @@ const DefaultFile = "/etc/kook.yml"
 // DefaultRoot is the znode under which kook keeps the inventory.
 const DefaultRoot = "/kook"
 
-// Config is the resolved configuration of either binary.
+// Config is the resolved configuration of every kook command.
 type Config struct {
 	Servers        []string
 	Root           string

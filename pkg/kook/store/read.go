@@ -161,9 +161,10 @@ func (s *Store) Load(ctx context.Context) (*kook.Inventory, Version, error) {
 }
 
 // snapshot reads meta, then every bucket of the current generation
-// pipelined, then meta again, until meta did not move in between. With
-// listRoot it also lists the root's children (for collecting old
-// generations).
+// pipelined, and makes the buckets agree with one meta: at once when none
+// was written after meta, else by re-reading the changed ones (settle), or,
+// with listRoot, which writers use, by starting over. With listRoot it also
+// lists the root's children (for collecting old generations).
 func (s *Store) snapshot(ctx context.Context, listRoot bool) (*snapshot, error) {
 	return s.snapshotMode(ctx, listRoot, scanFull)
 }

@@ -17,8 +17,12 @@
 // the small writes retry on fresh data). A change too large for one multi,
 // or one that changes the bucket counts, is written as a new generation
 // beside the current one and switched to by one multi on meta. A reader
-// gets meta, every bucket (pipelined over one connection) and meta again,
-// and reads again if meta moved, so it never sees half a write.
+// gets meta, then every bucket (pipelined over one connection); when no
+// bucket was written after that meta (each bucket's mzxid is at most
+// meta's), the read is exactly the inventory at meta's version. Otherwise
+// it re-reads, under watches, only the buckets that changed, until they
+// agree with one meta (settle.go); a writer, which needs versions of one
+// state, reads again from the start. Either way it never sees half a write.
 //
 // Every call has a deadline (Config.Timeout, or the context's if sooner);
 // a dead ZooKeeper gives "cannot reach ZooKeeper at ...", never a hang.
