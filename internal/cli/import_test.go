@@ -149,6 +149,9 @@ func TestImportUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, r.code, r.stdout, r.stderr, tc.want)
 		}
 	}
+	if r := runCmd(t, Kook, env, "", "--timeout", "0"); r.code != 2 || !strings.Contains(r.stderr, "kook: --timeout 0s: give a time above zero") {
+		t.Errorf("kook --timeout 0: exit %d, %q", r.code, r.stderr)
+	}
 	// --output alone still converts, with no ZooKeeper anywhere.
 	if r := runCmd(t, Import, env, "", "--output", "ini", src); r.code != 0 || r.stdout == "" {
 		t.Errorf("--output: exit %d, %q", r.code, r.stderr)

@@ -12,10 +12,11 @@ type ImportOptions struct {
 	// Without it the sources are merged over what is stored and nothing
 	// is removed.
 	Prune bool
-	// AllowEmpty lets a Prune whose sources hold no host empty the
-	// inventory. Without it such a Prune is refused with ErrEmptySources:
-	// an empty file or an empty stdin is far more often a mistake (a
-	// failed pipe, the wrong file) than a wish to delete every host.
+	// AllowEmpty lets a Prune whose sources hold no host remove every
+	// stored host. Without it such a Prune is refused with
+	// ErrEmptySources: an empty file or an empty stdin is far more often a
+	// mistake (a failed pipe, the wrong file) than a wish to delete every
+	// host.
 	AllowEmpty bool
 }
 
@@ -44,16 +45,12 @@ func (e *CycleError) Error() string {
 // Plan fails rather than lose data: a merge whose child links would close a
 // cycle with what cur holds is a *CycleError naming the cycle (keeping
 // only the sources' links, as an earlier kook did, would delete what cur
-// holds beyond them), and a Prune of sources without a host wraps
-// ErrEmptySources unless AllowEmpty.
+// holds beyond them), and a Prune of sources without a host that would
+// remove every stored host wraps ErrEmptySources unless AllowEmpty.
 func Plan(cur, src *Inventory, opts ImportOptions) (*Inventory, error) {
 	if opts.Prune {
-		if len(src.Hosts) == 0 && !opts.AllowEmpty {
-			what := "store an empty inventory"
-			if n := len(cur.Hosts); n > 0 {
-				what = fmt.Sprintf("remove all %d stored hosts", n)
-			}
-			return nil, fmt.Errorf("%w: --prune would %s; nothing written (give --allow-empty to empty the inventory on purpose)", ErrEmptySources, what)
+		if len(src.Hosts) == 0 && len(cur.Hosts) > 0 && !opts.AllowEmpty {
+			return nil, fmt.Errorf("%w: --prune would remove all %d stored hosts; nothing written (give --allow-empty to empty the inventory on purpose)", ErrEmptySources, len(cur.Hosts))
 		}
 		return src, nil
 	}

@@ -84,6 +84,13 @@ func TestPlanPruneEmpty(t *testing.T) {
 	if err != nil || len(next.Hosts) != 0 {
 		t.Errorf("Plan(prune, empty, allow) = %d hosts, %v; want 0 hosts", len(next.Hosts), err)
 	}
+	// Groups without hosts over an inventory without hosts lose nothing.
+	groupsOnly := New()
+	groupsOnly.AddGroup("pending")
+	groupsOnly.Reconcile()
+	if _, err := Plan(empty, groupsOnly, ImportOptions{Prune: true}); err != nil {
+		t.Errorf("Plan(prune, no hosts over no hosts) = %v", err)
+	}
 	// A merge of nothing is harmless and needs no flag.
 	if next, err := Plan(cur, empty, ImportOptions{}); err != nil || len(next.Hosts) != 4 {
 		t.Errorf("Plan(merge, empty) = %v, %v; want the 4 stored hosts", next, err)
