@@ -2,19 +2,32 @@
 #   make test   install what the tests need, then run every test
 #   make demo   start a local ZooKeeper, import a sample, change it with kook, show Ansible reading it
 #   make bench  performance figures against a real ZooKeeper
+#   make install [PREFIX=/usr/local] [DESTDIR=]  install the three binaries
 
 GO      ?= go
 ZK_PORT ?= 21810
 DEMO    ?= testdata/inventories/demo.ini
 export KOOK_ZK   ?= 127.0.0.1:$(ZK_PORT)
 export KOOK_ROOT ?= /kook-demo
+# Where make install puts the binaries: $(DESTDIR)$(PREFIX)/bin, as packagers
+# expect (DESTDIR stages into a tree; PREFIX is where they run from).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+BINARIES = kook-inventory kook-import kook
 
-.PHONY: build deps test test-short vet fuzz bench demo zk-start zk-stop clean
+.PHONY: build deps test test-short vet fuzz bench demo zk-start zk-stop clean install uninstall
 
 build:
 	$(GO) build -o bin/kook-inventory ./cmd/kook-inventory
 	$(GO) build -o bin/kook-import ./cmd/kook-import
 	$(GO) build -o bin/kook ./cmd/kook
+
+install: build
+	install -d "$(DESTDIR)$(BINDIR)"
+	install -m 0755 $(addprefix bin/,$(BINARIES)) "$(DESTDIR)$(BINDIR)/"
+
+uninstall:
+	rm -f $(addprefix "$(DESTDIR)$(BINDIR)"/,$(BINARIES))
 
 deps:
 	@scripts/deps.sh

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -64,7 +65,10 @@ func TestFastPathAfterEachWrite(t *testing.T) {
 		}
 		return b.Bytes()
 	}())
-	listBoth(t, env, st, "empty root")
+	// A root nothing was imported into is an error, not an empty answer.
+	if r := run(t, t.TempDir(), env, kookInvent, "--list"); r.code != 1 || !strings.Contains(string(r.stderr), "no kook inventory under "+root) {
+		t.Fatalf("--list of an unwritten root: exit %d, %s", r.code, r.stderr)
+	}
 	mustImport(t, env, "--prune", src)
 	listBoth(t, env, st, "import")
 	host := "host-000007.dc0.example.com"

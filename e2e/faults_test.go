@@ -758,7 +758,7 @@ func (f *faults) concurrentWriters(t *testing.T) {
 					// Optimistic: the edit must commit on the version
 					// read, or it fails with a conflict.
 					var ver store.Version
-					if ver, err = st.Stat(ctx); err == nil {
+					if ver, err = st.Version(ctx); err == nil {
 						_, err = st.Update(ctx, func(inv *kook.Inventory) error {
 							if hk.key == "" {
 								inv.AddHost(hk.host).Vars["by"] = v

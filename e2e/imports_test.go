@@ -57,3 +57,12 @@ func TestImportRules(t *testing.T) {
 		t.Errorf("checked %d of the %d packages with rules: a package moved?", seen, len(rules))
 	}
 }
+
+// TestGoModTidy: go.mod says which dependencies kook imports directly (none
+// marked "// indirect" that is not) and go.sum holds what they need.
+func TestGoModTidy(t *testing.T) {
+	out, err := exec.Command("go", "mod", "tidy", "-diff").CombinedOutput()
+	if err != nil {
+		t.Errorf("go.mod or go.sum is not tidy (run go mod tidy):\n%s", out)
+	}
+}

@@ -89,9 +89,9 @@ func TestLayersThroughZooKeeper(t *testing.T) {
 			}
 			for _, h := range hostNames(t, want.stdout) {
 				g := run(t, dir, env, ansibleInv, "-i", kookInvent, "--host", h)
-				assertSameJSON(t, "--host "+h+" through ZooKeeper", kook.AppendJSON(nil, map[string]any(oracle.Hosts[h].Vars)), g.stdout)
+				assertSameJSON(t, "--host "+h+" through ZooKeeper", []byte(kook.ShowJSON(map[string]any(oracle.Hosts[h].Vars))), g.stdout)
 				k := run(t, dir, env, kookInvent, "--host", h)
-				assertSameJSON(t, "kook-inventory --host "+h+" against its --list", kook.AppendJSON(nil, map[string]any(doc.Hosts[h].Vars)), k.stdout)
+				assertSameJSON(t, "kook-inventory --host "+h+" against its --list", []byte(kook.ShowJSON(map[string]any(doc.Hosts[h].Vars))), k.stdout)
 			}
 			if !carries(t, src) {
 				e := run(t, dir, env, ansibleInv, "-i", kookInvent, "--list", "--export")

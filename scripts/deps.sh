@@ -19,5 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 echo "installing from Debian: ${need[*]}" >&2
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+# Bounded, as every wait in kook is: a mirror that stops answering fails
+# the install with apt's own message instead of hanging make test.
+$sudo timeout 600 apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo timeout 1200 apt-get install -y -qq --no-install-recommends "${need[@]}" >&2

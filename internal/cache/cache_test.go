@@ -2,6 +2,8 @@ package cache
 
 import (
 	"bytes"
+	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,11 +164,14 @@ func TestBadEntries(t *testing.T) {
 	c := At(dir)
 	for _, content := range []string{
 		"",
-		"kook-cache-1 v",                   // no newline
-		"kook-cache-0 v\n{}",               // another format
-		"kook-cache-1\n{}",                 // no version
-		"kook-cache-1 v w\n{}",             // too many fields
+		"kook-cache-2 v",                   // no newline
+		"kook-cache-1 v\n{}",               // an older format
+		"kook-cache-2\n{}",                 // no version
+		"kook-cache-2 v w\n{}",             // no length and checksum
+		"kook-cache-2 v 2 0\n{}",           // not fixed-width
 		strings.Repeat("x", 1000) + "\n{}", // a header past maxHeader
+		header("v", 3, crc32.Checksum([]byte("{}\n"), castagnoli)) + "{}",     // truncated
+		header("v", 3, crc32.Checksum([]byte("{}\n"), castagnoli)) + "{}\n\n", // grown
 	} {
 		if err := os.WriteFile(c.path(servers, "/kook"), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
@@ -175,5 +180,48 @@ func TestBadEntries(t *testing.T) {
 			e.Close()
 			t.Errorf("%q was read as an entry", content)
 		}
+	}
+}
+
+// TestDamagedEntry: an entry truncated or changed on disk is never served,
+// and checking it writes nothing.
+func TestDamagedEntry(t *testing.T) {
+	c := At(t.TempDir())
+	answer := []byte(`{"_meta": {"hostvars": {}}, "all": {"children": ["ungrouped"]}}` + "\n")
+	if err := c.Put(servers, "/kook", "v1", answer); err != nil {
+		t.Fatal(err)
+	}
+	p := c.path(servers, "/kook")
+	whole, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Truncated, as a full disk or a crash mid-copy leaves it.
+	if err := os.WriteFile(p, whole[:len(whole)-10], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := c.Get(servers, "/kook"); ok {
+		e.Close()
+		t.Error("a truncated entry was read")
+	}
+
+	// Same length, one byte changed.
+	damaged := bytes.Clone(whole)
+	damaged[len(damaged)-5] ^= 0x20
+	if err := os.WriteFile(p, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, ok := c.Get(servers, "/kook")
+	if !ok {
+		t.Fatal("an entry of the right length was not found")
+	}
+	defer e.Close()
+	var out bytes.Buffer
+	if n, err := e.WriteTo(&out); !errors.Is(err, ErrCorrupt) || n != 0 || out.Len() != 0 {
+		t.Errorf("WriteTo of a damaged entry = %d, %v and wrote %q; want ErrCorrupt and nothing", n, err, out.Bytes())
+	}
+	if _, err := e.Data(); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Data of a damaged entry: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-// Package cli holds what kook's two commands do: their flags, how they
+// Package cli holds what kook's commands do: their flags, how they
 // wire configuration, the store and pkg/ansible together, and their exit
 // codes. The mains in cmd/ only hand it the process's arguments and streams.
 package cli
@@ -35,13 +35,33 @@ func OSEnv() Env {
 	return Env{Args: os.Args[1:], Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 }
 
-// ZKFlags are the connection flags both commands share; they win over the
+// ZKFlags are the connection flags every command shares; they win over the
 // environment and the configuration file.
 type ZKFlags struct {
 	ZK      string        `name:"zk" help:"ZooKeeper servers, host:port[,host:port...] (else KOOK_ZK, else hosts: in the config file)." placeholder:"SERVERS"`
 	Root    string        `help:"Znode under which the inventory lives (else KOOK_ROOT, else root: in the config file, else /kook)." placeholder:"PATH"`
 	Config  string        `help:"Configuration file (else KOOK_CONFIG, else /etc/kook.yml)." placeholder:"FILE" type:"path"`
 	Timeout time.Duration `help:"Give up on ZooKeeper after this long (default 5s, or timeout: in the config file)."`
+}
+
+// usage returns the error of connection flags that cannot work, given the
+// flags the command line set.
+func (f ZKFlags) usage(set map[string]bool) error {
+	if set["timeout"] && f.Timeout <= 0 {
+		return fmt.Errorf("--timeout %v: give a time above zero, such as 5s", f.Timeout)
+	}
+	return nil
+}
+
+// setFlags returns the long names of the flags the command line set.
+func setFlags(kctx *kong.Context) map[string]bool {
+	set := map[string]bool{}
+	for _, p := range kctx.Path {
+		if p.Flag != nil && !p.Resolved {
+			set[p.Flag.Name] = true
+		}
+	}
+	return set
 }
 
 func (f ZKFlags) load(env Env) (config.Config, error) {
@@ -92,15 +112,10 @@ func logArgs(args []string) []string {
 	return out
 }
 
-// parse runs kong over args. It returns a non-nil exit code when parsing
-// ended the command (help, or a usage error already reported).
-func parse(name, description string, cli any, env Env, usageExit int) (exit *int) {
-	_, exit = parseCommand(name, description, cli, env, usageExit)
-	return exit
-}
-
-// parseCommand is parse for commands with verbs: it also returns kong's
-// context, whose Run calls the chosen verb.
+// parseCommand runs kong over args. It returns kong's context (whose Run
+// calls the chosen verb, and whose Path says which flags were set), or a
+// non-nil exit code when parsing ended the command (help, --version, or a
+// usage error already reported).
 func parseCommand(name, description string, cli any, env Env, usageExit int) (kctx *kong.Context, exit *int) {
 	code := -1
 	parser, err := kong.New(cli,

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/pkg/ansible"
 	"github.com/kook-project/kook/pkg/kook"
@@ -24,9 +26,33 @@ type importCmd struct {
 	Output  string   `help:"Do not touch ZooKeeper: print the sources as one inventory in this format (json, yaml or ini), or write them as an inventory directory with group_vars/ and host_vars/ (dir, with --to)." enum:",json,yaml,ini,dir" default:""`
 	To      string   `help:"The directory --output dir writes: new, empty, or an earlier kook export." placeholder:"DIR"`
 	Prune   bool     `help:"Make ZooKeeper equal the sources: also remove what they lack. Without it kook-import adds and updates, never deletes."`
-	DryRun  bool     `help:"Print the changes the import would make; write nothing." xor:"plan"`
-	Check   bool     `help:"For CI: exit 0 when the import would change nothing, 1 and the changes when it would, 2 on error." xor:"plan"`
+	// AllowEmpty exists because an empty source (a failed pipe, the wrong
+	// file) would otherwise make --prune delete every host.
+	AllowEmpty bool   `help:"With --prune: allow sources without any host to empty the inventory."`
+	IfVersion  string `help:"Write only if the inventory is still at this version (kook-inventory --stat prints it, --export writes it at the top); else fail and write nothing." placeholder:"V"`
+	DryRun     bool   `help:"Print the changes the import would make; write nothing." xor:"plan"`
+	Check      bool   `help:"For CI: exit 0 when the import would change nothing, 1 and the changes when it would, 2 on error." xor:"plan"`
 	ZKFlags
+	Version kong.VersionFlag `help:"Print kook-import's version and exit."`
+}
+
+// usage returns the error of flags that cannot apply together, given the
+// flags the command line set.
+func (cmd *importCmd) usage(set map[string]bool) error {
+	if cmd.Output != "" {
+		for _, f := range []string{"check", "dry-run", "prune", "allow-empty", "if-version", "zk", "root", "config", "timeout"} {
+			if set[f] {
+				return fmt.Errorf("--output prints the sources and never touches ZooKeeper: --%s cannot apply to it", f)
+			}
+		}
+	}
+	if cmd.AllowEmpty && !cmd.Prune {
+		return errors.New("--allow-empty applies only with --prune: without it kook-import never removes anything")
+	}
+	if set["if-version"] && (cmd.DryRun || cmd.Check) {
+		return errors.New("--if-version guards a write: --dry-run and --check write nothing")
+	}
+	return cmd.ZKFlags.usage(set)
 }
 
 const importHelp = `Import Ansible inventories into ZooKeeper, check them for drift, or convert them.`
@@ -49,8 +75,12 @@ func validateDirTarget(flag, format, to string) error {
 // Import runs kook-import and returns its exit code.
 func Import(env Env) int {
 	var cmd importCmd
-	if code := parse("kook-import", importHelp, &cmd, env, 2); code != nil {
-		return *code
+	kctx, exit := parseCommand("kook-import", importHelp, &cmd, env, 2)
+	if exit != nil {
+		return *exit
+	}
+	if err := cmd.usage(setFlags(kctx)); err != nil {
+		return fail(env, "kook-import", 2, err)
 	}
 	errCode := 1
 	if cmd.Check {
@@ -128,9 +158,15 @@ func (cmd *importCmd) run(env Env) (int, error) {
 // apply plans and, unless it is a dry run or a check, writes the import.
 func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources func() (*kook.Inventory, error), start time.Time) (int, error) {
 	ctx := context.Background()
+	planOpts := kook.ImportOptions{Prune: cmd.Prune, AllowEmpty: cmd.AllowEmpty}
 
 	if cmd.DryRun || cmd.Check {
 		cur, _, err := st.Load(ctx)
+		if errors.Is(err, store.ErrNoInventory) {
+			// Nothing there yet: the import would add everything, all
+			// and ungrouped included.
+			cur, err = &kook.Inventory{Hosts: map[string]*kook.Host{}, Groups: map[string]*kook.Group{}}, nil
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -138,7 +174,10 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		if err != nil {
 			return 0, err
 		}
-		next := plan(cur, src, cmd.Prune)
+		next, err := kook.Plan(cur, src, planOpts)
+		if err != nil {
+			return 0, err
+		}
 		changes := kook.Diff(cur, next)
 		// Without --prune, what ZooKeeper keeps beside the sources (a
 		// group, a vars-file layer) can still give the sources' hosts
@@ -167,6 +206,13 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 	if cmd.Prune {
 		opts.What = "import --prune " + strings.Join(cmd.Sources, " ")
 	}
+	if cmd.IfVersion != "" {
+		v, err := store.ParseVersion(cmd.IfVersion)
+		if err != nil {
+			return 0, fmt.Errorf("--if-version: %w", err)
+		}
+		opts.ExpectVersion = &v
+	}
 	if isTerminal(env.Stderr) {
 		opts.Progress = newProgress(env.Stderr, "importing")
 	}
@@ -188,11 +234,11 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		if err := ready(); err != nil {
 			return nil, err
 		}
-		// plan returns a reconciled inventory, so Apply need not
+		// Plan returns a reconciled inventory, so Apply need not
 		// reconcile it again.
-		next := src
-		if !cmd.Prune {
-			next = plan(cur, src, false)
+		next, err := kook.Plan(cur, src, planOpts)
+		if err != nil {
+			return nil, err
 		}
 		// Only the counts are printed: building every Change of a large
 		// first import would cost more than the import's own encoding.
@@ -206,39 +252,32 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 	if opts.Progress != nil {
 		opts.Progress(-1, -1)
 	}
+	if errors.Is(err, store.ErrConflict) && opts.ExpectVersion != nil {
+		return 0, fmt.Errorf("%w; nothing written: export again, redo the edit and import with the new version", err)
+	}
 	if err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(env.Stderr, "imported %s hosts, %s groups into %s (generation %s) in %s; wrote %d buckets; %s\n",
-		humanInt(res.Hosts), humanInt(res.Groups), cfg.Root, res.Version.Generation,
-		time.Since(start).Round(time.Millisecond), res.BucketsWritten, summary())
+	changed := summary()
+	if res.Created {
+		// The root held nothing: all and ungrouped are new too, not
+		// changed from the empty inventory Apply starts from.
+		changed = kook.Summary{HostsAdded: res.Hosts, GroupsAdded: res.Groups}
+	}
+	fmt.Fprintf(env.Stderr, "imported %s, %s into %s (version %v) in %s; wrote %s; %s\n",
+		nouns(res.Hosts, "host"), nouns(res.Groups, "group"), cfg.Root, res.Version,
+		time.Since(start).Round(time.Millisecond), nouns(res.BucketsWritten, "bucket"), changed)
 	// A writer with full credentials applies what hosts that may not
 	// write have filed (store.Register); its trouble does not undo the
 	// import, which is done.
 	n, err := st.ApplyRegistrations(ctx)
 	if n > 0 {
-		fmt.Fprintf(env.Stderr, "applied %d filed registration%s\n", n, plural(n))
+		fmt.Fprintf(env.Stderr, "applied %s\n", nouns(n, "filed registration"))
 	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "warning: filed registrations: %v\n", err)
 	}
 	return 0, nil
-}
-
-// plan returns what the store should hold after importing src into cur:
-// src itself with prune, else cur with src merged over it.
-func plan(cur, src *kook.Inventory, prune bool) *kook.Inventory {
-	if prune {
-		return src.Clone()
-	}
-	next := cur.Clone()
-	if err := next.Merge(src); err != nil {
-		// A cycle between what ZooKeeper holds and the sources: keep the
-		// sources' links, which the person asked for.
-		next = src.Clone()
-	}
-	next.Reconcile()
-	return next
 }
 
 // summarize counts changes for one line of output.

@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"time"
+
+	"github.com/alecthomas/kong"
 
 	"github.com/kook-project/kook/internal/cache"
 	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/pkg/ansible"
 	"github.com/kook-project/kook/pkg/kook"
+	"github.com/kook-project/kook/pkg/kook/store"
 )
 
 // inventoryCmd is kook-inventory's command line: Ansible's script protocol
@@ -19,11 +23,28 @@ import (
 type inventoryCmd struct {
 	List    bool   `help:"Print the whole inventory as Ansible's script protocol wants it." xor:"mode"`
 	Host    string `help:"Print the vars of one host ({} for a host the inventory lacks)." xor:"mode" placeholder:"HOST"`
-	Export  bool   `help:"Print the live inventory as a file in --format." xor:"mode"`
+	Export  bool   `help:"Print the live inventory as a file in --format; yaml and ini start with a '# kook version: V' line for kook-import --if-version." xor:"mode"`
+	Stat    bool   `help:"Print what the root holds: servers, root, schema, generation, host and group counts, and the version for kook-import --if-version." xor:"mode"`
 	Format  string `help:"Format of --export: json, yaml or ini (one file, the vars-file layer folded in), or dir (an inventory directory with group_vars/ and host_vars/, written to --to)." enum:"json,yaml,ini,dir" default:"json"`
 	To      string `help:"The directory --export --format dir writes: new, empty, or an earlier kook export." placeholder:"DIR"`
 	NoCache bool   `help:"Neither read nor write the local cache of the last answer."`
 	ZKFlags
+	Version kong.VersionFlag `help:"Print kook-inventory's version and exit."`
+}
+
+// usage returns the error of flags that cannot apply together, given the
+// flags the command line set.
+func (cmd *inventoryCmd) usage(set map[string]bool) error {
+	if !cmd.List && cmd.Host == "" && !cmd.Export && !cmd.Stat {
+		return errors.New("say what to print: --list, --host HOST, --export or --stat")
+	}
+	if set["format"] && !cmd.Export {
+		return errors.New("--format applies only to --export")
+	}
+	if cmd.NoCache && cmd.Stat {
+		return errors.New("--no-cache cannot apply to --stat, which never uses the cache")
+	}
+	return cmd.ZKFlags.usage(set)
 }
 
 const inventoryHelp = `Serve the Ansible inventory kept in ZooKeeper.
@@ -34,11 +55,12 @@ Nothing but the answer goes to stdout, and nothing at all to stderr on success.`
 // Inventory runs kook-inventory and returns its exit code.
 func Inventory(env Env) int {
 	var cmd inventoryCmd
-	if code := parse("kook-inventory", inventoryHelp, &cmd, env, 2); code != nil {
-		return *code
+	kctx, exit := parseCommand("kook-inventory", inventoryHelp, &cmd, env, 2)
+	if exit != nil {
+		return *exit
 	}
-	if !cmd.List && cmd.Host == "" && !cmd.Export {
-		return fail(env, "kook-inventory", 2, errors.New("say what to print: --list, --host HOST or --export"))
+	if err := cmd.usage(setFlags(kctx)); err != nil {
+		return fail(env, "kook-inventory", 2, err)
 	}
 	if err := validateDirTarget("--format", cmd.Format, cmd.To); err != nil {
 		return fail(env, "kook-inventory", 2, err)
@@ -51,6 +73,10 @@ func Inventory(env Env) int {
 		return fail(env, "kook-inventory", 1, err)
 	}
 	if err := cmd.run(env, cfg); err != nil {
+		if errors.Is(err, store.ErrNoInventory) {
+			// Most likely a mistyped root: say where the root came from.
+			err = fmt.Errorf("%w; check --root, KOOK_ROOT or root: in the config file, or import an inventory there with kook-import", err)
+		}
 		return fail(env, "kook-inventory", 1, err)
 	}
 	return 0
@@ -68,6 +94,10 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	ctx, cancel := context.WithTimeoutCause(context.Background(), cfg.Timeout,
 		deadlineError{cfg.Timeout})
 	defer cancel()
+
+	if cmd.Stat {
+		return cmd.stat(ctx, env, cfg)
+	}
 
 	// The cache holds the --list answer; --host and --export derive theirs
 	// from it only when ZooKeeper is down and stale answers are allowed.
@@ -88,6 +118,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 		if cfg.StaleOK && cached != nil {
 			list, rerr := cached.Data()
 			if rerr != nil {
+				// A damaged entry is no answer: report ZooKeeper's error.
 				return err
 			}
 			fmt.Fprintf(env.Stderr, "kook-inventory: %v; serving the inventory cached %s ago\n",
@@ -119,17 +150,28 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 		if cachedFresh(cached.Version, key, time.Now()) {
 			closeSoon()
 			growPipe(env.Stdout)
+			// WriteTo checks the entry before it writes a byte: a
+			// damaged one is dropped and the answer read afresh.
 			_, err := cached.WriteTo(env.Stdout)
-			return err
+			if !errors.Is(err, cache.ErrCorrupt) {
+				closeSoon()
+				return err
+			}
+			c.Remove(cfg.Servers, cfg.Root)
 		}
 	}
 
 	if !cmd.List {
-		inv, _, err := st.Load(ctx)
+		inv, v, err := st.Load(ctx)
 		if err != nil {
 			return err
 		}
 		closeSoon()
+		if cmd.Export && cmd.Format != "json" {
+			// What kook-import --prune --if-version takes back, so that an
+			// edited export does not undo what changed meanwhile.
+			fmt.Fprintf(env.Stdout, "# kook version: %v\n", v)
+		}
 		return cmd.answer(env, inv)
 	}
 	// --list never needs a decoded value: the buckets hold each vars
@@ -163,6 +205,35 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 		_ = cw.Commit()
 	}
 	return nil
+}
+
+// stat prints --stat: one "name  value" line each, for people and for
+// scripts (awk '$1 == "version" {print $2}').
+func (cmd *inventoryCmd) stat(ctx context.Context, env Env, cfg config.Config) error {
+	st, err := open(ctx, cfg, "kook-inventory", env.Args)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s, err := st.Stat(ctx)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	line := func(name string, value any) { fmt.Fprintf(&b, "%-11s %v\n", name, value) }
+	line("servers", strings.Join(s.Servers, ","))
+	line("root", s.Root)
+	if !s.Exists {
+		line("inventory", "none: nothing was ever imported under this root")
+	} else {
+		line("schema", s.Schema)
+		line("generation", s.Generation)
+		line("hosts", humanInt(s.Hosts))
+		line("groups", humanInt(s.Groups))
+	}
+	line("version", s.Version)
+	_, err = io.WriteString(env.Stdout, b.String())
+	return err
 }
 
 // answer prints what --host or --export asked for.

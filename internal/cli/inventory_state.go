@@ -57,7 +57,7 @@ func statList(ctx context.Context, st *store.Store) (string, error) {
 	var serr error
 	done := make(chan struct{})
 	go func() { defer close(done); sk, serr = c.StateKey(ctx) }()
-	v, err := st.Stat(ctx)
+	v, err := st.Version(ctx)
 	<-done
 	if err != nil {
 		return "", err

@@ -111,6 +111,9 @@ func Kook(env Env) int {
 	if code != nil {
 		return *code
 	}
+	if err := cmd.ZKFlags.usage(setFlags(kctx)); err != nil {
+		return fail(env, "kook", 2, err)
+	}
 	k := &kookRun{env: env, flags: &cmd.ZKFlags, ctx: context.Background(), command: command}
 	defer k.close()
 	if err := kctx.Run(k); err != nil {

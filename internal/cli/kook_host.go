@@ -205,7 +205,7 @@ func (j jsonValue) MarshalJSON() ([]byte, error) { return []byte(jsonText(j.v)),
 
 // jsonText is a value as kook encodes it (1.0 stays 1.0, keys sorted);
 // every value kook prints goes through here.
-func jsonText(v any) string { return string(kook.AppendJSON(nil, v)) }
+func jsonText(v any) string { return kook.ShowJSON(v) }
 
 func writeHostText(w io.Writer, name string, groups []string, vars kook.Vars) error {
 	var b strings.Builder

@@ -13,7 +13,7 @@ import (
 
 // runCmd runs one of the commands in-process with the given environment
 // variables and returns its exit code, stdout and stderr.
-func runCmd(cmd func(Env) int, vars map[string]string, args ...string) (int, string, string) {
+func runEnv(cmd func(Env) int, vars map[string]string, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	env := Env{Args: args, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
 		Getenv: func(k string) string { return vars[k] }}
@@ -35,17 +35,17 @@ func TestKookLog(t *testing.T) {
 	if err := os.WriteFile(src, []byte("[web]\nweb01\n[db]\ndb01\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errs := runCmd(Import, vars, src); code != 0 {
+	if code, _, errs := runEnv(Import, vars, src); code != 0 {
 		t.Fatalf("import: %d %s", code, errs)
 	}
 	src2 := filepath.Join(t.TempDir(), "b.ini")
 	if err := os.WriteFile(src2, []byte("[web]\nweb02 password=s3cret\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errs := runCmd(Import, vars, src2); code != 0 {
+	if code, _, errs := runEnv(Import, vars, src2); code != 0 {
 		t.Fatalf("import: %d %s", code, errs)
 	}
-	code, out, errs := runCmd(Kook, vars, "log")
+	code, out, errs := runEnv(Kook, vars, "log")
 	if code != 0 || errs != "" {
 		t.Fatalf("kook log: %d %s", code, errs)
 	}
@@ -57,16 +57,16 @@ func TestKookLog(t *testing.T) {
 	if strings.Contains(out, "s3cret") {
 		t.Errorf("a value reached the log:\n%s", out)
 	}
-	code, out, _ = runCmd(Kook, vars, "log", "--host", "db01", "--json")
+	code, out, _ = runEnv(Kook, vars, "log", "--host", "db01", "--json")
 	var entries []logJSON
 	if code != 0 || json.Unmarshal([]byte(out), &entries) != nil || len(entries) != 1 || entries[0].Hosts["db01"] != "added" {
 		t.Errorf("kook log --host db01 --json: %d %s", code, out)
 	}
-	code, out, _ = runCmd(Kook, vars, "log", "-n", "1", "--group", "web", "--json")
+	code, out, _ = runEnv(Kook, vars, "log", "-n", "1", "--group", "web", "--json")
 	if code != 0 || json.Unmarshal([]byte(out), &entries) != nil || len(entries) != 1 || entries[0].Hosts["web02"] != "added" {
 		t.Errorf("kook log -n 1 --group web --json: %d %s", code, out)
 	}
-	if code, _, errs := runCmd(Kook, vars, "log", "-n", "0"); code != 2 || !strings.Contains(errs, "-n") {
+	if code, _, errs := runEnv(Kook, vars, "log", "-n", "0"); code != 2 || !strings.Contains(errs, "-n") {
 		t.Errorf("kook log -n 0: exit %d, %s", code, errs)
 	}
 }

@@ -35,11 +35,11 @@ func TestKookRegister(t *testing.T) {
 	if err := os.WriteFile(src, []byte("[web]\nweb01\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errs := runCmd(Import, op, src); code != 0 {
+	if code, _, errs := runEnv(Import, op, src); code != 0 {
 		t.Fatalf("import: %s", errs)
 	}
 	for range 2 {
-		code, out, errs := runCmd(Kook, op, "register", "db01", "--group", "db", "port=5432", "note=two words", "flag=True")
+		code, out, errs := runEnv(Kook, op, "register", "db01", "--group", "db", "port=5432", "note=two words", "flag=True")
 		if code != 0 || out != "" || !strings.Contains(errs, "registered db01") {
 			t.Fatalf("register: %d %q %s", code, out, errs)
 		}
@@ -57,14 +57,14 @@ func TestKookRegister(t *testing.T) {
 		t.Errorf("a repeated register wrote again: %d entries", len(e))
 	}
 
-	if code, _, errs := runCmd(Kook, op, "register", "--open-queue"); code != 0 {
+	if code, _, errs := runEnv(Kook, op, "register", "--open-queue"); code != 0 {
 		t.Fatalf("--open-queue: %s", errs)
 	}
 	var wg sync.WaitGroup
 	codes := make([]int, 5)
 	for i := range codes {
 		wg.Go(func() {
-			code, _, _ := runCmd(Kook, reg, "register", "boot0"+string(rune('0'+i)), "-g", "booted")
+			code, _, _ := runEnv(Kook, reg, "register", "boot0"+string(rune('0'+i)), "-g", "booted")
 			codes[i] = code
 		})
 	}
@@ -74,18 +74,18 @@ func TestKookRegister(t *testing.T) {
 			t.Errorf("registrar %d: exit %d", i, c)
 		}
 	}
-	code, _, errs := runCmd(Kook, reg, "register", "boot09", "-g", "booted")
+	code, _, errs := runEnv(Kook, reg, "register", "boot09", "-g", "booted")
 	if code != 0 || !strings.Contains(errs, "filed the registration of boot09") {
 		t.Fatalf("registrar: %d %s", code, errs)
 	}
-	if code, _, errs := runCmd(Kook, reg, "register", "--apply"); code == 0 {
+	if code, _, errs := runEnv(Kook, reg, "register", "--apply"); code == 0 {
 		t.Errorf("the registrar applied registrations: %s", errs)
 	}
 	// The next import applies all six; --apply then finds none.
-	if code, _, errs := runCmd(Import, op, src); code != 0 || !strings.Contains(errs, "applied 6 filed registrations") {
+	if code, _, errs := runEnv(Import, op, src); code != 0 || !strings.Contains(errs, "applied 6 filed registrations") {
 		t.Fatalf("import applying: %d %s", code, errs)
 	}
-	if code, _, errs := runCmd(Kook, op, "register", "--apply"); code != 0 || !strings.Contains(errs, "applied 0 filed") {
+	if code, _, errs := runEnv(Kook, op, "register", "--apply"); code != 0 || !strings.Contains(errs, "applied 0 filed") {
 		t.Errorf("--apply: %d %s", code, errs)
 	}
 	inv, _, _ = st.Load(context.Background())
@@ -95,7 +95,7 @@ func TestKookRegister(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{{"register", "--apply", "h"}, {"register", "h", "novalue"}, {"register", "--open-queue", "-g", "x"}} {
-		if code, _, _ := runCmd(Kook, op, args...); code != 2 {
+		if code, _, _ := runEnv(Kook, op, args...); code != 2 {
 			t.Errorf("kook %v: exit %d, want 2", args, code)
 		}
 	}

@@ -17,8 +17,6 @@ import (
 	"github.com/kook-project/kook/pkg/kook/store"
 )
 
-func TestMain(m *testing.M) { zktest.Main(m) }
-
 // kookRoot is a fresh root on the shared server holding the demo
 // inventory, and a way to run kook in-process against it.
 type kookRoot struct {
@@ -99,7 +97,7 @@ func (r *kookRoot) load() *kook.Inventory {
 
 func (r *kookRoot) version() store.Version {
 	r.t.Helper()
-	v, err := r.st.Stat(context.Background())
+	v, err := r.st.Version(context.Background())
 	if err != nil {
 		r.t.Fatal(err)
 	}

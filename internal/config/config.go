@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
+	gopath "path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +27,7 @@ const DefaultFile = "/etc/kook.yml"
 // DefaultRoot is the znode under which kook keeps the inventory.
 const DefaultRoot = "/kook"
 
-// Config is the resolved configuration of either binary.
+// Config is the resolved configuration of every kook command.
 type Config struct {
 	Servers        []string
 	Root           string
@@ -69,16 +72,35 @@ func (t TLS) Enabled() bool { return t.CA != "" || t.Cert != "" }
 
 // file is the YAML file's shape.
 type file struct {
-	Hosts          string `yaml:"hosts"`
-	Root           string `yaml:"root"`
-	Timeout        string `yaml:"timeout"`
-	SessionTimeout string `yaml:"session_timeout"`
-	Digest         string `yaml:"digest"`
-	WorldRead      *bool  `yaml:"world_read"`
-	StaleOK        bool   `yaml:"stale_ok"`
-	TLS            TLS    `yaml:"tls"`
+	Hosts          serverList `yaml:"hosts"`
+	Root           string     `yaml:"root"`
+	Timeout        string     `yaml:"timeout"`
+	SessionTimeout string     `yaml:"session_timeout"`
+	Digest         string     `yaml:"digest"`
+	WorldRead      *bool      `yaml:"world_read"`
+	StaleOK        bool       `yaml:"stale_ok"`
+	TLS            TLS        `yaml:"tls"`
 
 	raw []byte // the file's text, to redact messages about it
+}
+
+// serverList is hosts: in the file: one connect string, "a:2181,b:2181",
+// or a YAML list of servers, as people also write it.
+type serverList string
+
+// UnmarshalYAML accepts a string or a list of strings.
+func (l *serverList) UnmarshalYAML(unmarshal func(any) error) error {
+	var one string
+	if err := unmarshal(&one); err == nil {
+		*l = serverList(one)
+		return nil
+	}
+	var list []string
+	if err := unmarshal(&list); err != nil {
+		return errors.New("hosts: want ZooKeeper servers as host:port, host:port or as a list of host:port")
+	}
+	*l = serverList(strings.Join(list, ","))
+	return nil
 }
 
 // Flags are the values given on the command line; empty means not given.
@@ -118,8 +140,27 @@ func load(flags Flags, getenv func(string) string, warn func(string), defaultFil
 		}
 	}
 
+	// The servers may carry a chroot, as ZooKeeper's connect strings do
+	// (zk1:2181,zk2:2181/apps): go-zookeeper has none, so it prefixes
+	// the root instead, which comes to the same znodes.
+	var chroot string
+	servers := func(what, v string) error {
+		var err error
+		cfg.Servers, chroot, err = splitServers(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	if f != nil && f.Hosts != "" {
+		if err := servers("config "+path+": hosts", string(f.Hosts)); err != nil {
+			return cfg, err
+		}
+	}
 	if v := getenv("KOOK_ZK"); v != "" {
-		cfg.Servers = splitServers(v)
+		if err := servers("KOOK_ZK", v); err != nil {
+			return cfg, err
+		}
 	}
 	if v := getenv("KOOK_ROOT"); v != "" {
 		cfg.Root = v
@@ -128,7 +169,9 @@ func load(flags Flags, getenv func(string) string, warn func(string), defaultFil
 		cfg.Digest = v
 	}
 	if flags.Servers != "" {
-		cfg.Servers = splitServers(flags.Servers)
+		if err := servers("--zk", flags.Servers); err != nil {
+			return cfg, err
+		}
 	}
 	if flags.Root != "" {
 		cfg.Root = flags.Root
@@ -138,10 +181,23 @@ func load(flags Flags, getenv func(string) string, warn func(string), defaultFil
 	}
 
 	if len(cfg.Servers) == 0 {
-		return cfg, errors.New("no ZooKeeper servers configured: set --zk, KOOK_ZK or hosts: in " + DefaultFile)
+		where := "hosts: in the config file (KOOK_CONFIG, else " + path + ", which does not exist)"
+		switch {
+		case f != nil && len(strings.TrimSpace(string(f.raw))) == 0:
+			where = "hosts: in " + path + ", which is empty"
+		case f != nil:
+			where = "hosts: in " + path + ", which has none"
+		}
+		return cfg, errors.New("no ZooKeeper servers configured: set --zk, KOOK_ZK or " + where)
 	}
-	if !strings.HasPrefix(cfg.Root, "/") || (len(cfg.Root) > 1 && strings.HasSuffix(cfg.Root, "/")) {
-		return cfg, fmt.Errorf("root %q must be an absolute znode path such as /kook", cfg.Root)
+	// Under a chroot, root "/" is the chroot itself.
+	if cfg.Root != "/" || chroot == "" {
+		if err := checkRoot(cfg.Root); err != nil {
+			return cfg, err
+		}
+	}
+	if chroot != "" {
+		cfg.Root = strings.TrimSuffix(chroot+cfg.Root, "/")
 	}
 	if cfg.Digest != "" {
 		// The message never repeats the value: it may be a password.
@@ -178,9 +234,6 @@ func readFile(path string, explicit bool, warn func(string)) (*file, error) {
 }
 
 func (f *file) apply(cfg *Config) error {
-	if f.Hosts != "" {
-		cfg.Servers = splitServers(f.Hosts)
-	}
 	if f.Root != "" {
 		cfg.Root = f.Root
 	}
@@ -207,17 +260,43 @@ func (f *file) apply(cfg *Config) error {
 	return nil
 }
 
-func splitServers(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			if !strings.Contains(p, ":") {
-				p += ":2181"
-			}
-			out = append(out, p)
+// checkRoot refuses a root that is not a znode of kook's own.
+func checkRoot(root string) error {
+	if root == "/" {
+		return errors.New(`root "/" is ZooKeeper's top node, which also holds ZooKeeper's own /zookeeper: give kook a node of its own, such as /kook`)
+	}
+	if !strings.HasPrefix(root, "/") || gopath.Clean(root) != root {
+		return fmt.Errorf(`root %q must be an absolute znode path such as /kook, without a trailing "/", "//", "." or ".."`, root)
+	}
+	return nil
+}
+
+// splitServers reads a ZooKeeper connect string, host:port[,host:port...]
+// with an optional /chroot after the last server. A server without a port
+// gets ZooKeeper's 2181.
+func splitServers(s string) (servers []string, chroot string, err error) {
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		s, chroot = s[:i], s[i:]
+		if chroot == "/" {
+			chroot = ""
+		} else if gopath.Clean(chroot) != chroot {
+			return nil, "", fmt.Errorf(`chroot %q must be an absolute znode path such as /apps, without a trailing "/", "//", "." or ".."`, chroot)
 		}
 	}
-	return out
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, ":") {
+			p += ":2181"
+		}
+		host, port, err := net.SplitHostPort(p)
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+			return nil, "", fmt.Errorf("ZooKeeper server %q: want host:port, such as zk1.example.com:2181", p)
+		}
+		servers = append(servers, p)
+	}
+	return servers, chroot, nil
 }
 
 var digestLine = regexp.MustCompile(`(?m)^\s*["']?digest["']?\s*:[ \t]*(.*?)[ \t]*$`)

@@ -125,8 +125,9 @@ func TestDefaultFile(t *testing.T) {
 	}
 
 	// Nothing names a server: the message says where to put one.
-	_, err = load(Flags{}, env{}.get, nil, noDefault(t))
-	if err == nil || !strings.Contains(err.Error(), "KOOK_ZK") || !strings.Contains(err.Error(), DefaultFile) {
+	absent := noDefault(t)
+	_, err = load(Flags{}, env{}.get, nil, absent)
+	if err == nil || !strings.Contains(err.Error(), "KOOK_ZK") || !strings.Contains(err.Error(), absent) {
 		t.Errorf("no servers: %v", err)
 	}
 
@@ -352,11 +353,19 @@ func TestRootAndServers(t *testing.T) {
 	for _, tc := range []struct {
 		root string
 		ok   bool
-	}{{"/kook", true}, {"/a/b", true}, {"/", true}, {"kook", false}, {"/kook/", false}} {
+	}{{"/kook", true}, {"/a/b", true}, {"/", false}, {"kook", false}, {"/kook/", false}, {"/a//b", false}, {"/a/../b", false}} {
 		_, err := load(Flags{Servers: "zk", Root: tc.root}, env{}.get, nil, noDefault(t))
 		if (err == nil) != tc.ok {
 			t.Errorf("root %q: %v", tc.root, err)
 		}
+	}
+	if _, err := load(Flags{Servers: "zk", Root: "/"}, env{}.get, nil, noDefault(t)); err == nil ||
+		err.Error() != `root "/" is ZooKeeper's top node, which also holds ZooKeeper's own /zookeeper: give kook a node of its own, such as /kook` {
+		t.Errorf("root /: %v", err)
+	}
+	if _, err := load(Flags{Servers: "zk", Root: "/kook/"}, env{}.get, nil, noDefault(t)); err == nil ||
+		err.Error() != `root "/kook/" must be an absolute znode path such as /kook, without a trailing "/", "//", "." or ".."` {
+		t.Errorf("root /kook/: %v", err)
 	}
 	got, err := load(Flags{Servers: " a , b:2182,,[::1]:3 "}, env{}.get, nil, noDefault(t))
 	if err != nil {
@@ -364,6 +373,88 @@ func TestRootAndServers(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"a:2181", "b:2182", "[::1]:3"}, got.Servers); diff != "" {
 		t.Errorf("servers (-want +got):\n%s", diff)
+	}
+}
+
+// TestChroot: ZooKeeper's connect string may end in a chroot, which kook
+// puts in front of the root (go-zookeeper has no chroot of its own).
+func TestChroot(t *testing.T) {
+	for _, tc := range []struct {
+		zk, root, file string
+		servers        []string
+		want           string
+	}{
+		{zk: "127.0.0.1:2181/path", servers: []string{"127.0.0.1:2181"}, want: "/path/kook"},
+		{zk: "a:1,b/apps/x", root: "/inv", servers: []string{"a:1", "b:2181"}, want: "/apps/x/inv"},
+		{zk: "a:1/apps", root: "/", servers: []string{"a:1"}, want: "/apps"},
+		{zk: "a:1/", servers: []string{"a:1"}, want: "/kook"},
+		{file: "hosts: a:1/fromfile\n", servers: []string{"a:1"}, want: "/fromfile/kook"},
+	} {
+		e := env{"KOOK_ZK": tc.zk, "KOOK_ROOT": tc.root}
+		if tc.file != "" {
+			e["KOOK_CONFIG"] = writeFile(t, 0o600, tc.file)
+		}
+		cfg, err := load(Flags{}, e.get, nil, noDefault(t))
+		if err != nil {
+			t.Errorf("KOOK_ZK=%s KOOK_ROOT=%s: %v", tc.zk, tc.root, err)
+			continue
+		}
+		if cfg.Root != tc.want || !cmp.Equal(cfg.Servers, tc.servers) {
+			t.Errorf("KOOK_ZK=%s KOOK_ROOT=%s: servers %q root %s; want %q %s", tc.zk, tc.root, cfg.Servers, cfg.Root, tc.servers, tc.want)
+		}
+	}
+	for zk, want := range map[string]string{
+		"a:1/apps/":   `KOOK_ZK: chroot "/apps/" must be an absolute znode path such as /apps, without a trailing "/", "//", "." or ".."`,
+		"a:1//x":      `KOOK_ZK: chroot "//x" must be an absolute znode path`,
+		"a:port/x":    `KOOK_ZK: ZooKeeper server "a:port": want host:port, such as zk1.example.com:2181`,
+		"a:2181:2182": `KOOK_ZK: ZooKeeper server "a:2181:2182": want host:port`,
+		":2181":       `KOOK_ZK: ZooKeeper server ":2181": want host:port`,
+		"a:99999":     `KOOK_ZK: ZooKeeper server "a:99999": want host:port`,
+	} {
+		_, err := load(Flags{}, env{"KOOK_ZK": zk}.get, nil, noDefault(t))
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("KOOK_ZK=%s: %v; want %s...", zk, err, want)
+		}
+	}
+}
+
+// TestHostsList: hosts: may be a YAML list as well as a connect string.
+func TestHostsList(t *testing.T) {
+	for _, text := range []string{"hosts: [zk1:2181, zk2]\n", "hosts:\n  - zk1:2181\n  - zk2\n"} {
+		cfg, err := load(Flags{Config: writeFile(t, 0o600, text)}, env{}.get, nil, noDefault(t))
+		if err != nil {
+			t.Errorf("%q: %v", text, err)
+			continue
+		}
+		if diff := cmp.Diff([]string{"zk1:2181", "zk2:2181"}, cfg.Servers); diff != "" {
+			t.Errorf("%q: servers (-want +got):\n%s", text, diff)
+		}
+	}
+	p := writeFile(t, 0o600, "hosts: {zk1: 2181}\n")
+	_, err := load(Flags{Config: p}, env{}.get, nil, noDefault(t))
+	if err == nil || !strings.Contains(err.Error(), "hosts: want ZooKeeper servers") || strings.Contains(err.Error(), "unmarshal") {
+		t.Errorf("hosts: as a mapping: %v", err)
+	}
+}
+
+// TestNoServersNamesTheFile: the error names the file that was read (or
+// not), never a default file that played no part.
+func TestNoServersNamesTheFile(t *testing.T) {
+	empty := writeFile(t, 0o600, "")
+	noHosts := writeFile(t, 0o600, "root: /x\n")
+	absent := noDefault(t)
+	for _, tc := range []struct {
+		e    env
+		want string
+	}{
+		{env{"KOOK_CONFIG": empty}, "no ZooKeeper servers configured: set --zk, KOOK_ZK or hosts: in " + empty + ", which is empty"},
+		{env{"KOOK_CONFIG": noHosts}, "no ZooKeeper servers configured: set --zk, KOOK_ZK or hosts: in " + noHosts + ", which has none"},
+		{env{}, "no ZooKeeper servers configured: set --zk, KOOK_ZK or hosts: in the config file (KOOK_CONFIG, else " + absent + ", which does not exist)"},
+	} {
+		_, err := load(Flags{}, tc.e.get, nil, absent)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%v:\n got %v\nwant %s", tc.e, err, tc.want)
+		}
 	}
 }
 

@@ -56,7 +56,7 @@ func Archive(inv *kook.Inventory) []byte {
 		first = false
 		str(name)
 		b.WriteString(`: {"vars": `)
-		b.Write(kook.AppendJSON(nil, map[string]any(g.Vars)))
+		b.Write(mustJSON(g.Vars))
 		b.WriteString(`, "members": [`)
 		firstMember := true
 		for _, lists := range []struct {
@@ -82,11 +82,21 @@ func Archive(inv *kook.Inventory) []byte {
 		}
 		str(name)
 		b.WriteString(`: {"vars": `)
-		b.Write(kook.AppendJSON(nil, map[string]any(inv.Hosts[name].Vars)))
+		b.Write(mustJSON(inv.Hosts[name].Vars))
 		b.WriteString(`, "groups": `)
 		paths(groups, hostGroups[name])
 		b.WriteByte('}')
 	}
 	b.WriteString("}}\n")
 	return b.Bytes()
+}
+
+// mustJSON encodes a fleet's vars, which fleet itself made of kook's
+// value set.
+func mustJSON(vars kook.Vars) []byte {
+	b, err := kook.AppendVars(nil, vars)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

@@ -65,7 +65,10 @@ func BenchmarkWriteJSON10k(b *testing.B) { benchWriteJSON(b, 10000) }
 
 // benchWriteEncoded is --list's render: vars already canonical JSON.
 func benchWriteEncoded(b *testing.B, n int) {
-	enc := fleet.Generate(n, 42).Encode()
+	enc, err := fleet.Generate(n, 42).Encode()
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := WriteEncodedJSON(io.Discard, enc); err != nil {
@@ -95,7 +98,10 @@ func benchWriteEncodedLayered(b *testing.B, n int, carried bool) {
 			inv.Groups[name].FileVars = kook.Vars{"backup": true, "retention_days": int64(30 + i%7)}
 		}
 	}
-	enc := inv.Encode()
+	enc, err := inv.Encode()
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := WriteEncodedJSON(io.Discard, enc); err != nil {

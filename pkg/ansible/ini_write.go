@@ -124,7 +124,7 @@ func formatINI(inv *kook.Inventory) ([]byte, error) {
 				return nil, fmt.Errorf("group %q: var %q: %v", name, k, err)
 			}
 			if p, ok := g.Vars[k].(int64); k == "ansible_group_priority" && (!ok || p == 1) {
-				return nil, fmt.Errorf("group %q: var %q: Ansible keeps only an integer other than 1 here, not %s", name, k, kook.AppendJSON(nil, g.Vars[k]))
+				return nil, fmt.Errorf("group %q: var %q: Ansible keeps only an integer other than 1 here, not %s", name, k, kook.ShowJSON(g.Vars[k]))
 			}
 			text, err := iniValueText(g.Vars[k])
 			if err != nil {

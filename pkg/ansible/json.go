@@ -291,7 +291,7 @@ func (p *scriptParser) hostName(h any, off int) (string, error) {
 	if !jsonPyTruthy(h) {
 		return "", p.errAt(off, "Invalid empty host name provided: %s", jsonPyStr(h))
 	}
-	return "", p.errAt(off, "Invalid host name supplied, expected a string but got <class '%s'> for %s", jsonPyTypeName(h), jsonPyStr(h))
+	return "", p.errAt(off, "Invalid host name supplied, expected a string but got %s for %s", pyTypeWords(jsonPyTypeName(h)), jsonPyStr(h))
 }
 
 // jsonGroupName checks a child group name as InventoryData.add_group does.
@@ -302,7 +302,7 @@ func jsonGroupName(g any) (string, error) {
 	if s, ok := g.(string); ok {
 		return s, nil
 	}
-	return "", fmt.Errorf("Invalid group name supplied, expected a string but got <class '%s'> for %s", jsonPyTypeName(g), jsonPyStr(g))
+	return "", fmt.Errorf("Invalid group name supplied, expected a string but got %s for %s", pyTypeWords(jsonPyTypeName(g)), jsonPyStr(g))
 }
 
 // jsonPyIterate lists what Python's `for x in v` yields: a string's

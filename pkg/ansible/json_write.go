@@ -1,6 +1,7 @@
 package ansible
 
 import (
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -29,8 +30,15 @@ import (
 // renderer both this function and WriteEncodedJSON use, so a reader that
 // holds canonical vars JSON (the store) prints exactly what WriteJSON
 // would print for the decoded inventory.
+//
+// A var outside kook's value set is an error naming the host or group and
+// the var; nothing is written then.
 func WriteJSON(w io.Writer, inv *kook.Inventory) error {
-	return WriteEncodedJSON(w, inv.Encode())
+	enc, err := inv.Encode()
+	if err != nil {
+		return err
+	}
+	return WriteEncodedJSON(w, enc)
 }
 
 // WriteEncodedJSON is WriteJSON for an inventory in Encoded form: it
@@ -110,7 +118,10 @@ func jsonHasVars(vars []byte) bool { return len(vars) > 2 }
 func WriteHostJSON(w io.Writer, inv *kook.Inventory, host string) error {
 	var buf []byte
 	if inv.Hosts[host] != nil {
-		buf = jsonAppendVars(buf, inv.OneLayerHostVars(host))
+		var err error
+		if buf, err = jsonAppendVars(buf, inv.OneLayerHostVars(host)); err != nil {
+			return fmt.Errorf("host %q: %w", host, err)
+		}
 	} else {
 		buf = append(buf, "{}"...)
 	}
@@ -178,17 +189,18 @@ func jsonAppendStrings(buf []byte, list []string) []byte {
 	return append(buf, ']')
 }
 
-// jsonAppendVars is kook.AppendJSON for a vars object, without the
-// per-call key slice and map lookups for the few keys hosts usually have.
-func jsonAppendVars(buf []byte, vars kook.Vars) []byte {
+// jsonAppendVars is kook.AppendVars, without the per-call key slice and
+// map lookups for the few keys hosts usually have.
+func jsonAppendVars(buf []byte, vars kook.Vars) ([]byte, error) {
 	type kv struct {
 		k string
 		v any
 	}
 	var small [16]kv
 	if len(vars) > len(small) {
-		return kook.AppendJSON(buf, map[string]any(vars))
+		return kook.AppendVars(buf, vars)
 	}
+	start := len(buf)
 	pairs := small[:0]
 	for k, v := range vars {
 		pairs = append(pairs, kv{k, v})
@@ -211,10 +223,14 @@ func jsonAppendVars(buf []byte, vars kook.Vars) []byte {
 		case int64:
 			buf = strconv.AppendInt(buf, v, 10)
 		default:
-			buf = kook.AppendJSON(buf, v)
+			var err error
+			if buf, err = kook.AppendJSON(buf, v); err != nil {
+				// AppendVars words the error, naming the var.
+				return kook.AppendVars(buf[:start], vars)
+			}
 		}
 	}
-	return append(buf, '}')
+	return append(buf, '}'), nil
 }
 
 // jsonAppendString is kook.AppendString with a fast path for the plain

@@ -85,7 +85,7 @@ func hostvarsOf(t *testing.T, list []byte) map[string][]byte {
 	hostvars, _ := meta["hostvars"].(map[string]any)
 	out := map[string][]byte{}
 	for h, vars := range hostvars {
-		out[h] = kook.AppendJSON(nil, vars)
+		out[h] = []byte(kook.ShowJSON(vars))
 	}
 	return out
 }
@@ -113,18 +113,18 @@ func TestLayersAnsible(t *testing.T) {
 				if v, ok := hostvars[h]; ok {
 					want = v
 				}
-				got := kook.AppendJSON(nil, map[string]any(inv.EffectiveVars(h)))
+				got := []byte(kook.ShowJSON(map[string]any(inv.EffectiveVars(h))))
 				if diff, err := testutil.JSONDiff(want, got); err != nil || diff != "" {
 					t.Errorf("EffectiveVars(%s) differs from ansible-inventory --list (-ansible +kook): %v\n%s", h, err, diff)
 				}
-				if diff, err := testutil.JSONDiff(got, kook.AppendJSON(nil, map[string]any(all[h]))); err != nil || diff != "" {
+				if diff, err := testutil.JSONDiff(got, []byte(kook.ShowJSON(map[string]any(all[h])))); err != nil || diff != "" {
 					t.Errorf("AllEffectiveVars[%s] differs from EffectiveVars: %v\n%s", h, err, diff)
 				}
 			}
 			if strings.HasPrefix(name, "dir-") {
 				for _, h := range inv.HostNames() {
 					want := ansibleRun(t, "-i", src, "--host", h)
-					got := kook.AppendJSON(nil, map[string]any(inv.EffectiveVars(h)))
+					got := []byte(kook.ShowJSON(map[string]any(inv.EffectiveVars(h))))
 					if diff, err := testutil.JSONDiff(want, got); err != nil || diff != "" {
 						t.Errorf("EffectiveVars(%s) differs from ansible-inventory --host (-ansible +kook): %v\n%s", h, err, diff)
 					}
@@ -244,7 +244,7 @@ func TestVarsFilesOfSeveralDirectories(t *testing.T) {
 	if !testing.Short() {
 		hostvars := hostvarsOf(t, ansibleRun(t, "-i", sources[0], "-i", sources[1], "--list"))
 		for _, h := range inv.HostNames() {
-			got := kook.AppendJSON(nil, map[string]any(inv.EffectiveVars(h)))
+			got := []byte(kook.ShowJSON(map[string]any(inv.EffectiveVars(h))))
 			if diff, err := testutil.JSONDiff(hostvars[h], got); err != nil || diff != "" {
 				t.Errorf("EffectiveVars(%s) differs from ansible-inventory (-ansible +kook): %v\n%s", h, err, diff)
 			}

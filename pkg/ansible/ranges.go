@@ -319,11 +319,16 @@ func firstRange(line string) (*hostRange, error) {
 	l := strings.Replace(line, "[", "|", 1)
 	l = strings.Replace(l, "]", "|", 1)
 	parts := strings.Split(l, "|")
+	// Where Ansible fails on these with Python's own words ("not enough
+	// values to unpack"), say what is wrong with the line.
 	if len(parts) > 3 {
-		return nil, errors.New("too many values to unpack (expected 3)")
+		return nil, fmt.Errorf("host pattern %q holds a \"|\", which a host range such as web[01:10] cannot", line)
 	}
 	if len(parts) < 3 {
-		return nil, fmt.Errorf("not enough values to unpack (expected 3, got %d)", len(parts))
+		if strings.HasPrefix(line, "[") {
+			return nil, fmt.Errorf("%q lacks its closing \"]\": a section header reads [name], [name:vars] or [name:children]", line)
+		}
+		return nil, fmt.Errorf("host pattern %q opens a range with \"[\" or closes one with \"]\" without the other, as in web[01:10]", line)
 	}
 	r := &hostRange{head: parts[0], tail: parts[2]}
 	bounds := strings.Split(parts[1], ":")

@@ -34,8 +34,11 @@ var hostPatternCases = []struct {
 	{"fe80::1%eth0", []string{"fe80::1%eth0"}, 0, false, ""},
 	{"[fe80::1%eth0]:22", []string{"fe80::1%eth0"}, 22, true, ""},
 	{"[foo bar]:22", nil, 0, false, "host range must be begin:end or begin:end:step"},
-	{"foo[1:2", nil, 0, false, "not enough values to unpack (expected 3, got 2)"},
-	{"foo[a|b][1:2]", nil, 0, false, "too many values to unpack (expected 3)"},
+	// Ansible: "not enough values to unpack (expected 3, got 2)" and "too
+	// many values to unpack (expected 3)"; kook says what is wrong instead.
+	{"foo[1:2", nil, 0, false, `host pattern "foo[1:2" opens a range with "[" or closes one with "]" without the other, as in web[01:10]`},
+	{"foo[a|b][1:2]", nil, 0, false, `host pattern "foo[a|b][1:2]" holds a "|", which a host range such as web[01:10] cannot`},
+	{"[web", nil, 0, false, `"[web" lacks its closing "]": a section header reads [name], [name:vars] or [name:children]`},
 	{"foo[3:1][x]", []string{}, 0, false, ""},
 	{"foo[1:3][x]", nil, 0, false, "host range must be begin:end or begin:end:step"},
 	{"foo[05:01:-1]", []string{"foo05", "foo04", "foo03"}, 0, false, ""},

@@ -106,14 +106,16 @@ func (p *yamlInventoryParser) group(key, data *yobj) (string, error) {
 			data.vals[i], v = m, m
 		}
 		if v.kind != yoMap && v.kind != yoNone {
-			return "", errorf(p.file, v.line, `Invalid "%s" entry for "%s" group, requires a dictionary, found "%s" instead.`,
+			return "", errorf(p.file, v.line, `Invalid "%s" entry for "%s" group, requires a dictionary, found %s instead.`,
 				section, name, yTypeString(v))
 		}
 	}
 	for i, k := range data.keys {
 		v := data.vals[i]
 		if v.kind != yoMap && v.kind != yoNone {
-			p.warn.warn("Skipping key (%s) in group (%s) as it is not a mapping, it is a %s", yStr(k), name, yTypeString(v))
+			// Ansible's exact warning, Python class and all: warnings are
+			// checked against the ones ansible-inventory prints.
+			p.warn.warn("Skipping key (%s) in group (%s) as it is not a mapping, it is a <class '%s'>", yStr(k), name, v.cls)
 			continue
 		}
 		if v.kind == yoNone {

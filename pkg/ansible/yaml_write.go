@@ -153,7 +153,7 @@ func (yw *yamlWriter) groupBody(name string, hosts []string, vars kook.Vars, chi
 		if p, ok := vars["ansible_group_priority"]; ok {
 			if _, isInt := p.(int64); !isInt {
 				return fmt.Errorf("group %s: ansible_group_priority %s is not an integer and cannot be written as YAML",
-					name, kook.AppendJSON(nil, p))
+					name, kook.ShowJSON(p))
 			}
 		}
 		yw.buf.WriteString(indent + "vars:")

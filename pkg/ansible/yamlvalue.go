@@ -1144,8 +1144,37 @@ func yShortCls(o *yobj) string {
 	return c
 }
 
-// yTypeString is str(type(o)).
-func yTypeString(o *yobj) string { return "<class '" + o.cls.String() + "'>" }
+// yTypeString says what kind of value o is, in words for the person who
+// wrote it: where Ansible prints str(type(o)), such as <class
+// 'ansible.parsing.yaml.objects.AnsibleSequence'>, kook says "a list".
+func yTypeString(o *yobj) string { return pyTypeWords(o.cls.String()) }
+
+// pyTypeWords names a Python class the way a person calls its values.
+func pyTypeWords(cls string) string {
+	switch cls {
+	case yclsSeq.String(), "list", "tuple":
+		return "a list"
+	case yclsMapping.String(), "dict":
+		return "a mapping"
+	case yclsUnicode.String(), yclsUnsafe.String(), "str":
+		return "a string"
+	case yclsVault.String(), "AnsibleVaultEncryptedUnicode":
+		return "a vault-encrypted string"
+	case "int":
+		return "an integer"
+	case "float":
+		return "a float"
+	case "bool":
+		return "a boolean"
+	case "NoneType":
+		return "null (no value)"
+	case "datetime.date":
+		return "a date"
+	case "datetime.datetime":
+		return "a timestamp"
+	}
+	return "a value of type " + cls[strings.LastIndexByte(cls, '.')+1:]
+}
 
 // yoStr is Python's str(o).
 func yStr(o *yobj) string {

@@ -32,7 +32,9 @@ func benchEncode(b *testing.B, n int) {
 	inv := fleet.Generate(n, 42)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		inv.Encode()
+		if _, err := inv.Encode(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

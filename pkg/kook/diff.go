@@ -91,16 +91,16 @@ func (c Change) String() string {
 		switch c.Op {
 		case Added:
 			b.WriteString(" = ")
-			b.Write(AppendJSON(nil, c.New))
+			b.WriteString(ShowJSON(c.New))
 		case Removed:
 			b.WriteString(" (was ")
-			b.Write(AppendJSON(nil, c.Old))
+			b.WriteString(ShowJSON(c.Old))
 			b.WriteByte(')')
 		default:
 			b.WriteByte(' ')
-			b.Write(AppendJSON(nil, c.Old))
+			b.WriteString(ShowJSON(c.Old))
 			b.WriteString(" -> ")
-			b.Write(AppendJSON(nil, c.New))
+			b.WriteString(ShowJSON(c.New))
 		}
 	case c.Detail == DetailMember:
 		b.WriteString(": host ")

@@ -2,6 +2,7 @@ package kook
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -46,9 +47,10 @@ type EncodedGroup struct {
 var emptyVars = []byte("{}")
 
 // Encode returns inv in Encoded form. The vars are encoded with
-// AppendJSON, so an inventory and its stored form encode to equal bytes.
-// Hosts and Children slices are shared with inv, not copied.
-func (inv *Inventory) Encode() *Encoded {
+// AppendVars, so an inventory and its stored form encode to equal bytes;
+// a value outside kook's value set is an error naming the host or group
+// and the var. Hosts and Children slices are shared with inv, not copied.
+func (inv *Inventory) Encode() (*Encoded, error) {
 	e := &Encoded{
 		Hosts:  make([]EncodedHost, 0, len(inv.Hosts)),
 		Groups: make([]EncodedGroup, 0, len(inv.Groups)),
@@ -60,11 +62,16 @@ func (inv *Inventory) Encode() *Encoded {
 	spans := make([]span, 0, len(inv.Hosts))
 	for name, h := range inv.Hosts {
 		start := len(buf)
-		buf = appendVars(buf, h.Vars)
+		var err error
+		if buf, err = AppendVars(buf, h.Vars); err != nil {
+			return nil, fmt.Errorf("host %q: %w", name, err)
+		}
 		spans = append(spans, span{start, len(buf)})
 		eh := EncodedHost{Name: name}
 		if len(h.FileVars) > 0 {
-			eh.FileVars = appendVars(nil, h.FileVars)
+			if eh.FileVars, err = AppendVars(nil, h.FileVars); err != nil {
+				return nil, fmt.Errorf("host %q: host_vars: %w", name, err)
+			}
 		}
 		e.Hosts = append(e.Hosts, eh)
 	}
@@ -73,21 +80,22 @@ func (inv *Inventory) Encode() *Encoded {
 	}
 	SortEncodedHosts(e.Hosts)
 	for name, g := range inv.Groups {
-		eg := EncodedGroup{Name: name, Vars: appendVars(nil, g.Vars), Hosts: g.Hosts, Children: g.Children}
+		eg := EncodedGroup{Name: name, Vars: emptyVars, Hosts: g.Hosts, Children: g.Children}
+		var err error
+		if len(g.Vars) > 0 {
+			if eg.Vars, err = AppendVars(nil, g.Vars); err != nil {
+				return nil, fmt.Errorf("group %q: %w", name, err)
+			}
+		}
 		if len(g.FileVars) > 0 {
-			eg.FileVars = appendVars(nil, g.FileVars)
+			if eg.FileVars, err = AppendVars(nil, g.FileVars); err != nil {
+				return nil, fmt.Errorf("group %q: group_vars: %w", name, err)
+			}
 		}
 		e.Groups = append(e.Groups, eg)
 	}
 	slices.SortFunc(e.Groups, func(a, b EncodedGroup) int { return strings.Compare(a.Name, b.Name) })
-	return e
-}
-
-func appendVars(b []byte, vars Vars) []byte {
-	if len(vars) == 0 {
-		return append(b, emptyVars...)
-	}
-	return AppendJSON(b, map[string]any(vars))
+	return e, nil
 }
 
 // Equal reports whether e and o hold the same hosts, groups, orders and

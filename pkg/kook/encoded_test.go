@@ -12,11 +12,11 @@ func TestEncode(t *testing.T) {
 	inv := diffBase(t)
 	inv.AddHost("b-novars")
 	inv.Reconcile()
-	enc := inv.Encode()
+	enc := mustEncode(t, inv)
 	var names []string
 	for _, h := range enc.Hosts {
 		names = append(names, h.Name)
-		if want := AppendJSON(nil, map[string]any(inv.Hosts[h.Name].Vars)); !bytes.Equal(h.Vars, want) {
+		if want := mustJSON(nil, map[string]any(inv.Hosts[h.Name].Vars)); !bytes.Equal(h.Vars, want) {
 			t.Errorf("host %s: vars %s, want %s", h.Name, h.Vars, want)
 		}
 	}
@@ -28,16 +28,16 @@ func TestEncode(t *testing.T) {
 			t.Errorf("groups not sorted: %s before %s", enc.Groups[i-1].Name, g.Name)
 		}
 		src := inv.Groups[g.Name]
-		if !bytes.Equal(g.Vars, AppendJSON(nil, map[string]any(src.Vars))) || !equalStrings(g.Hosts, src.Hosts) || !equalStrings(g.Children, src.Children) {
+		if !bytes.Equal(g.Vars, mustJSON(nil, map[string]any(src.Vars))) || !equalStrings(g.Hosts, src.Hosts) || !equalStrings(g.Children, src.Children) {
 			t.Errorf("group %s encoded as %+v", g.Name, g)
 		}
 	}
-	if !enc.Equal(inv.Clone().Encode()) {
+	if !enc.Equal(mustEncode(t, inv.Clone())) {
 		t.Error("Encode of a clone differs")
 	}
 	other := inv.Clone()
 	other.Hosts["web01"].Vars["x"] = 1.0
-	if enc.Equal(other.Encode()) {
+	if enc.Equal(mustEncode(t, other)) {
 		t.Error("Encode ignores 1 vs 1.0")
 	}
 }

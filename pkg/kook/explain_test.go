@@ -63,7 +63,7 @@ func TestEncodedPartial(t *testing.T) {
 	inv.Groups["p"].Vars["v"] = []any{int64(1), 1.5}
 	inv.Hosts["a"].Vars["w"] = map[string]any{"k": "x"}
 	inv.Reconcile()
-	enc := inv.Encode()
+	enc := mustEncode(t, inv)
 	part, err := enc.Partial(nil)
 	if err != nil {
 		t.Fatal(err)

@@ -393,7 +393,11 @@ func (inv *Inventory) Reconcile() {
 // layer. A child link that would make a
 // cycle fails the merge; inv may then hold part of other, so callers that
 // need all or nothing merge into a Clone.
-func (inv *Inventory) Merge(other *Inventory) error {
+func (inv *Inventory) Merge(other *Inventory) error { return inv.merge(other, nil) }
+
+// merge is Merge; cycle, when set, gives the error for a child link that
+// would close a cycle instead of Ansible's message.
+func (inv *Inventory) merge(other *Inventory, cycle func(parent, child string) error) error {
 	for _, name := range creationOrder(other.hostOrder, other.Hosts) {
 		h, oh := inv.AddHost(name), other.Hosts[name]
 		for k, v := range oh.Vars {
@@ -416,6 +420,9 @@ func (inv *Inventory) Merge(other *Inventory) error {
 	for _, name := range groups {
 		for _, c := range other.Groups[name].Children {
 			if err := inv.AddChild(name, c); err != nil {
+				if cycle != nil && name != c {
+					return cycle(name, c)
+				}
 				return err
 			}
 		}

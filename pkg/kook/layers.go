@@ -303,7 +303,10 @@ func (e *Encoded) OneLayer() (out *Encoded, carried int, err error) {
 			}
 			skel.Groups[g.Name] = &Group{Name: g.Name, Vars: vars, FileVars: file, Children: g.Children}
 			if len(file) > 0 {
-				g.Vars = appendVars(nil, foldGroupVars(vars, file))
+				var err error
+				if g.Vars, err = AppendVars(nil, foldGroupVars(vars, file)); err != nil {
+					return nil, 0, fmt.Errorf("vars of group %q: %w", g.Name, err)
+				}
 			}
 			g.FileVars = nil
 		}
@@ -338,7 +341,10 @@ func (e *Encoded) OneLayer() (out *Encoded, carried int, err error) {
 			return nil, 0, fmt.Errorf("file vars of host %q: %w", h.Name, err)
 		}
 		folded, n := foldHostVars(vars, file, c)
-		h.Vars, h.FileVars = appendVars(nil, folded), nil
+		if h.Vars, err = AppendVars(nil, folded); err != nil {
+			return nil, 0, fmt.Errorf("vars of host %q: %w", h.Name, err)
+		}
+		h.FileVars = nil
 		carried += n
 	}
 	return out, carried, nil

@@ -147,11 +147,11 @@ func TestOneLayerKeepsEffectiveVars(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("inventory %d: folding changed what hosts get (-layered +folded):\n%s", i, diff)
 		}
-		enc, m, err := inv.Encode().OneLayer()
+		enc, m, err := mustEncode(t, inv).OneLayer()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m != n || !enc.Equal(one.Encode()) {
+		if m != n || !enc.Equal(mustEncode(t, one)) {
 			t.Fatalf("inventory %d: Encoded.OneLayer (%d carried) differs from Inventory.OneLayer (%d)", i, m, n)
 		}
 		for _, h := range inv.HostNames() {
@@ -174,7 +174,7 @@ func TestOneLayerWithoutFiles(t *testing.T) {
 	if one, n := inv.OneLayer(); one != inv || n != 0 {
 		t.Errorf("OneLayer copied an inventory without vars files")
 	}
-	enc := inv.Encode()
+	enc := mustEncode(t, inv)
 	if one, n, err := enc.OneLayer(); one != enc || n != 0 || err != nil {
 		t.Errorf("Encoded.OneLayer copied an inventory without vars files")
 	}

@@ -219,41 +219,86 @@ func EqualVars(a, b Vars) bool {
 // AppendJSON appends v as compact JSON with keys sorted, written the way
 // Python's json module writes it (floats keep a fraction, non-ASCII stays
 // raw, NaN and Infinity are bare words). Ansible reads this back to the
-// same value and type.
-func AppendJSON(dst []byte, v any) []byte {
+// same value and type. A value outside kook's value set is converted as
+// NormalizeValue converts it; one it cannot convert is an error saying
+// where in v it is (`["k"][2]: value of type chan int cannot be stored in
+// an inventory`), and dst is then returned as it was.
+func AppendJSON(dst []byte, v any) ([]byte, error) {
+	out, err := appendJSON(dst, v)
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
+}
+
+// AppendVars appends vars as a JSON object, {} for none, as AppendJSON
+// does; its error names the var that holds a value outside kook's value
+// set: `var "k": value of type chan int cannot be stored in an inventory`.
+func AppendVars(dst []byte, vars Vars) ([]byte, error) {
+	if len(vars) == 0 {
+		return append(dst, "{}"...), nil
+	}
+	out, err := appendObject(dst, vars, varLabel)
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
+}
+
+func appendJSON(dst []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
-		return append(dst, "null"...)
+		return append(dst, "null"...), nil
 	case bool:
-		return strconv.AppendBool(dst, x)
+		return strconv.AppendBool(dst, x), nil
 	case int64:
-		return strconv.AppendInt(dst, x, 10)
+		return strconv.AppendInt(dst, x, 10), nil
 	case float64:
-		return AppendFloat(dst, x)
+		return AppendFloat(dst, x), nil
 	case string:
-		return AppendString(dst, x)
+		return AppendString(dst, x), nil
 	case []any:
 		dst = append(dst, '[')
 		for i, e := range x {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = AppendJSON(dst, e)
+			var err error
+			if dst, err = appendJSON(dst, e); err != nil {
+				return dst, fmt.Errorf("[%d]%s", i, errorPath(err))
+			}
 		}
-		return append(dst, ']')
+		return append(dst, ']'), nil
 	case map[string]any:
-		return appendObject(dst, x)
+		return appendObject(dst, x, keyLabel)
 	case Vars:
-		return appendObject(dst, x)
+		return appendObject(dst, x, keyLabel)
 	}
 	n, err := NormalizeValue(v)
 	if err != nil {
-		panic(err)
+		return dst, pathError{err}
 	}
-	return AppendJSON(dst, n)
+	return appendJSON(dst, n)
 }
 
-func appendObject[M ~map[string]any](dst []byte, m M) []byte {
+// pathError is the innermost error of appendJSON, before the path to it
+// is put in front: `: ` separates the path from it.
+type pathError struct{ error }
+
+// errorPath returns err's text to follow a path element: the rest of the
+// path, or ": " and the message once the path is complete.
+func errorPath(err error) string {
+	if pe, ok := err.(pathError); ok {
+		return ": " + pe.Error()
+	}
+	return err.Error()
+}
+
+// Labels of a key in the path of an error: a var, or a key in a value.
+func varLabel(k string) string { return fmt.Sprintf("var %q", k) }
+func keyLabel(k string) string { return fmt.Sprintf("[%q]", k) }
+
+func appendObject[M ~map[string]any](dst []byte, m M, label func(string) string) ([]byte, error) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -266,9 +311,22 @@ func appendObject[M ~map[string]any](dst []byte, m M) []byte {
 		}
 		dst = AppendString(dst, k)
 		dst = append(dst, ':')
-		dst = AppendJSON(dst, m[k])
+		var err error
+		if dst, err = appendJSON(dst, m[k]); err != nil {
+			return dst, fmt.Errorf("%s%s", label(k), errorPath(err))
+		}
 	}
-	return append(dst, '}')
+	return append(dst, '}'), nil
+}
+
+// ShowJSON returns v as AppendJSON writes it, for messages: a value
+// outside kook's value set is shown with %v instead.
+func ShowJSON(v any) string {
+	b, err := AppendJSON(nil, v)
+	if err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	return string(b)
 }
 
 // AppendFloat appends f as Python's repr writes it: "1.0", "0.0001",

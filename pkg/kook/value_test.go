@@ -105,7 +105,7 @@ func TestAppendJSONPython(t *testing.T) {
 	}
 	for _, v := range values {
 		// Python reads kook's output back and prints it again.
-		script.WriteString("print(json.dumps(json.loads(bytes.fromhex('" + hex.EncodeToString(AppendJSON(nil, v)) +
+		script.WriteString("print(json.dumps(json.loads(bytes.fromhex('" + hex.EncodeToString(mustJSON(nil, v)) +
 			"').decode()), sort_keys=True, separators=(',', ':'), ensure_ascii=False))\n")
 	}
 	cmd := exec.Command("python3", "-")
@@ -127,7 +127,7 @@ func TestAppendJSONPython(t *testing.T) {
 		got = append(got, string(AppendString(nil, s)))
 	}
 	for _, v := range values {
-		got = append(got, string(AppendJSON(nil, v)))
+		got = append(got, string(mustJSON(nil, v)))
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-python +kook):\n%s", diff)
@@ -168,5 +168,35 @@ func TestEqualValues(t *testing.T) {
 		if got := EqualValues(tt.a, tt.b); got != tt.want {
 			t.Errorf("EqualValues(%#v, %#v) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+// TestAppendJSONOutsideValueSet: a value kook cannot hold is an error
+// saying where it is, never a panic, and nothing is appended.
+func TestAppendJSONOutsideValueSet(t *testing.T) {
+	bad := map[string]any{"ok": int64(1), "list": []any{"x", map[string]any{"ch": make(chan int)}}}
+	out, err := AppendJSON([]byte("prefix"), bad)
+	if want := `["list"][1]["ch"]: value of type chan int cannot be stored in an inventory`; err == nil || err.Error() != want {
+		t.Errorf("AppendJSON = %v, want %q", err, want)
+	}
+	if string(out) != "prefix" {
+		t.Errorf("AppendJSON appended %q on error", out)
+	}
+	if _, err := AppendJSON(nil, func() {}); err == nil || err.Error() != "value of type func() cannot be stored in an inventory" {
+		t.Errorf("AppendJSON(func) = %v", err)
+	}
+	_, err = AppendVars(nil, Vars(bad))
+	if want := `var "list"[1]["ch"]: value of type chan int cannot be stored in an inventory`; err == nil || err.Error() != want {
+		t.Errorf("AppendVars = %v, want %q", err, want)
+	}
+	inv := New()
+	inv.AddHost("web01").Vars["when"] = struct{}{}
+	inv.Reconcile()
+	if _, err := inv.Encode(); err == nil || err.Error() != `host "web01": var "when": value of type struct {} cannot be stored in an inventory` {
+		t.Errorf("Encode = %v", err)
+	}
+	// Values NormalizeValue converts are still written.
+	if b, err := AppendJSON(nil, map[string]any{"n": 7, "s": []string{"a"}}); err != nil || string(b) != `{"n":7,"s":["a"]}` {
+		t.Errorf("AppendJSON of convertible values = %s, %v", b, err)
 	}
 }

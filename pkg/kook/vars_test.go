@@ -289,7 +289,7 @@ func scriptDocument(inv *Inventory) []byte {
 		}
 		b = AppendString(b, h)
 		b = append(b, ':')
-		b = AppendJSON(b, inv.Hosts[h].Vars)
+		b = mustJSON(b, inv.Hosts[h].Vars)
 	}
 	b = append(b, "}}"...)
 	strs := func(list []string) []any {
@@ -312,11 +312,11 @@ func scriptDocument(inv *Inventory) []byte {
 				}
 			}
 		}
-		b = AppendJSON(b, strs(hosts))
+		b = mustJSON(b, strs(hosts))
 		b = append(b, `,"children":`...)
-		b = AppendJSON(b, strs(g.Children))
+		b = mustJSON(b, strs(g.Children))
 		b = append(b, `,"vars":`...)
-		b = AppendJSON(b, g.Vars)
+		b = mustJSON(b, g.Vars)
 		b = append(b, '}')
 	}
 	return append(b, "}\n"...)

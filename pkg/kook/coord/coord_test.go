@@ -254,8 +254,12 @@ func TestShowState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc := inv.Encode()
-	if _, err := st.Show(enc, time.Now()); err != nil || !enc.Equal(inv.Encode()) {
+	enc, err := inv.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := inv.Encode()
+	if _, err := st.Show(enc, time.Now()); err != nil || !enc.Equal(again) {
 		t.Fatalf("an unused state changed the inventory (%v)", err)
 	}
 
@@ -272,7 +276,9 @@ func TestShowState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc = inv.Encode()
+	if enc, err = inv.Encode(); err != nil {
+		t.Fatal(err)
+	}
 	expires, err := st.Show(enc, since)
 	if err != nil || !expires.Equal(until) {
 		t.Fatalf("Show: expires %v, %v; want %v", expires, err, until)
@@ -299,7 +305,9 @@ func TestShowState(t *testing.T) {
 		t.Errorf("host vars (-want +got):\n%s", diff)
 	}
 	// After until the record is not shown.
-	enc = inv.Encode()
+	if enc, err = inv.Encode(); err != nil {
+		t.Fatal(err)
+	}
 	st.Show(enc, until)
 	for _, g := range enc.Groups {
 		if g.Name == "kook_maintenance" && len(g.Hosts) != 0 {

@@ -237,7 +237,9 @@ func (s *State) Show(enc *kook.Encoded, now time.Time) (expires time.Time, err e
 		for k, x := range vars {
 			m[k] = x
 		}
-		enc.Hosts[i].Vars = kook.AppendJSON(nil, m)
+		if enc.Hosts[i].Vars, err = kook.AppendVars(nil, m); err != nil {
+			return time.Time{}, fmt.Errorf("host %s: vars: %w", enc.Hosts[i].Name, err)
+		}
 	}
 	for name, hosts := range map[string][]string{GroupLocked: locked, GroupMaintenance: maint, GroupAlive: alive} {
 		slices.Sort(hosts)

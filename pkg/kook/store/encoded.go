@@ -18,7 +18,7 @@ import (
 // same bytes as rendering Load's, at a fraction of the cost, because no
 // value is decoded, allocated, collected or encoded again.
 //
-// An empty or absent root gives kook.New().Encode() and the zero Version.
+// A root that holds no inventory gives an error wrapping ErrNoInventory.
 func (s *Store) LoadEncoded(ctx context.Context) (*kook.Encoded, Version, error) {
 	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	defer cancel()
@@ -27,9 +27,7 @@ func (s *Store) LoadEncoded(ctx context.Context) (*kook.Encoded, Version, error)
 		return nil, Version{}, err
 	}
 	if !sn.exists {
-		inv := kook.New()
-		inv.Reconcile()
-		return inv.Encode(), Version{}, nil
+		return nil, Version{}, s.noInventory()
 	}
 	enc, err := sn.encoded()
 	if err != nil {

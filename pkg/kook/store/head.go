@@ -160,10 +160,10 @@ func (s *Store) bootstrap(ctx context.Context) error {
 // emptyBuckets are the one host and one group bucket of the empty
 // inventory, as bootstrap writes them.
 func emptyBuckets() (hosts, groups []byte) {
-	return []byte("{}"), appendBucket(nil, []record{
-		{kook.All, groupRecord(nil, nil, []string{kook.Ungrouped})},
-		{kook.Ungrouped, groupRecord(nil, nil, nil)},
-	})
+	// Records without vars cannot fail to encode.
+	all, _ := groupRecord(kook.All, nil, nil, []string{kook.Ungrouped})
+	ungrouped, _ := groupRecord(kook.Ungrouped, nil, nil, nil)
+	return []byte("{}"), appendBucket(nil, []record{{kook.All, all}, {kook.Ungrouped, ungrouped}})
 }
 
 // emptySnapshot stands for an empty root in a full write, so that the

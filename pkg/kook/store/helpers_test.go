@@ -90,3 +90,12 @@ func fleet(n int) *kook.Inventory {
 	inv.Reconcile()
 	return inv
 }
+
+func mustEncode(t testing.TB, inv *kook.Inventory) *kook.Encoded {
+	t.Helper()
+	enc, err := inv.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enc
+}

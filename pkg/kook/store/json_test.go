@@ -45,7 +45,10 @@ func TestDecoderMatchesDecodeJSON(t *testing.T) {
 
 func TestDecoderSpecialFloats(t *testing.T) {
 	v := map[string]any{"nan": math.NaN(), "inf": math.Inf(1), "ninf": math.Inf(-1), "one": 1.0, "i": int64(1)}
-	data := kook.AppendJSON(nil, v)
+	data, err := kook.AppendJSON(nil, v)
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, err := newDecoder(data, nil).value()
 	if err != nil {
 		t.Fatal(err)

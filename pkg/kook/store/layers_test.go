@@ -45,7 +45,11 @@ func TestFileVarsStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !enc.Equal(inv.Encode()) {
+	want, err := inv.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !enc.Equal(want) {
 		t.Errorf("LoadEncoded differs from Encode")
 	}
 	if err := s.SetHostVar(ctx, "web01", "role", "set"); err != nil {

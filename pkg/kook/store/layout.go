@@ -280,20 +280,24 @@ type membership struct {
 
 // hostRecord encodes a host:
 // {"file_vars":{...},"groups":{"db":0,"web":3},"vars":{...}}, without
-// "file_vars" when the host has none.
-func hostRecord(vars, fileVars kook.Vars, groups []membership) []byte {
-	return appendHostRecord(nil, vars, fileVars, groups)
+// "file_vars" when the host has none. A var outside kook's value set is
+// an error naming the host and the var.
+func hostRecord(name string, vars, fileVars kook.Vars, groups []membership) ([]byte, error) {
+	return appendHostRecord(nil, name, vars, fileVars, groups)
 }
 
 // appendHostRecord is hostRecord appending to b.
-func appendHostRecord(b []byte, vars, fileVars kook.Vars, groups []membership) []byte {
+func appendHostRecord(b []byte, name string, vars, fileVars kook.Vars, groups []membership) ([]byte, error) {
 	// Usually sorted already (encodeInventory appends in group order),
 	// which slices.SortFunc notices in one pass.
 	slices.SortFunc(groups, func(a, b membership) int { return strings.Compare(a.group, b.group) })
 	b = append(b, '{')
+	var err error
 	if len(fileVars) > 0 {
 		b = append(b, `"file_vars":`...)
-		b = appendVars(b, fileVars)
+		if b, err = kook.AppendVars(b, fileVars); err != nil {
+			return nil, fmt.Errorf("host %s: host_vars: %w", quoteName(name), err)
+		}
 		b = append(b, ',')
 	}
 	b = append(b, `"groups":{`...)
@@ -306,23 +310,31 @@ func appendHostRecord(b []byte, vars, fileVars kook.Vars, groups []membership) [
 		b = strconv.AppendInt(b, m.pos, 10)
 	}
 	b = append(b, `},"vars":`...)
-	b = appendVars(b, vars)
-	return append(b, '}')
+	if b, err = kook.AppendVars(b, vars); err != nil {
+		return nil, fmt.Errorf("host %s: %w", quoteName(name), err)
+	}
+	return append(b, '}'), nil
 }
 
 // groupRecord encodes a group:
 // {"children":["a","b"],"file_vars":{...},"vars":{...}}, without
-// "file_vars" when the group has none.
-func groupRecord(vars, fileVars kook.Vars, children []string) []byte {
+// "file_vars" when the group has none. A var outside kook's value set is
+// an error naming the group and the var.
+func groupRecord(name string, vars, fileVars kook.Vars, children []string) ([]byte, error) {
 	b := []byte(`{"children":`)
 	b = appendStrings(b, children)
+	var err error
 	if len(fileVars) > 0 {
 		b = append(b, `,"file_vars":`...)
-		b = appendVars(b, fileVars)
+		if b, err = kook.AppendVars(b, fileVars); err != nil {
+			return nil, fmt.Errorf("group %s: group_vars: %w", quoteName(name), err)
+		}
 	}
 	b = append(b, `,"vars":`...)
-	b = appendVars(b, vars)
-	return append(b, '}')
+	if b, err = kook.AppendVars(b, vars); err != nil {
+		return nil, fmt.Errorf("group %s: %w", quoteName(name), err)
+	}
+	return append(b, '}'), nil
 }
 
 // appendStrings appends list as a JSON array of strings.
@@ -335,13 +347,6 @@ func appendStrings(b []byte, list []string) []byte {
 		b = kook.AppendString(b, s)
 	}
 	return append(b, ']')
-}
-
-func appendVars(b []byte, vars kook.Vars) []byte {
-	if vars == nil {
-		return append(b, "{}"...)
-	}
-	return kook.AppendJSON(b, map[string]any(vars))
 }
 
 // hostEntry is a decoded host record.

@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
-// Version identifies one state of the inventory.
+// Version identifies one state of the inventory. Its String is the
+// version token people and scripts pass around (kook-inventory --stat
+// prints it, exports carry it, kook-import --if-version takes it back
+// through ParseVersion); what it is made of is not part of the promise.
 type Version struct {
 	// Zxid is the zxid of the last commit (the mzxid of ROOT/log, or of
 	// ROOT/meta on a root an older kook wrote): it changes on every write
@@ -23,12 +27,29 @@ type Version struct {
 	Generation string
 }
 
-// String prints the version for messages.
+// String returns the version token: "g0000000007@0x1a2b", or "empty" for a
+// root that holds no inventory.
 func (v Version) String() string {
 	if v.Zxid == 0 {
 		return "empty"
 	}
 	return fmt.Sprintf("%s@%#x", v.Generation, v.Zxid)
+}
+
+// ParseVersion reads a token Version.String wrote.
+func ParseVersion(s string) (Version, error) {
+	if s == "empty" {
+		return Version{}, nil
+	}
+	gen, zx, ok := strings.Cut(s, "@")
+	var v Version
+	if ok && genName.MatchString(gen) && strings.HasPrefix(zx, "0x") {
+		n, err := strconv.ParseInt(zx[2:], 16, 64)
+		if err == nil && n > 0 {
+			return Version{Zxid: n, Generation: gen}, nil
+		}
+	}
+	return v, fmt.Errorf("%q is not an inventory version (kook-inventory --stat prints one, such as g0000000007@0x1a2b)", s)
 }
 
 // snapshot is one consistent read of the whole inventory.
@@ -82,8 +103,8 @@ func (s *Store) checkEmptyRoot(ctx context.Context) error {
 	return nil
 }
 
-// Stat returns the inventory's current version in one round trip.
-func (s *Store) Stat(ctx context.Context) (Version, error) {
+// Version returns the inventory's current version in one round trip.
+func (s *Store) Version(ctx context.Context) (Version, error) {
 	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	defer cancel()
 	h, err := s.readHead(ctx)
@@ -93,14 +114,29 @@ func (s *Store) Stat(ctx context.Context) (Version, error) {
 	return h.version(), nil
 }
 
-// Load reads the whole inventory as one consistent snapshot. An empty or
-// absent root gives a reconciled kook.New() and the zero Version.
+// ErrNoInventory is wrapped by the error of a read of a root that holds no
+// kook inventory: absent, or empty. Nothing was ever written there, which
+// is far more often a mistyped root than a wish for an empty inventory (a
+// root emptied on purpose still holds kook's metadata and reads as an
+// empty inventory). The writes create the inventory in such a root.
+var ErrNoInventory = errors.New("no kook inventory")
+
+// noInventory is the error of a read that found no inventory.
+func (s *Store) noInventory() error {
+	return fmt.Errorf("%w under %s on ZooKeeper %s: nothing was ever imported there", ErrNoInventory, s.cfg.Root, s.servers)
+}
+
+// Load reads the whole inventory as one consistent snapshot. A root that
+// holds no inventory gives an error wrapping ErrNoInventory.
 func (s *Store) Load(ctx context.Context) (*kook.Inventory, Version, error) {
 	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	defer cancel()
 	sn, err := s.snapshot(ctx, false)
 	if err != nil {
 		return nil, Version{}, err
+	}
+	if !sn.exists {
+		return nil, Version{}, s.noInventory()
 	}
 	inv, _, err := sn.inventory(false)
 	if err != nil {
@@ -110,9 +146,10 @@ func (s *Store) Load(ctx context.Context) (*kook.Inventory, Version, error) {
 }
 
 // snapshot reads meta, then every bucket of the current generation
-// pipelined, then meta again, until meta did not move in between. With
-// listRoot it also lists the root's children (for collecting old
-// generations).
+// pipelined, and makes the buckets agree with one meta: at once when none
+// was written after meta, else by re-reading the changed ones (settle), or,
+// with listRoot, which writers use, by starting over. With listRoot it also
+// lists the root's children (for collecting old generations).
 func (s *Store) snapshot(ctx context.Context, listRoot bool) (*snapshot, error) {
 	return s.snapshotMode(ctx, listRoot, scanFull)
 }

@@ -281,7 +281,10 @@ func (s *Store) file(ctx context.Context, r Registration, wait bool) (string, er
 	} else {
 		acl = zk.WorldACL(zk.PermAll)
 	}
-	data := encodeRegistration(r, s.actor.Who, wait)
+	data, err := encodeRegistration(r, s.actor.Who, wait)
+	if err != nil {
+		return "", err
+	}
 	p, err := run(s, ctx, func() (string, error) {
 		return s.conn.Create(s.queueP()+"/r-", data, zk.FlagSequence, acl)
 	})
@@ -305,19 +308,22 @@ func refusal(data []byte) string {
 	return ""
 }
 
-func encodeRegistration(r Registration, who string, wait bool) []byte {
+func encodeRegistration(r Registration, who string, wait bool) ([]byte, error) {
 	b := []byte(`{"host":`)
 	b = kook.AppendString(b, r.Host)
 	b = append(b, `,"groups":`...)
 	b = appendStrings(b, r.Groups)
 	b = append(b, `,"vars":`...)
-	b = appendVars(b, r.Vars)
+	b, err := kook.AppendVars(b, r.Vars)
+	if err != nil {
+		return nil, fmt.Errorf("registration of host %s: %w", quoteName(r.Host), err)
+	}
 	b = append(b, `,"who":`...)
 	b = kook.AppendString(b, who)
 	if wait {
 		b = append(b, `,"wait":true`...)
 	}
-	return append(b, '}')
+	return append(b, '}'), nil
 }
 
 func decodeRegistration(data []byte) (r Registration, who string, wait bool, err error) {

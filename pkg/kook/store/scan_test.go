@@ -281,7 +281,7 @@ func checkEncoded(t *testing.T, hosts, groups [][]byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := inv.Encode(); !enc.Equal(want) {
+	if want := mustEncode(t, inv); !enc.Equal(want) {
 		t.Fatalf("encoded differs from inventory().Encode():\n%s\n%s", renderEncoded(t, want), renderEncoded(t, enc))
 	}
 }

@@ -26,7 +26,7 @@ import (
 func (s *Store) SetHostVar(ctx context.Context, host, key string, value any) error {
 	v, err := kook.NormalizeValue(value)
 	if err != nil {
-		return err
+		return fmt.Errorf("host %s: var %q: %w", quoteName(host), key, err)
 	}
 	return s.editVars(ctx, fmt.Sprintf("set var %s of host %s", key, host), kook.KindHost, host, setVar(key, v))
 }
@@ -41,7 +41,7 @@ func (s *Store) UnsetHostVar(ctx context.Context, host, key string) error {
 func (s *Store) SetGroupVar(ctx context.Context, group, key string, value any) error {
 	v, err := kook.NormalizeValue(value)
 	if err != nil {
-		return err
+		return fmt.Errorf("group %s: var %q: %w", quoteName(group), key, err)
 	}
 	return s.editVars(ctx, fmt.Sprintf("set var %s of group %s", key, group), kook.KindGroup, group, setVar(key, v))
 }
@@ -118,7 +118,11 @@ func unsetVar(key string) func(kook.Vars) bool {
 func (s *Store) AddHost(ctx context.Context, name string, vars kook.Vars) error {
 	nv, err := kook.NormalizeValue(map[string]any(vars))
 	if err != nil {
-		return err
+		// AppendVars names the var NormalizeValue does not.
+		if _, verr := kook.AppendVars(nil, vars); verr != nil {
+			err = verr
+		}
+		return fmt.Errorf("host %s: %w", quoteName(name), err)
 	}
 	vars = kook.Vars(nv.(map[string]any))
 	return s.small(ctx, "add host "+name,
@@ -595,7 +599,11 @@ func (t *txn) host(name string) (*hostEntry, error) {
 }
 
 func (t *txn) putHost(e *hostEntry) error {
-	return t.putRecord(t.hostPath(e.name), kook.KindHost, e.name, hostRecord(e.vars, e.fileVars, e.groups))
+	rec, err := hostRecord(e.name, e.vars, e.fileVars, e.groups)
+	if err != nil {
+		return err
+	}
+	return t.putRecord(t.hostPath(e.name), kook.KindHost, e.name, rec)
 }
 
 func (t *txn) delHost(name string) error {
@@ -618,7 +626,11 @@ func (t *txn) putGroup(e *groupEntry) error {
 	if err := t.load(p); err != nil {
 		return err
 	}
-	return t.putRecord(p, kook.KindGroup, e.name, groupRecord(e.vars, e.fileVars, e.children))
+	rec, err := groupRecord(e.name, e.vars, e.fileVars, e.children)
+	if err != nil {
+		return err
+	}
+	return t.putRecord(p, kook.KindGroup, e.name, rec)
 }
 
 // readEntry reads the bucket at p and decodes the record of the kind

@@ -116,7 +116,10 @@ func (t *txn) editHost(ed HostEdit) (bool, error) {
 	if isNew {
 		e = &hostEntry{name: ed.Name, vars: kook.Vars{}}
 	}
-	before := hostRecord(e.vars, e.fileVars, e.groups)
+	before, err := hostRecord(e.name, e.vars, e.fileVars, e.groups)
+	if err != nil {
+		return false, err
+	}
 	for _, g := range ed.Join {
 		if g == kook.All || g == kook.Ungrouped || slices.ContainsFunc(e.groups, func(m membership) bool { return m.group == g }) {
 			continue
@@ -164,7 +167,11 @@ func (t *txn) editHost(ed HostEdit) (bool, error) {
 	for _, k := range ed.Unset {
 		delete(e.vars, k)
 	}
-	if !isNew && string(hostRecord(e.vars, e.fileVars, e.groups)) == string(before) {
+	after, err := hostRecord(e.name, e.vars, e.fileVars, e.groups)
+	if err != nil {
+		return false, err
+	}
+	if !isNew && string(after) == string(before) {
 		return false, nil
 	}
 	return true, t.putHost(e)
@@ -256,7 +263,9 @@ func (s *Store) UpdateGroups(ctx context.Context, what string, fn func(inv *kook
 			before := make(map[string][]byte, len(groups))
 			for name, g := range groups {
 				inv.Groups[name] = &kook.Group{Name: name, Vars: g.vars, FileVars: g.fileVars, Children: g.children}
-				before[name] = groupRecord(g.vars, g.fileVars, g.children)
+				if before[name], err = groupRecord(name, g.vars, g.fileVars, g.children); err != nil {
+					return err
+				}
 			}
 			if err := fn(inv); err != nil {
 				return err
@@ -267,7 +276,10 @@ func (s *Store) UpdateGroups(ctx context.Context, what string, fn func(inv *kook
 			changed = changed[:0]
 			for _, name := range inv.GroupNames() {
 				g := inv.Groups[name]
-				rec := groupRecord(g.Vars, g.FileVars, g.Children)
+				rec, err := groupRecord(name, g.Vars, g.FileVars, g.Children)
+				if err != nil {
+					return err
+				}
 				if string(rec) == string(before[name]) {
 					continue
 				}
@@ -289,7 +301,10 @@ func (s *Store) UpdateGroups(ctx context.Context, what string, fn func(inv *kook
 		func(inv *kook.Inventory) error {
 			before := map[string][]byte{}
 			for name, g := range inv.Groups {
-				before[name] = groupRecord(g.Vars, g.FileVars, g.Children)
+				var err error
+				if before[name], err = groupRecord(name, g.Vars, g.FileVars, g.Children); err != nil {
+					return err
+				}
 			}
 			if err := fn(inv); err != nil {
 				return err
@@ -298,7 +313,11 @@ func (s *Store) UpdateGroups(ctx context.Context, what string, fn func(inv *kook
 			changed = changed[:0]
 			for _, name := range inv.GroupNames() {
 				g := inv.Groups[name]
-				if string(groupRecord(g.Vars, g.FileVars, g.Children)) != string(before[name]) {
+				rec, err := groupRecord(name, g.Vars, g.FileVars, g.Children)
+				if err != nil {
+					return err
+				}
+				if string(rec) != string(before[name]) {
 					changed = append(changed, name)
 				}
 			}

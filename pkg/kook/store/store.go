@@ -178,8 +178,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if len(cfg.Servers) == 0 {
 		return nil, errors.New("no ZooKeeper servers configured")
 	}
-	if !strings.HasPrefix(cfg.Root, "/") || cfg.Root == "/" || strings.HasSuffix(cfg.Root, "/") || path.Clean(cfg.Root) != cfg.Root {
-		return nil, fmt.Errorf("bad ZooKeeper root %q: want an absolute path such as /kook", cfg.Root)
+	if cfg.Root == "/" {
+		return nil, errors.New(`bad ZooKeeper root "/": ZooKeeper's top node also holds ZooKeeper's own /zookeeper; give kook a node of its own, such as /kook`)
+	}
+	if !strings.HasPrefix(cfg.Root, "/") || path.Clean(cfg.Root) != cfg.Root {
+		return nil, fmt.Errorf(`bad ZooKeeper root %q: want an absolute path such as /kook, without a trailing "/", "//", "." or ".."`, cfg.Root)
 	}
 	s := &Store{cfg: cfg, servers: strings.Join(cfg.Servers, ","), metaP: cfg.Root + "/meta", logP: cfg.Root + "/log"}
 	s.actor = defaultActor(cfg)

@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/kook-project/kook/pkg/kook"
 )
@@ -72,23 +76,84 @@ func TestRoundTrip(t *testing.T) {
 			if res2.BucketsWritten != 0 || res2.Version != v {
 				t.Errorf("idempotent Replace wrote: %+v", res2)
 			}
-			st, err := s.Stat(context.Background())
-			if err != nil || st != v {
-				t.Errorf("Stat = %v, %v; want %v", st, err, v)
+			cur, err := s.Version(context.Background())
+			if err != nil || cur != v {
+				t.Errorf("Version = %v, %v; want %v", cur, err, v)
 			}
 		})
 	}
 }
 
-func TestLoadEmpty(t *testing.T) {
+// TestNoInventory: a root nothing was written to is an error for every
+// read (a mistyped root must not serve an empty inventory), while a root
+// emptied on purpose reads as the empty inventory it holds.
+func TestNoInventory(t *testing.T) {
 	s := open(t)
+	ctx := context.Background()
+	_, _, err := s.Load(ctx)
+	_, _, encErr := s.LoadEncoded(ctx)
+	for _, err := range []error{err, encErr} {
+		if !errors.Is(err, ErrNoInventory) || !strings.Contains(err.Error(), s.Root()) || !strings.Contains(err.Error(), s.servers) {
+			t.Errorf("read of an unwritten root = %v; want ErrNoInventory naming root %s and servers %s", err, s.Root(), s.servers)
+		}
+	}
+	st, err := s.Stat(ctx)
+	if err != nil || st.Exists || st.Version != "empty" || st.Root != s.Root() {
+		t.Errorf("Stat of an unwritten root = %+v, %v", st, err)
+	}
+
+	empty := kook.New()
+	empty.Reconcile()
+	res, err := s.Replace(ctx, empty, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	inv, v := mustLoad(t, s)
-	want := kook.New()
-	want.Reconcile()
-	if d := diffInv(want, inv); d != "" {
+	if d := diffInv(empty, inv); d != "" {
 		t.Fatal(d)
 	}
-	if v != (Version{}) {
-		t.Fatalf("version of empty root: %v", v)
+	if v != res.Version || v == (Version{}) {
+		t.Fatalf("version of a root emptied on purpose: %v, want %v", v, res.Version)
+	}
+	if _, _, err := s.LoadEncoded(ctx); err != nil {
+		t.Errorf("LoadEncoded of a root emptied on purpose: %v", err)
+	}
+	st, err = s.Stat(ctx)
+	want := Stat{Servers: s.cfg.Servers, Root: s.Root(), Exists: true, Schema: Schema,
+		Generation: v.Generation, Hosts: 0, Groups: 2, Version: v.String()}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, st); d != "" {
+		t.Errorf("Stat (-want +got):\n%s", d)
+	}
+}
+
+func TestStatCountsAndVersionToken(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	inv := fleet(50)
+	res, err := s.Replace(ctx, inv, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Stat(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Hosts != len(inv.Hosts) || st.Groups != len(inv.Groups) || st.Version != res.Version.String() {
+		t.Errorf("Stat = %+v; want %d hosts, %d groups, version %v", st, len(inv.Hosts), len(inv.Groups), res.Version)
+	}
+	v, err := ParseVersion(st.Version)
+	if err != nil || v != res.Version {
+		t.Errorf("ParseVersion(%q) = %v, %v; want %v", st.Version, v, err, res.Version)
+	}
+	for _, bad := range []string{"", "g1@0x1", "g0000000001@12", "g0000000001@0x", "g0000000001@0xzz", "latest"} {
+		if _, err := ParseVersion(bad); err == nil {
+			t.Errorf("ParseVersion(%q) accepted it", bad)
+		}
+	}
+	if v, err := ParseVersion("empty"); err != nil || v != (Version{}) {
+		t.Errorf("ParseVersion(empty) = %v, %v", v, err)
 	}
 }

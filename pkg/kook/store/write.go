@@ -40,6 +40,8 @@ type Result struct {
 	BucketsWritten int
 	// Hosts and Groups count what the inventory holds now.
 	Hosts, Groups int
+	// Created is true when the root held no inventory before this write.
+	Created bool
 }
 
 // maxAttempts bounds how often a write retries after a conflict.
@@ -179,7 +181,7 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Hosts: len(hostRecs), Groups: len(groupRecs)}
+	res := Result{Hosts: len(hostRecs), Groups: len(groupRecs), Created: !sn.exists}
 	if err := s.adopt(ctx, sn); err != nil {
 		return Result{}, err
 	}
@@ -283,9 +285,13 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 		for k := lo; k < hi; k++ {
 			name := names[k]
 			g := inv.Groups[name]
-			members[k], errs[k] = memberIndexes(inv, name, index)
+			if members[k], errs[k] = memberIndexes(inv, name, index); errs[k] != nil {
+				continue
+			}
 			positions[k], _ = keptPositions(g.Hosts, oldPos[name])
-			groups[k] = record{name, groupRecord(g.Vars, g.FileVars, g.Children)}
+			var rec []byte
+			rec, errs[k] = groupRecord(name, g.Vars, g.FileVars, g.Children)
+			groups[k] = record{name, rec}
 		}
 	})
 	for _, err := range errs {
@@ -324,6 +330,11 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 	// Encoding the vars is most of the work and each record is
 	// independent: spread it over the cores.
 	hosts = make([]record, len(list))
+	// A var outside kook's value set fails its worker's range; the error
+	// comes back here rather than as a panic in a goroutine no caller
+	// could recover.
+	var errMu sync.Mutex
+	var hostErr error
 	parallel(len(list), 1024, func(lo, hi int) {
 		// Records are cut from large shared chunks rather than each
 		// allocated and grown on its own.
@@ -333,10 +344,21 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 				chunk = make([]byte, 0, 256<<10)
 			}
 			start := len(chunk)
-			chunk = appendHostRecord(chunk, list[j].Vars, list[j].FileVars, memberships[j])
+			var err error
+			if chunk, err = appendHostRecord(chunk, list[j].Name, list[j].Vars, list[j].FileVars, memberships[j]); err != nil {
+				errMu.Lock()
+				if hostErr == nil {
+					hostErr = err
+				}
+				errMu.Unlock()
+				return
+			}
 			hosts[j] = record{list[j].Name, chunk[start:len(chunk):len(chunk)]}
 		}
 	})
+	if hostErr != nil {
+		return nil, nil, hostErr
+	}
 	return hosts, groups, nil
 }
 
