@@ -1,13 +1,10 @@
 package ansible
 
 import (
-	"errors"
-	"fmt"
-	"math"
-	"math/big"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
@@ -117,7 +114,7 @@ func (p *iniParser) parse(data []byte) error {
 	group, state := kook.Ungrouped, "hosts"
 	err := pySplitLines(data, func(raw string) error {
 		p.line++
-		line := pyStrip(raw)
+		line := pysem.Strip(raw)
 		if line == "" || line[0] == '#' || line[0] == ';' {
 			return nil
 		}
@@ -204,7 +201,7 @@ func matchSection(line string) (name, tag string, ok bool) {
 	i := 1
 	for i < len(line) {
 		r, n := utf8.DecodeRuneInString(line[i:])
-		if r == ':' || r == ']' || isPySpace(r) {
+		if r == ':' || r == ']' || pysem.IsSpace(r) {
 			break
 		}
 		i += n
@@ -217,7 +214,7 @@ func matchSection(line string) (name, tag string, ok bool) {
 		j := i + 1
 		for j < len(line) {
 			r, n := utf8.DecodeRuneInString(line[j:])
-			if !isPyWord(r) {
+			if !pysem.IsWord(r) {
 				break
 			}
 			j += n
@@ -231,7 +228,7 @@ func matchSection(line string) (name, tag string, ok bool) {
 	if i >= len(line) || line[i] != ']' {
 		return "", "", false
 	}
-	rest := strings.TrimLeftFunc(line[i+1:], isPySpace)
+	rest := strings.TrimLeftFunc(line[i+1:], pysem.IsSpace)
 	if rest != "" && rest[0] != '#' {
 		return "", "", false
 	}
@@ -245,7 +242,7 @@ func matchGroupName(line string) (string, bool) {
 	i := 0
 	for i < len(line) {
 		r, n := utf8.DecodeRuneInString(line[i:])
-		if r == ':' || r == ']' || isPySpace(r) {
+		if r == ':' || r == ']' || pysem.IsSpace(r) {
 			break
 		}
 		i += n
@@ -253,7 +250,7 @@ func matchGroupName(line string) (string, bool) {
 	if i == 0 {
 		return "", false
 	}
-	rest := strings.TrimLeftFunc(line[i:], isPySpace)
+	rest := strings.TrimLeftFunc(line[i:], pysem.IsSpace)
 	if rest == "" || rest[0] == '#' {
 		return line[:i], true
 	}
@@ -269,12 +266,9 @@ func (p *iniParser) checkGroupName(name string) {
 	if p.warned {
 		return
 	}
-	for i, r := range name {
-		if !isPyWord(r) || (i == 0 && isPyDecimal(r)) {
-			p.warned = true
-			p.warn.warn("%s", warnInvalidGroupChars)
-			return
-		}
+	if pysem.InvalidVariableName(name) {
+		p.warned = true
+		p.warn.warn("%s", warnInvalidGroupChars)
 	}
 }
 
@@ -359,11 +353,11 @@ func (p *iniParser) varsLine(group, line string) error {
 	if !utf8.ValidString(line) {
 		return p.errorf("variable definition is not valid UTF-8")
 	}
-	val, err := iniValue(pyStrip(v))
+	val, err := iniValue(pysem.Strip(v))
 	if err != nil {
 		return p.errorf("%v", err)
 	}
-	return p.setVar(group, pyStrip(k), val)
+	return p.setVar(group, pysem.Strip(k), val)
 }
 
 func (p *iniParser) hostLine(group, line string) error {
@@ -391,11 +385,11 @@ func (p *iniParser) hostLine(group, line string) error {
 			return p.errorf("host ranges in this file expand to more than %d hosts in all", MaxRangeHosts)
 		}
 	}
-	if !hasPort && strings.HasSuffix(pyStrip(pattern), ":") {
+	if !hasPort && strings.HasSuffix(pysem.Strip(pattern), ":") {
 		return p.errorf("Invalid host pattern '%s' supplied, ending in ':' is not allowed, this character is reserved to provide a port.", pattern)
 	}
 	for _, n := range names {
-		if pyStrip(n) == "---" {
+		if pysem.Strip(n) == "---" {
 			return p.errorf("Invalid host pattern '%s' supplied, '---' is normally a sign this is a YAML file.", pattern)
 		}
 	}
@@ -444,7 +438,7 @@ func (p *iniParser) hostLine(group, line string) error {
 func (p *iniParser) setVar(entity, key string, value any) error {
 	if g, ok := p.inv.Groups[entity]; ok {
 		if key == "ansible_group_priority" {
-			prio, err := pyIntOf(value)
+			prio, err := pysem.Int64(value)
 			if err != nil {
 				return p.errorf("%v", err)
 			}
@@ -460,43 +454,4 @@ func (p *iniParser) setVar(entity, key string, value any) error {
 	}
 	p.inv.Hosts[entity].Vars[key] = value
 	return nil
-}
-
-// pyIntOf is Python's int(value) for the value types kook holds.
-func pyIntOf(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case bool:
-		if x {
-			return 1, nil
-		}
-		return 0, nil
-	case float64:
-		switch {
-		case math.IsInf(x, 0):
-			return 0, errors.New("cannot convert float infinity to integer")
-		case math.IsNaN(x):
-			return 0, errors.New("cannot convert float NaN to integer")
-		}
-		t := math.Trunc(x)
-		if t < -(1<<63) || t >= 1<<63 {
-			return 0, fmt.Errorf("integer too large: %s", big.NewFloat(t).Text('f', 0))
-		}
-		return int64(t), nil
-	case string:
-		b, err := pyIntParse(x)
-		if err != nil {
-			return 0, err
-		}
-		if !b.IsInt64() {
-			return 0, fmt.Errorf("integer too large: %s", b)
-		}
-		return b.Int64(), nil
-	case nil:
-		return 0, errors.New("int() argument must be a string, a bytes-like object or a real number, not 'NoneType'")
-	case []any:
-		return 0, errors.New("int() argument must be a string, a bytes-like object or a real number, not 'list'")
-	}
-	return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", "dict")
 }

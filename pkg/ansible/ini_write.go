@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
@@ -196,7 +197,7 @@ func iniValueText(v any) (string, error) {
 }
 
 func isPlainINIString(s string) bool {
-	if !utf8.ValidString(s) || hasLineBreak(s) || pyStrip(s) != s {
+	if !utf8.ValidString(s) || hasLineBreak(s) || pysem.Strip(s) != s {
 		return false
 	}
 	v, err := iniValue(s)
@@ -248,9 +249,9 @@ func checkINIHostName(h string) error {
 		return errors.New("host name is not valid UTF-8")
 	case hasLineBreak(h):
 		return errors.New("INI cannot hold a line break in a host name")
-	case pyStrip(h) == "---":
+	case pysem.Strip(h) == "---":
 		return errors.New("INI reads '---' as a sign of YAML")
-	case strings.HasSuffix(pyStrip(h), ":"):
+	case strings.HasSuffix(pysem.Strip(h), ":"):
 		return errors.New("INI reads a trailing ':' as an empty port")
 	}
 	names, _, hasPort, err := ExpandHostPattern(h)
@@ -292,7 +293,7 @@ func checkINIGroupVarKey(k string) error {
 	if err := checkINIHostVarKey(k); err != nil {
 		return err
 	}
-	if pyStrip(k) != k {
+	if pysem.Strip(k) != k {
 		return errors.New("INI strips surrounding whitespace from group var names")
 	}
 	if k != "" && strings.IndexByte("#;[", k[0]) >= 0 {

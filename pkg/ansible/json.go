@@ -1,13 +1,11 @@
 package ansible
 
 import (
-	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"unicode"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
@@ -347,54 +345,14 @@ func jsonSetGroupVar(g *kook.Group, key string, value any) error {
 	return nil
 }
 
-// jsonPyInt converts a value the way Python's int() does.
+// jsonPyInt is int(v) on a decoded value, narrowed to the int64 kook
+// keeps priorities in (pysem.Int64).
 func jsonPyInt(v any) (int64, error) {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return 1, nil
-		}
-		return 0, nil
-	case int64:
-		return x, nil
-	case float64:
-		switch {
-		case math.IsNaN(x):
-			return 0, errors.New("cannot convert float NaN to integer")
-		case math.IsInf(x, 0):
-			return 0, errors.New("cannot convert float infinity to integer")
-		case x >= math.MaxInt64 || x < math.MinInt64:
-			return 0, fmt.Errorf("ansible_group_priority %s is out of range", jsonPyStr(x))
-		}
-		return int64(x), nil
-	case string:
-		if n, ok := jsonPyIntString(x); ok {
-			return n, nil
-		}
-		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", jsonPyRepr(x))
+	switch v.(type) {
+	case *jsonArray, *jsonObject, *jsonTagged:
+		return 0, pysem.IntTypeError(jsonPyTypeName(v))
 	}
-	return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", jsonPyTypeName(v))
-}
-
-// jsonPyIntString parses a base-10 integer literal as int(str) does:
-// surrounding whitespace, a sign, underscores between digits.
-func jsonPyIntString(s string) (int64, bool) {
-	s = strings.TrimFunc(s, unicode.IsSpace)
-	sign := ""
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		sign, s = s[:1], s[1:]
-	}
-	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
-		return 0, false
-	}
-	digits := strings.ReplaceAll(s, "_", "")
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(sign+digits, 10, 64)
-	return n, err == nil
+	return pysem.Int64(v)
 }
 
 func jsonPyTruthy(v any) bool {
@@ -419,22 +377,14 @@ func jsonPyTruthy(v any) bool {
 
 func jsonPyTypeName(v any) string {
 	switch v.(type) {
-	case nil:
-		return "NoneType"
-	case bool:
-		return "bool"
-	case int64:
-		return "int"
-	case float64:
-		return "float"
-	case string:
-		return "str"
-	case *jsonArray, []any:
+	case *jsonArray:
 		return "list"
+	case *jsonObject:
+		return "dict"
 	case *jsonTagged:
 		return "AnsibleVaultEncryptedUnicode"
 	}
-	return "dict"
+	return pysem.TypeName(v)
 }
 
 // jsonPyStr is Python's str() of a decoded value.
@@ -447,111 +397,24 @@ func jsonPyStr(v any) string {
 
 // jsonPyRepr is Python's repr() of a decoded value, for error messages that
 // quote the data the way Ansible quotes it.
-func jsonPyRepr(v any) string {
-	var b strings.Builder
-	jsonWritePyRepr(&b, v)
-	return b.String()
-}
+func jsonPyRepr(v any) string { return pysem.Repr(v) }
 
-func jsonWritePyRepr(b *strings.Builder, v any) {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("None")
-	case bool:
-		if x {
-			b.WriteString("True")
-		} else {
-			b.WriteString("False")
-		}
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	case float64:
-		switch {
-		case math.IsNaN(x):
-			b.WriteString("nan")
-		case math.IsInf(x, 1):
-			b.WriteString("inf")
-		case math.IsInf(x, -1):
-			b.WriteString("-inf")
-		default:
-			b.Write(kook.AppendFloat(nil, x))
-		}
-	case string:
-		jsonWritePyString(b, x)
-	case *jsonTagged:
-		jsonWritePyRepr(b, x.val)
-	case *jsonArray:
-		jsonWritePyList(b, x.vals)
-	case []any:
-		jsonWritePyList(b, x)
-	case *jsonObject:
-		b.WriteByte('{')
-		for i, k := range x.keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			jsonWritePyString(b, k)
-			b.WriteString(": ")
-			jsonWritePyRepr(b, x.vals[i])
-		}
-		b.WriteByte('}')
-	case map[string]any:
-		b.WriteByte('{')
-		for i, k := range jsonSortedVarKeys(x) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			jsonWritePyString(b, k)
-			b.WriteString(": ")
-			jsonWritePyRepr(b, x[k])
-		}
-		b.WriteByte('}')
-	default:
-		fmt.Fprint(b, x)
-	}
-}
+// AppendPyRepr writes the list as repr() does.
+func (a *jsonArray) AppendPyRepr(b []byte) []byte { return pysem.AppendRepr(b, a.vals) }
 
-func jsonWritePyList(b *strings.Builder, l []any) {
-	b.WriteByte('[')
-	for i, e := range l {
+// AppendPyRepr writes the object as repr() writes a dict: in its order.
+func (o *jsonObject) AppendPyRepr(b []byte) []byte {
+	b = append(b, '{')
+	for i, k := range o.keys {
 		if i > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		jsonWritePyRepr(b, e)
+		b = pysem.AppendReprString(b, k)
+		b = append(b, ": "...)
+		b = pysem.AppendRepr(b, o.vals[i])
 	}
-	b.WriteByte(']')
+	return append(b, '}')
 }
 
-func jsonWritePyString(b *strings.Builder, s string) {
-	quote := byte('\'')
-	if strings.Contains(s, "'") && !strings.Contains(s, "\"") {
-		quote = '"'
-	}
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == rune(quote) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(b, `\x%02x`, r)
-		case r > 0x7f && !unicode.IsPrint(r):
-			if r <= 0xff {
-				fmt.Fprintf(b, `\x%02x`, r)
-			} else if r <= 0xffff {
-				fmt.Fprintf(b, `\u%04x`, r)
-			} else {
-				fmt.Fprintf(b, `\U%08x`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(quote)
-}
+// AppendPyRepr writes the tagged value's own repr.
+func (t *jsonTagged) AppendPyRepr(b []byte) []byte { return pysem.AppendRepr(b, t.val) }

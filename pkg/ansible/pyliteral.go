@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
@@ -24,10 +25,6 @@ import (
 // maxPyNesting is CPython's tokenizer limit on open brackets (MAXLEVEL):
 // one more is a SyntaxError, so such a value stays a string.
 const maxPyNesting = 200
-
-// pyMaxStrDigits is Python 3.11's limit on decimal integer literals; a
-// longer literal is a SyntaxError.
-const pyMaxStrDigits = 4300
 
 // iniValue types one INI value as Ansible does: the Python literal it
 // spells, else the text itself. An error means the text is a literal that
@@ -709,7 +706,7 @@ func (p *pyParser) parseNumber() (*pyNode, bool) {
 			if len(text) > 1 && strings.Trim(text, "0") != "" && text[0] == '0' {
 				return nil, false // leading zeros in decimal integer literals
 			}
-			if len(text) > pyMaxStrDigits {
+			if len(text) > pysem.MaxStrDigits {
 				return nil, false
 			}
 			v = pyIntFromString(text, 10)
@@ -1025,55 +1022,6 @@ func pyToKook(v *pyVal, top bool) (any, error) {
 
 // --- writing ----------------------------------------------------------------
 
-// isPyDecimal is Python's \d on str: a Unicode decimal digit.
-func isPyDecimal(r rune) bool { return unicode.IsDigit(r) }
-
-// pyRepr is Python's repr() of a str; invalid UTF-8 bytes are written as
-// the lone surrogates Python's surrogateescape decoding makes of them.
-func pyRepr(s string) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte(q)
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			fmt.Fprintf(&b, `\udc%02x`, s[i])
-			i++
-			continue
-		}
-		i += n
-		switch {
-		case r == rune(q) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < ' ' || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x7f:
-			b.WriteRune(r)
-		case unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
-}
-
 // pyLiteral writes v as a Python literal that ast.literal_eval turns back
 // into v: repr() for scalars, lists for []any, dicts with sorted keys.
 // Infinities become 1e999, which Python reads as inf; NaN has no literal.
@@ -1111,7 +1059,7 @@ func appendPyLiteral(b []byte, v any, depth int) ([]byte, error) {
 		if !utf8.ValidString(x) {
 			return nil, errors.New("string is not valid UTF-8")
 		}
-		return append(b, pyRepr(x)...), nil
+		return append(b, pysem.ReprString(x)...), nil
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {

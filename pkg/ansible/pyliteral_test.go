@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
@@ -132,8 +133,8 @@ func TestPyRepr(t *testing.T) {
 		"bad\xff":    `'bad\udcff'`,
 	}
 	for in, want := range cases {
-		if got := pyRepr(in); got != want {
-			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
+		if got := pysem.ReprString(in); got != want {
+			t.Errorf("pysem.ReprString(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

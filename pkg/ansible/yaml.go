@@ -3,8 +3,8 @@ package ansible
 import (
 	"errors"
 	"strings"
-	"unicode"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
@@ -164,24 +164,12 @@ func (p *yamlInventoryParser) addGroup(key *yobj) (string, error) {
 	}
 	name := key.s
 	if _, ok := p.inv.Groups[name]; !ok {
-		if yamlInvalidGroupName(name) {
+		if pysem.InvalidVariableName(name) {
 			p.warn.warn("Invalid characters were found in group names but not replaced, use -vvvv to see details")
 		}
 		p.inv.AddGroup(name)
 	}
 	return name, nil
-}
-
-// yamlInvalidGroupName is C.INVALID_VARIABLE_NAMES (`^[\d\W]|[^\w]`, Unicode
-// aware) matching the name.
-func yamlInvalidGroupName(name string) bool {
-	for i, r := range name {
-		word := r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
-		if !word || (i == 0 && unicode.IsDigit(r)) {
-			return true
-		}
-	}
-	return false
 }
 
 // link is InventoryData.add_child: the child may also be a known host,
