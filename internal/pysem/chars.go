@@ -1,6 +1,7 @@
 package pysem
 
 import (
+	"sort"
 	"strings"
 	"unicode"
 )
@@ -28,18 +29,22 @@ func isASCIISpace(c byte) bool {
 
 // IsDigit is str.isdecimal() of r, which is also what re's \d matches in a
 // str pattern and what int() reads as a digit: a Unicode decimal digit
-// (category Nd) as of Unicode 14.0. Digit sets Unicode 15 added (Kawi,
-// Nag Mundari) are not digits to Python 3.11, although Go knows them.
+// (category Nd) as Python's Unicode data has it.
 func IsDigit(r rune) bool {
 	if r < 0x80 {
 		return '0' <= r && r <= '9'
 	}
-	return unicode.IsDigit(r) && !unicode15Digit(r)
+	return unicode.IsDigit(r) && !unassigned(r)
 }
 
-// unicode15Digit reports the Nd characters new in Unicode 15.0.
-func unicode15Digit(r rune) bool {
-	return (r >= 0x11F50 && r <= 0x11F59) || (r >= 0x1E4F0 && r <= 0x1E4F9)
+// unassigned reports whether Python's Unicode data leaves r unassigned
+// while Go's assigns it.
+func unassigned(r rune) bool {
+	if r < newerThanPython[0][0] {
+		return false
+	}
+	i := sort.Search(len(newerThanPython), func(i int) bool { return newerThanPython[i][1] >= r })
+	return i < len(newerThanPython) && newerThanPython[i][0] <= r
 }
 
 // DigitValue is the value of a decimal digit (0..9), or false when
@@ -62,7 +67,7 @@ func DigitValue(r rune) (int, bool) {
 // IsWord is re's \w in a str pattern: '_', letters and numbers (what
 // str.isalnum() accepts).
 func IsWord(r rune) bool {
-	return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r)
+	return r == '_' || ((unicode.IsLetter(r) || unicode.IsNumber(r)) && !unassigned(r))
 }
 
 // InvalidVariableName reports whether Ansible's C.INVALID_VARIABLE_NAMES,

@@ -71,7 +71,7 @@ func ParseInt(s string) (*big.Int, error) {
 		return invalid()
 	}
 	if len(digits) > MaxStrDigits {
-		return nil, fmt.Errorf("Exceeds the limit (%d digits) for integer string conversion: value has %d digits; use sys.set_int_max_str_digits() to increase the limit", MaxStrDigits, len(digits))
+		return nil, DigitLimitError(len(digits))
 	}
 	for i < len(t) && isASCIISpace(t[i]) {
 		i++
@@ -140,10 +140,24 @@ func Int64(v any) (int64, error) {
 	return BigToInt64(n)
 }
 
-// BigToInt64 narrows n to an int64, or fails wrapping ErrRange.
+// BigToInt64 narrows n to an int64, or fails with RangeError.
 func BigToInt64(n *big.Int) (int64, error) {
 	if !n.IsInt64() {
-		return 0, fmt.Errorf("int() gives %s, %w", n, ErrRange)
+		return 0, RangeError(n.String())
 	}
 	return n.Int64(), nil
+}
+
+// RangeError is the refusal of an integer (given in decimal) beyond
+// int64, wrapping ErrRange. Every reader refuses such an integer where
+// Ansible would keep it exactly: a float in its place would print a
+// different inventory.
+func RangeError(decimal string) error {
+	return fmt.Errorf("integer %s is %w", decimal, ErrRange)
+}
+
+// DigitLimitError is the ValueError of int(str), and the SyntaxError of a
+// literal, with more than MaxStrDigits digits.
+func DigitLimitError(n int) error {
+	return fmt.Errorf("Exceeds the limit (%d digits) for integer string conversion: value has %d digits; use sys.set_int_max_str_digits() to increase the limit", MaxStrDigits, n)
 }

@@ -107,7 +107,7 @@ func AppendReprString(b []byte, s string) []byte {
 			b = append(b, `\r`...)
 		case r < ' ' || r == 0x7f:
 			b = fmt.Appendf(b, `\x%02x`, r)
-		case r < 0x7f || unicode.IsPrint(r):
+		case r < 0x7f || IsPrintable(r):
 			b = utf8.AppendRune(b, r)
 		case r <= 0xff:
 			b = fmt.Appendf(b, `\x%02x`, r)
@@ -118,6 +118,13 @@ func AppendReprString(b []byte, s string) []byte {
 		}
 	}
 	return append(b, q)
+}
+
+// IsPrintable is str.isprintable() of r: false for the categories Other
+// and Separator except the ASCII space, and for what Python's Unicode data
+// leaves unassigned.
+func IsPrintable(r rune) bool {
+	return unicode.IsPrint(r) && !unassigned(r)
 }
 
 // AppendFloat appends repr(f) for a float: the shortest digits that read

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -186,4 +187,30 @@ func AnsibleInventory(t testing.TB) string {
 		t.Fatalf("ansible-inventory not found (make deps installs ansible-core): %v", err)
 	}
 	return bin
+}
+
+// AnsiblePython returns the Python interpreter ansible-inventory runs
+// under (its #! line), the oracle for Python semantics: the python3 first
+// in PATH may be another version without ansible. Skipped and failing as
+// AnsibleInventory is.
+func AnsiblePython(t testing.TB) string {
+	t.Helper()
+	bin := AnsibleInventory(t)
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	fields := strings.Fields(strings.TrimPrefix(string(line), "#!"))
+	if len(fields) == 0 {
+		t.Fatalf("%s has no #! line naming its Python", bin)
+	}
+	if filepath.Base(fields[0]) == "env" && len(fields) > 1 {
+		p, err := exec.LookPath(fields[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	return fields[0]
 }

@@ -3,7 +3,6 @@ package ansible
 import (
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
@@ -57,24 +56,12 @@ type scriptParser struct {
 // warning Group() gives (once) for a name that is not a Python identifier.
 func (p *scriptParser) addGroup(name string) {
 	if _, ok := p.inv.Groups[name]; !ok {
-		if !p.warned && jsonInvalidGroupName(name) {
+		if !p.warned && pysem.InvalidVariableName(name) {
 			p.warned = true
 			p.warn.warn("Invalid characters were found in group names but not replaced, use -vvvv to see details")
 		}
 		p.inv.AddGroup(name)
 	}
-}
-
-// jsonInvalidGroupName reports whether Ansible's INVALID_VARIABLE_NAMES
-// (`^[\d\W]|[^\w]`, Unicode aware) matches name.
-func jsonInvalidGroupName(name string) bool {
-	for i, r := range name {
-		word := r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.In(r, unicode.Mn, unicode.Mc)
-		if !word || (i == 0 && unicode.IsDigit(r)) {
-			return true
-		}
-	}
-	return false
 }
 
 func (p *scriptParser) errAt(off int, format string, args ...any) error {

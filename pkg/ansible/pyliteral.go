@@ -960,7 +960,7 @@ func pyToKook(v *pyVal, top bool) (any, error) {
 		return v.b, nil
 	case pyInt:
 		if v.big != nil {
-			return nil, errors.New("integer too large: " + v.big.String())
+			return nil, pysem.RangeError(v.big.String())
 		}
 		return v.i, nil
 	case pyFloat:

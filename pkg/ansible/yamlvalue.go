@@ -972,7 +972,12 @@ func yamlInt(text string, line int) (*yobj, error) {
 			base = new(big.Int).Mul(base, big.NewInt(60))
 		}
 	default:
-		_, ok = n.SetString(strings.TrimSpace(v), 10)
+		// int(value): past 4,300 digits Python refuses the literal.
+		p, err := pysem.ParseInt(v)
+		if err != nil {
+			return nil, err
+		}
+		n, ok = p, true
 	}
 	if !ok || n.Sign() < 0 {
 		return bad()
@@ -1218,8 +1223,9 @@ func (l *yamlLoader) valueAt(o *yobj, depth int) (any, error) {
 		return o.b, nil
 	case yoInt:
 		if o.big != "" {
-			// Python ints are unbounded; past int64 keep the magnitude.
-			return o.f, nil
+			// Python ints are unbounded and Ansible prints this one as it
+			// is; a float in its place would print another inventory.
+			return nil, &Error{File: l.file, Line: o.line, Err: pysem.RangeError(o.big)}
 		}
 		return o.i, nil
 	case yoFloat:
