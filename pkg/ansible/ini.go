@@ -34,16 +34,24 @@ const warnInvalidGroupChars = "Invalid characters were found in group names but 
 // step fails. Group names Ansible considers invalid are kept and warned
 // about once. Error lines are given even where Ansible's message has none.
 func ParseINI(file string, data []byte, warn Warner) (*kook.Inventory, error) {
+	inv, err := parseINIPartial(file, data, warn)
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// parseINIPartial is ParseINI that also returns, on error, what the ini
+// plugin had added to Ansible's inventory before failing: Ansible keeps
+// it when it skips a file no plugin parses.
+func parseINIPartial(file string, data []byte, warn Warner) (*kook.Inventory, error) {
 	p := &iniParser{
 		file:    file,
 		inv:     kook.New(),
 		warn:    warn,
 		pending: map[string]*iniPending{},
 	}
-	if err := p.parse(data); err != nil {
-		return nil, err
-	}
-	return p.inv, nil
+	return p.inv, p.parse(data)
 }
 
 type iniPending struct {
@@ -68,6 +76,11 @@ type iniParser struct {
 
 func (p *iniParser) errorf(format string, args ...any) error {
 	return errorf(p.file, p.line, format, args...)
+}
+
+// wrap places err at the current line, keeping it for errors.Is.
+func (p *iniParser) wrap(err error) error {
+	return &Error{File: p.file, Line: p.line, Err: err}
 }
 
 // pySplitLines yields the lines of data as Python's str.splitlines does.
@@ -321,7 +334,7 @@ func (p *iniParser) link(parent, child string) error {
 		p.allLinkLine = p.line
 	}
 	if err := p.inv.AddChild(parent, child); err != nil {
-		return p.errorf("%v", err)
+		return p.wrap(err)
 	}
 	return nil
 }
@@ -355,7 +368,7 @@ func (p *iniParser) varsLine(group, line string) error {
 	}
 	val, err := iniValue(pysem.Strip(v))
 	if err != nil {
-		return p.errorf("%v", err)
+		return p.wrap(err)
 	}
 	return p.setVar(group, pysem.Strip(k), val)
 }
@@ -376,13 +389,13 @@ func (p *iniParser) hostLine(group, line string) error {
 	pattern := tokens[0]
 	names, port, hasPort, err := ExpandHostPattern(pattern)
 	if err != nil {
-		return p.errorf("%v", err)
+		return p.wrap(err)
 	}
 	if strings.Contains(pattern, "[") {
 		// Each pattern is bounded by ExpandHostPattern; the file as a whole
 		// is bounded here, or a few lines of ranges would make billions.
 		if p.rangeHosts += len(names); p.rangeHosts > MaxRangeHosts {
-			return p.errorf("host ranges in this file expand to more than %d hosts in all", MaxRangeHosts)
+			return limitErrorf(p.file, p.line, "host ranges in this file expand to more than %d hosts in all", MaxRangeHosts)
 		}
 	}
 	if !hasPort && strings.HasSuffix(pysem.Strip(pattern), ":") {
@@ -406,7 +419,7 @@ func (p *iniParser) hostLine(group, line string) error {
 		}
 		v, err := iniValue(raw)
 		if err != nil {
-			return p.errorf("%v", err)
+			return p.wrap(err)
 		}
 		if i, dup := index[k]; dup {
 			vars[i].v = v // a Python dict: the last value, the first position
@@ -440,7 +453,7 @@ func (p *iniParser) setVar(entity, key string, value any) error {
 		if key == "ansible_group_priority" {
 			prio, err := pysem.Int64(value)
 			if err != nil {
-				return p.errorf("%v", err)
+				return p.wrap(err)
 			}
 			if prio == 1 {
 				delete(g.Vars, key)

@@ -972,7 +972,7 @@ func pyToKook(v *pyVal, top bool) (any, error) {
 		return v.s, nil
 	case pyBytes:
 		if !top {
-			return nil, errors.New("Object of type bytes is not JSON serializable")
+			return nil, beyondKook{errors.New("Object of type bytes is not JSON serializable")}
 		}
 		if !utf8.ValidString(v.s) {
 			return nil, errors.New("bytes value is not valid UTF-8")
@@ -1017,7 +1017,7 @@ func pyToKook(v *pyVal, top bool) (any, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("Object of type %s is not JSON serializable", pyTypeNames[v.kind])
+	return nil, beyondKook{fmt.Errorf("Object of type %s is not JSON serializable", pyTypeNames[v.kind])}
 }
 
 // --- writing ----------------------------------------------------------------

@@ -436,7 +436,7 @@ func countRange(line string) (int64, error) {
 		return 0, err
 	}
 	if n > MaxRangeHosts || (sub > 0 && n > MaxRangeHosts/sub) || n*sub > MaxRangeHosts {
-		return 0, fmt.Errorf("host range expands to more than %d hosts", MaxRangeHosts)
+		return 0, beyondKook{fmt.Errorf("host range expands to more than %d hosts", MaxRangeHosts)}
 	}
 	return n * sub, nil
 }

@@ -186,7 +186,7 @@ func yamlCheckShape(file string, tokens token.Tokens) error {
 		}
 		cost += pathLen
 		if cost > yamlMaxPathBytes {
-			return errorf(file, yamlTokenLine(tk), "YAML document too costly for kook's YAML reader: its keys are too long or too deeply nested for what they hold (over %d MB of node paths)", yamlMaxPathBytes>>20)
+			return limitErrorf(file, yamlTokenLine(tk), "YAML document too costly for kook's YAML reader: its keys are too long or too deeply nested for what they hold (over %d MB of node paths)", yamlMaxPathBytes>>20)
 		}
 		switch tk.Type {
 		case token.DocumentHeaderType, token.DocumentEndType:

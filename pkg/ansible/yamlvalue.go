@@ -607,7 +607,7 @@ type yamlConstructor struct {
 func (c *yamlConstructor) spend(n, line int) error {
 	c.work += n
 	if c.work > yamlMaxExpansion {
-		return errorf(c.file, line, "YAML document expands to more than %d nodes through aliases (alias bomb?)", yamlMaxExpansion)
+		return limitErrorf(c.file, line, "YAML document expands to more than %d nodes through aliases (alias bomb?)", yamlMaxExpansion)
 	}
 	return nil
 }
@@ -1214,7 +1214,7 @@ func (l *yamlLoader) valueAt(o *yobj, depth int) (any, error) {
 	}
 	l.budget--
 	if l.budget < 0 {
-		return nil, errorf(l.file, o.line, "YAML document expands to more than %d values beyond its own size (alias bomb, or vars on a huge host range?)", yamlMaxExpansion)
+		return nil, limitErrorf(l.file, o.line, "YAML document expands to more than %d values beyond its own size (alias bomb, or vars on a huge host range?)", yamlMaxExpansion)
 	}
 	switch o.kind {
 	case yoNone:
