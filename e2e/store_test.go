@@ -137,7 +137,7 @@ func TestCheckAndPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := ansible.Read([]string{demo}, "", nil)
+	want, err := ansible.Read([]string{demo}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func TestRacingImports(t *testing.T) {
 		}
 		matched := false
 		for _, src := range []string{a, b} {
-			want, err := ansible.Read([]string{src}, "", nil)
+			want, err := ansible.Read([]string{src}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -310,7 +310,7 @@ func TestKookArchive(t *testing.T) {
 		t.Fatalf("ansible-inventory: %s", got.stderr)
 	}
 	assertSameJSON(t, "archive through ZooKeeper", wantList.stdout, got.stdout)
-	inv, err := ansible.ParseJSON("list", got.stdout, nil)
+	inv, err := ansible.ParseJSON("list", got.stdout, ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatal(err)
 	}

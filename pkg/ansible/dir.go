@@ -45,9 +45,9 @@ func ignoredInInventoryDir(name string) bool {
 // once every source is read (see LoadVarsDirs and Read). A directory in
 // which nothing can be parsed is an error; a file that fails to parse fails
 // the whole directory.
-func ReadDir(dir string, format Format, warn Warner) (*kook.Inventory, error) {
+func ReadDir(dir string, format Format, opts ReadOptions) (*kook.Inventory, error) {
 	inv := kook.New()
-	parsed, err := readDirInto(inv, dir, nil, format, warn)
+	parsed, err := readDirInto(inv, dir, nil, format, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,8 @@ func iniFilesIn(dir string) []string {
 // readDirInto reads dir into inv; above holds the directories it is in,
 // so that a symlink leading back to one of them is refused instead of
 // followed until the path grows too long.
-func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Format, warn Warner) (bool, error) {
+func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Format, opts ReadOptions) (bool, error) {
+	warn := opts.Warn
 	above, err := enterDir(dir, above)
 	if err != nil {
 		return false, err
@@ -97,7 +98,7 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 		}
 		switch {
 		case st.IsDir():
-			sub, err := readDirInto(inv, path, above, format, warn)
+			sub, err := readDirInto(inv, path, above, format, opts)
 			if err != nil {
 				return false, err
 			}
@@ -114,7 +115,7 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 			if err != nil {
 				return false, &Error{File: path, Err: unwrapPathError(err)}
 			}
-			part, err := ParseSource(path, data, format, warn)
+			part, err := ParseSource(path, data, format, opts)
 			if err != nil {
 				return false, err
 			}

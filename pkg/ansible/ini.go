@@ -36,11 +36,12 @@ const warnInvalidGroupChars = "Invalid characters were found in group names but 
 // too, and so is listing "all" as a child, on which Ansible's reconcile
 // step fails. Group names Ansible considers invalid are kept and warned
 // about once. Error lines are given even where Ansible's message has none.
-func ParseINI(file string, data []byte, warn Warner) (*kook.Inventory, error) {
+func ParseINI(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
 	p := &iniParser{
 		file:    file,
 		inv:     kook.New(),
-		warn:    warn,
+		warn:    opts.Warn,
+		rules:   opts.rules(),
 		pending: map[string]*iniPending{},
 	}
 	if err := p.parse(data); err != nil {
@@ -56,10 +57,11 @@ type iniPending struct {
 }
 
 type iniParser struct {
-	file string
-	inv  *kook.Inventory
-	warn Warner
-	line int
+	file  string
+	inv   *kook.Inventory
+	warn  Warner
+	rules Rules
+	line  int
 
 	warned       bool
 	pending      map[string]*iniPending

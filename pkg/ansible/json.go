@@ -28,12 +28,12 @@ import (
 //     and kept as an int64, dropped when it is the default 1.
 //
 // Errors carry the line of the offending value and Ansible's wording.
-func ParseJSON(file string, data []byte, warn Warner) (*kook.Inventory, error) {
+func ParseJSON(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
 	top, serr := decodeJSONDocument(data)
 	if serr != nil {
 		return nil, jsonSyntaxErr(file, data, serr)
 	}
-	p := &scriptParser{file: file, data: data, inv: kook.New(), warn: warn, listed: map[string]bool{}}
+	p := &scriptParser{file: file, data: data, inv: kook.New(), warn: opts.Warn, rules: opts.rules(), listed: map[string]bool{}}
 	if err := p.document(top); err != nil {
 		return nil, err
 	}
@@ -50,6 +50,7 @@ type scriptParser struct {
 	data   []byte
 	inv    *kook.Inventory
 	warn   Warner
+	rules  Rules
 	listed map[string]bool // hosts some group lists: the only ones _meta may give vars
 	order  []string        // the same, in the order they were listed
 	warned bool            // the invalid group name warning was given

@@ -29,7 +29,8 @@ func (e notYAMLInventory) Is(target error) bool { return target == ErrNotYAMLInv
 // Ansible words them. The inventory returned is raw (not reconciled),
 // built in document order; on error it is nil and the error an *Error
 // naming the line.
-func ParseYAML(file string, data []byte, warn Warner) (*kook.Inventory, error) {
+func ParseYAML(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
+	warn := opts.Warn
 	l := &yamlLoader{file: file, warn: warn}
 	doc, err := l.load(data)
 	if err != nil {
