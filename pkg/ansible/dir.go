@@ -11,19 +11,22 @@ import (
 )
 
 // inventoryIgnoredSuffixes is Ansible's INVENTORY_IGNORE_EXTS: names with
-// these endings are skipped inside an inventory directory. Note ".ini":
-// an INI file in a directory given as a source is never read.
+// these endings are skipped inside an inventory directory. Up to 2.18 the
+// list holds ".ini" (an INI file in a directory given as a source is never
+// read); 2.19 dropped it.
 var inventoryIgnoredSuffixes = []string{
 	".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst",
-	".orig", ".ini", ".cfg", ".retry",
+	".orig", ".cfg", ".retry",
 }
 
 // ignoredInInventoryDir reports whether Ansible skips an entry of an
-// inventory directory (manager.py IGNORED).
-func ignoredInInventoryDir(name string) bool {
+// inventory directory (manager.py IGNORED) under the given rules.
+func ignoredInInventoryDir(name string, rules Rules) bool {
 	switch {
 	case strings.HasPrefix(name, "."),
 		name == "group_vars", name == "host_vars", name == "vars_plugins":
+		return true
+	case rules == Rules214 && strings.HasSuffix(name, ".ini"):
 		return true
 	}
 	for _, suffix := range inventoryIgnoredSuffixes {
@@ -37,7 +40,7 @@ func ignoredInInventoryDir(name string) bool {
 // ReadDir reads an inventory directory as Ansible reads one given as a
 // source: every entry in sorted order, sub-directories recursively,
 // skipping hidden names, group_vars, host_vars, vars_plugins and the
-// extensions Ansible ignores (.ini among them), each file parsed as
+// extensions Ansible ignores (.ini among them under 2.14 rules), each file parsed as
 // ParseSource would (format, when not empty, for all of them). The files'
 // inventories are merged in that order into one raw inventory.
 //
@@ -53,8 +56,8 @@ func ReadDir(dir string, format Format, opts ReadOptions) (*kook.Inventory, erro
 	}
 	if !parsed {
 		msg := "Unable to parse it as an inventory source: no inventory file in the directory"
-		if ini := iniFilesIn(dir); len(ini) > 0 {
-			msg += fmt.Sprintf(" (Ansible ignores .ini files in a directory: give %s itself)", strings.Join(ini, ", "))
+		if ini := iniFilesIn(dir); len(ini) > 0 && opts.rules() == Rules214 {
+			msg += fmt.Sprintf(" (Ansible before 2.19 ignores .ini files in a directory: give %s itself, or read with 2.19 rules)", strings.Join(ini, ", "))
 		}
 		return nil, &Error{File: dir, Err: errors.New(msg)}
 	}
@@ -88,7 +91,7 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 	}
 	parsed := false
 	for _, e := range entries {
-		if ignoredInInventoryDir(e.Name()) {
+		if ignoredInInventoryDir(e.Name(), opts.rules()) {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())

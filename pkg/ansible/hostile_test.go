@@ -662,11 +662,21 @@ func hostileCases() []hostileCase {
 func checkAnyReading(t *testing.T, data []byte) {
 	t.Helper()
 	readers := map[string]func(string, []byte) (*kook.Inventory, error){
-		"ini":     func(n string, d []byte) (*kook.Inventory, error) { return ansible.ParseINI(n, d, ansible.ReadOptions{Rules: ansible.Rules214}) },
-		"yaml":    func(n string, d []byte) (*kook.Inventory, error) { return ansible.ParseYAML(n, d, ansible.ReadOptions{Rules: ansible.Rules214}) },
-		"json":    func(n string, d []byte) (*kook.Inventory, error) { return ansible.ParseJSON(n, d, ansible.ReadOptions{Rules: ansible.Rules214}) },
-		"archive": func(n string, d []byte) (*kook.Inventory, error) { return ansible.ParseArchive(n, d, ansible.ReadOptions{Rules: ansible.Rules214}) },
-		"source":  func(n string, d []byte) (*kook.Inventory, error) { return ansible.ParseSource(n, d, "", ansible.ReadOptions{Rules: ansible.Rules214}) },
+		"ini": func(n string, d []byte) (*kook.Inventory, error) {
+			return ansible.ParseINI(n, d, ansible.ReadOptions{Rules: ansible.Rules214})
+		},
+		"yaml": func(n string, d []byte) (*kook.Inventory, error) {
+			return ansible.ParseYAML(n, d, ansible.ReadOptions{Rules: ansible.Rules214})
+		},
+		"json": func(n string, d []byte) (*kook.Inventory, error) {
+			return ansible.ParseJSON(n, d, ansible.ReadOptions{Rules: ansible.Rules214})
+		},
+		"archive": func(n string, d []byte) (*kook.Inventory, error) {
+			return ansible.ParseArchive(n, d, ansible.ReadOptions{Rules: ansible.Rules214})
+		},
+		"source": func(n string, d []byte) (*kook.Inventory, error) {
+			return ansible.ParseSource(n, d, "", ansible.ReadOptions{Rules: ansible.Rules214})
+		},
 	}
 	for name, read := range readers {
 		inv, err := read("random-"+name, data)

@@ -361,7 +361,7 @@ func (p *iniParser) varsLine(group, line string) error {
 	if !utf8.ValidString(line) {
 		return p.errorf("variable definition is not valid UTF-8")
 	}
-	val, err := iniValue(pyStrip(v))
+	val, err := iniValueRules(pyStrip(v), p.rules)
 	if err != nil {
 		return p.errorf("%v", err)
 	}
@@ -412,7 +412,7 @@ func (p *iniParser) hostLine(group, line string) error {
 		if !ok {
 			return p.errorf("Expected key=value host variable assignment, got: %s", t)
 		}
-		v, err := iniValue(raw)
+		v, err := iniValueRules(raw, p.rules)
 		if err != nil {
 			return p.errorf("%v", err)
 		}

@@ -270,7 +270,10 @@ func TestParseSourceFallback(t *testing.T) {
 	}
 	// Neither: INI's error, as the file is not YAML.
 	_, err = ansible.ParseSource("hosts", []byte("[web\nw1\n"), "", ansible.ReadOptions{Rules: ansible.Rules214})
-	iniErr := func(data string) error { _, e := ansible.ParseINI("hosts", []byte(data), ansible.ReadOptions{Rules: ansible.Rules214}); return e }
+	iniErr := func(data string) error {
+		_, e := ansible.ParseINI("hosts", []byte(data), ansible.ReadOptions{Rules: ansible.Rules214})
+		return e
+	}
 	if want := iniErr("[web\nw1\n"); err == nil || err.Error() != want.Error() {
 		t.Errorf("not YAML, bad INI: got %v, want INI's %v", err, want)
 	}
