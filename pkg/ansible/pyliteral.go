@@ -757,9 +757,9 @@ type pyVal struct {
 	b     bool
 	i     int64
 	big   *big.Int // pyInt beyond int64
-	f     float64 // float, or a complex's real part
-	im    float64 // a complex's imaginary part
-	s     string  // str (UTF-8) or bytes
+	f     float64  // float, or a complex's real part
+	im    float64  // a complex's imaginary part
+	s     string   // str (UTF-8) or bytes
 	bad   string
 	items []*pyVal // tuple, list, set, dict values
 	keys  []*pyVal // dict keys
