@@ -35,6 +35,9 @@ func Import(env Env) int {
 	if code := parse("kook-import", importHelp, &cmd, env, 2); code != nil {
 		return *code
 	}
+	if err := cmd.checkAnsibleVersion(); err != nil {
+		return fail(env, "kook-import", 2, err)
+	}
 	errCode := 1
 	if cmd.Check {
 		errCode = 2
@@ -56,6 +59,10 @@ func (cmd *importCmd) run(env Env) (int, error) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(2 << 30))
 	warn := func(msg string) { fmt.Fprintf(env.Stderr, "warning: %s\n", msg) }
+	rules, err := cmd.rules(env)
+	if err != nil {
+		return 0, err
+	}
 	// The sources are read while the store connects and loads: on two
 	// cores that hides most of one behind the other.
 	type parsed struct {
@@ -64,7 +71,7 @@ func (cmd *importCmd) run(env Env) (int, error) {
 	}
 	parsing := make(chan parsed, 1)
 	go func() {
-		inv, err := ansible.ReadFrom(cmd.Sources, ansible.Format(cmd.Format), env.Stdin, warn)
+		inv, err := ansible.ReadFrom(cmd.Sources, ansible.Format(cmd.Format), env.Stdin, ansible.ReadOptions{Rules: rules, Warn: warn})
 		parsing <- parsed{inv, err}
 	}()
 	var src *kook.Inventory
@@ -90,7 +97,7 @@ func (cmd *importCmd) run(env Env) (int, error) {
 		var st *store.Store
 		if st, err = open(context.Background(), cfg); err == nil {
 			defer st.Close()
-			return cmd.apply(env, cfg, st, sources, start)
+			return cmd.apply(env, cfg, st, sources, rules, start)
 		}
 	}
 	// Bad sources are the first thing to fix, whatever else failed.
@@ -101,8 +108,13 @@ func (cmd *importCmd) run(env Env) (int, error) {
 }
 
 // apply plans and, unless it is a dry run or a check, writes the import.
-func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources func() (*kook.Inventory, error), start time.Time) (int, error) {
+func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources func() (*kook.Inventory, error), rules ansible.Rules, start time.Time) (int, error) {
 	ctx := context.Background()
+	recorded, err := recordedRules(ctx, st)
+	if err != nil {
+		return 0, err
+	}
+	rulesMoved := recorded != "" && recorded != rules
 
 	if cmd.DryRun || cmd.Check {
 		cur, _, err := st.Load(ctx)
@@ -114,20 +126,30 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 			return 0, err
 		}
 		changes := kook.Diff(cur, plan(cur, src, cmd.Prune))
-		for _, c := range changes {
-			fmt.Fprintln(env.Stdout, c.String())
+		// The rules are part of what is checked: the inventory may hold
+		// what other rules made of the same files, and the import would
+		// record the new ones.
+		if rulesMoved {
+			fmt.Fprintf(env.Stdout, "~ reading rules: %s recorded, %s used now\n", recorded, rules)
 		}
-		if cmd.Check && len(changes) > 0 {
-			fmt.Fprintf(env.Stderr, "kook-import: %s differs from the sources: %s\n", cfg.Root, summarize(changes))
+		what := summarize(changes)
+		if rulesMoved {
+			what = fmt.Sprintf("imported under %s, checked under %s; %s", recorded, rules, what)
+		}
+		if cmd.Check && (len(changes) > 0 || rulesMoved) {
+			fmt.Fprintf(env.Stderr, "kook-import: %s differs from the sources: %s\n", cfg.Root, what)
 			return 1, nil
 		}
 		if cmd.DryRun {
-			fmt.Fprintf(env.Stderr, "dry run: %s; nothing written\n", summarize(changes))
+			fmt.Fprintf(env.Stderr, "dry run under %s: %s; nothing written\n", rules, what)
 		}
 		return 0, nil
 	}
+	if rulesMoved {
+		fmt.Fprintf(env.Stderr, "warning: %s was imported under %s; this import reads the sources under %s and records them\n", cfg.Root, recorded, rules)
+	}
 
-	opts := store.WriteOptions{}
+	opts := store.WriteOptions{Rules: string(rules)}
 	if isTerminal(env.Stderr) {
 		opts.Progress = newProgress(env.Stderr, "importing")
 	}
@@ -170,10 +192,24 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 	if err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(env.Stderr, "imported %s hosts, %s groups into %s (generation %s) in %s; wrote %d buckets; %s\n",
-		humanInt(res.Hosts), humanInt(res.Groups), cfg.Root, res.Version.Generation,
+	fmt.Fprintf(env.Stderr, "imported %s hosts, %s groups into %s (generation %s) under %s in %s; wrote %d buckets; %s\n",
+		humanInt(res.Hosts), humanInt(res.Groups), cfg.Root, res.Version.Generation, rules,
 		time.Since(start).Round(time.Millisecond), res.BucketsWritten, summary())
 	return 0, nil
+}
+
+// recordedRules returns the reading rules the stored inventory was imported
+// under, "" for an empty root. A root written before rules were recorded
+// was imported under 2.14's, the only ones kook had.
+func recordedRules(ctx context.Context, st *store.Store) (ansible.Rules, error) {
+	r, exists, err := st.Rules(ctx)
+	switch {
+	case err != nil || !exists:
+		return "", err
+	case r == "":
+		return ansible.Rules214, nil
+	}
+	return ansible.Rules(r), nil
 }
 
 // plan returns what the store should hold after importing src into cur:

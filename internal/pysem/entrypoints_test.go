@@ -136,17 +136,17 @@ var entries = []entry{
 	{"int_json", func(s string) answer {
 		// pkg/kook's own reading of a priority, on the value as the JSON
 		// reader stores an ordinary var.
-		inv, err := ansible.ParseJSON("t.json", []byte(`{"g": {"hosts": ["h"], "vars": {"v": `+s+`}}}`), nil)
+		inv, err := ansible.ParseJSON("t.json", []byte(`{"g": {"hosts": ["h"], "vars": {"v": `+s+`}}}`), ansible.ReadOptions{})
 		if err != nil {
 			return int64Answer(0, err)
 		}
 		return int64Answer((&kook.Group{Vars: kook.Vars{kook.PriorityVar: inv.Groups["g"].Vars["v"]}}).Priority())
 	}},
 	{"ini", func(s string) answer {
-		return priority(ansible.ParseINI("t.ini", []byte("[g]\nh\n[g:vars]\nansible_group_priority="+s+"\n"), nil))
+		return priority(ansible.ParseINI("t.ini", []byte("[g]\nh\n[g:vars]\nansible_group_priority="+s+"\n"), ansible.ReadOptions{}))
 	}},
 	{"ini_range", func(s string) answer {
-		inv, err := ansible.ParseINI("t.ini", []byte("[g]\nh["+s+":"+s+"]\n"), nil)
+		inv, err := ansible.ParseINI("t.ini", []byte("[g]\nh["+s+":"+s+"]\n"), ansible.ReadOptions{})
 		if err != nil {
 			return int64Answer(0, err)
 		}
@@ -156,18 +156,18 @@ var entries = []entry{
 		return int64Answer(0, fmt.Errorf("no group g"))
 	}},
 	{"yaml_str", func(s string) answer {
-		return priority(ansible.ParseYAML("t.yml", fmt.Appendf(nil, yamlDoc, quoted(s)), nil))
+		return priority(ansible.ParseYAML("t.yml", fmt.Appendf(nil, yamlDoc, quoted(s)), ansible.ReadOptions{}))
 	}},
 	{"yaml_plain", func(s string) answer {
-		return priority(ansible.ParseYAML("t.yml", fmt.Appendf(nil, yamlDoc, s), nil))
+		return priority(ansible.ParseYAML("t.yml", fmt.Appendf(nil, yamlDoc, s), ansible.ReadOptions{}))
 	}},
 	{"script_str", func(s string) answer {
 		doc := `{"g": {"hosts": ["h"], "vars": {"ansible_group_priority": ` + quoted(s) + `}}}`
-		return priority(ansible.ParseJSON("t.json", []byte(doc), nil))
+		return priority(ansible.ParseJSON("t.json", []byte(doc), ansible.ReadOptions{}))
 	}},
 	{"script_raw", func(s string) answer {
 		doc := `{"g": {"hosts": ["h"], "vars": {"ansible_group_priority": ` + s + `}}}`
-		return priority(ansible.ParseJSON("t.json", []byte(doc), nil))
+		return priority(ansible.ParseJSON("t.json", []byte(doc), ansible.ReadOptions{}))
 	}},
 }
 

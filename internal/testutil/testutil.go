@@ -82,6 +82,8 @@ type Case struct {
 	// Expected outputs next to the source, as Ansible printed them; empty
 	// when absent.
 	List, Export, Error string
+	// The same as ansible-core 2.19 printed them (F.ansible-2.19.*).
+	List219, Export219, Error219 string
 }
 
 // Cases lists the sources in dir: every file and directory that is not an
@@ -109,7 +111,9 @@ func Cases(dir string, depth int) []Case {
 			for _, x := range []struct {
 				ext string
 				dst *string
-			}{{".list.json", &c.List}, {".export.json", &c.Export}, {".error.txt", &c.Error}} {
+			}{{".list.json", &c.List}, {".export.json", &c.Export}, {".error.txt", &c.Error},
+				{".ansible-2.19.list.json", &c.List219}, {".ansible-2.19.export.json", &c.Export219},
+				{".ansible-2.19.error.txt", &c.Error219}} {
 				if _, err := os.Stat(p + x.ext); err == nil {
 					*x.dst = p + x.ext
 				}
@@ -171,6 +175,21 @@ func quoteNonFinite(data []byte) []byte {
 		}
 	}
 	return out
+}
+
+// Ansible219 returns the path of ansible-core 2.19's ansible-inventory, the
+// second oracle (scripts/deps.sh unpacks Debian 13's package into
+// /opt/kook/ansible-2.19; KOOK_ANSIBLE219 names another), or "" when it
+// is not installed.
+func Ansible219() string {
+	p := os.Getenv("KOOK_ANSIBLE219")
+	if p == "" {
+		p = "/opt/kook/ansible-2.19/bin/ansible-inventory"
+	}
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
 }
 
 // AnsibleInventory returns the path of ansible-inventory, the oracle. Under

@@ -11,19 +11,22 @@ import (
 )
 
 // inventoryIgnoredSuffixes is Ansible's INVENTORY_IGNORE_EXTS: names with
-// these endings are skipped inside an inventory directory. Note ".ini":
-// an INI file in a directory given as a source is never read.
+// these endings are skipped inside an inventory directory. Up to 2.18 the
+// list holds ".ini" (an INI file in a directory given as a source is never
+// read); 2.19 dropped it.
 var inventoryIgnoredSuffixes = []string{
 	".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst",
-	".orig", ".ini", ".cfg", ".retry",
+	".orig", ".cfg", ".retry",
 }
 
 // ignoredInInventoryDir reports whether Ansible skips an entry of an
-// inventory directory (manager.py IGNORED).
-func ignoredInInventoryDir(name string) bool {
+// inventory directory (manager.py IGNORED) under the given rules.
+func ignoredInInventoryDir(name string, rules Rules) bool {
 	switch {
 	case strings.HasPrefix(name, "."),
 		name == "group_vars", name == "host_vars", name == "vars_plugins":
+		return true
+	case rules == Rules214 && strings.HasSuffix(name, ".ini"):
 		return true
 	}
 	for _, suffix := range inventoryIgnoredSuffixes {
@@ -37,7 +40,7 @@ func ignoredInInventoryDir(name string) bool {
 // ReadDir reads an inventory directory as Ansible reads one given as a
 // source: every entry in sorted order, sub-directories recursively,
 // skipping hidden names, group_vars, host_vars, vars_plugins and the
-// extensions Ansible ignores (.ini among them), each file parsed as
+// extensions Ansible ignores (.ini among them under 2.14 rules), each file parsed as
 // ParseSource would (format, when not empty, for all of them). The files'
 // inventories are merged in that order into one raw inventory.
 //
@@ -45,16 +48,16 @@ func ignoredInInventoryDir(name string) bool {
 // once every source is read (see LoadVarsDirs and Read). A directory in
 // which nothing can be parsed is an error; a file that fails to parse fails
 // the whole directory.
-func ReadDir(dir string, format Format, warn Warner) (*kook.Inventory, error) {
+func ReadDir(dir string, format Format, opts ReadOptions) (*kook.Inventory, error) {
 	inv := kook.New()
-	parsed, err := readDirInto(inv, dir, nil, format, warn)
+	parsed, err := readDirInto(inv, dir, nil, format, opts)
 	if err != nil {
 		return nil, err
 	}
 	if !parsed {
 		msg := "Unable to parse it as an inventory source: no inventory file in the directory"
-		if ini := iniFilesIn(dir); len(ini) > 0 {
-			msg += fmt.Sprintf(" (Ansible ignores .ini files in a directory: give %s itself)", strings.Join(ini, ", "))
+		if ini := iniFilesIn(dir); len(ini) > 0 && opts.rules() == Rules214 {
+			msg += fmt.Sprintf(" (Ansible before 2.19 ignores .ini files in a directory: give %s itself, or read with 2.19 rules)", strings.Join(ini, ", "))
 		}
 		return nil, &Error{File: dir, Err: errors.New(msg)}
 	}
@@ -76,7 +79,8 @@ func iniFilesIn(dir string) []string {
 // readDirInto reads dir into inv; above holds the directories it is in,
 // so that a symlink leading back to one of them is refused instead of
 // followed until the path grows too long.
-func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Format, warn Warner) (bool, error) {
+func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Format, opts ReadOptions) (bool, error) {
+	warn := opts.Warn
 	above, err := enterDir(dir, above)
 	if err != nil {
 		return false, err
@@ -87,7 +91,7 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 	}
 	parsed := false
 	for _, e := range entries {
-		if ignoredInInventoryDir(e.Name()) {
+		if ignoredInInventoryDir(e.Name(), opts.rules()) {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
@@ -97,7 +101,7 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 		}
 		switch {
 		case st.IsDir():
-			sub, err := readDirInto(inv, path, above, format, warn)
+			sub, err := readDirInto(inv, path, above, format, opts)
 			if err != nil {
 				return false, err
 			}
@@ -114,7 +118,7 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 			if err != nil {
 				return false, &Error{File: path, Err: unwrapPathError(err)}
 			}
-			part, err := ParseSource(path, data, format, warn)
+			part, err := ParseSource(path, data, format, opts)
 			if err != nil {
 				return false, err
 			}

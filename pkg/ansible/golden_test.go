@@ -35,7 +35,7 @@ func TestGolden(t *testing.T) {
 	golden := filepath.Join(root, "testdata", "golden")
 	for _, c := range testutil.Cases(filepath.Join(root, "testdata", "inventories"), 1) {
 		t.Run(c.Name, func(t *testing.T) {
-			inv, err := ansible.Read([]string{c.Path}, "", nil)
+			inv, err := ansible.Read([]string{c.Path}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 			if err != nil {
 				checkGolden(t, filepath.Join(golden, c.Name+".error"), []byte(relErr(err, root)+"\n"))
 				return
@@ -83,12 +83,12 @@ func TestRoundTrip(t *testing.T) {
 	if corpus := testutil.Corpus(); corpus != "" {
 		cases = append(cases, testutil.Cases(corpus, 2)...)
 	}
-	parsers := map[string]func(string, []byte, ansible.Warner) (*kook.Inventory, error){
+	parsers := map[string]func(string, []byte, ansible.ReadOptions) (*kook.Inventory, error){
 		"json": ansible.ParseJSON, "yaml": ansible.ParseYAML, "ini": ansible.ParseINI,
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			want, err := ansible.Read([]string{c.Path}, "", nil)
+			want, err := ansible.Read([]string{c.Path}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 			if err != nil {
 				if c.Error == "" && !strings.Contains(c.Path, "bad-") {
 					t.Logf("not readable, nothing to round-trip: %v", err)
@@ -111,7 +111,7 @@ func TestRoundTrip(t *testing.T) {
 					t.Logf("%s writer refused: %v", w, werr)
 					continue
 				}
-				next, err := parsers[w]("roundtrip."+w, buf.Bytes(), nil)
+				next, err := parsers[w]("roundtrip."+w, buf.Bytes(), ansible.ReadOptions{Rules: ansible.Rules214})
 				if err != nil {
 					t.Fatalf("reading back the %s written from %s: %v\n%s", w, c.Name, err, buf.Bytes())
 				}

@@ -33,8 +33,8 @@ const warnInvalidGroupChars = "Invalid characters were found in group names but 
 // too, and so is listing "all" as a child, on which Ansible's reconcile
 // step fails. Group names Ansible considers invalid are kept and warned
 // about once. Error lines are given even where Ansible's message has none.
-func ParseINI(file string, data []byte, warn Warner) (*kook.Inventory, error) {
-	inv, err := parseINIPartial(file, data, warn)
+func ParseINI(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
+	inv, err := parseINIPartial(file, data, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -44,11 +44,12 @@ func ParseINI(file string, data []byte, warn Warner) (*kook.Inventory, error) {
 // parseINIPartial is ParseINI that also returns, on error, what the ini
 // plugin had added to Ansible's inventory before failing: Ansible keeps
 // it when it skips a file no plugin parses.
-func parseINIPartial(file string, data []byte, warn Warner) (*kook.Inventory, error) {
+func parseINIPartial(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
 	p := &iniParser{
 		file:    file,
 		inv:     kook.New(),
-		warn:    warn,
+		warn:    opts.Warn,
+		rules:   opts.rules(),
 		pending: map[string]*iniPending{},
 	}
 	return p.inv, p.parse(data)
@@ -61,10 +62,11 @@ type iniPending struct {
 }
 
 type iniParser struct {
-	file string
-	inv  *kook.Inventory
-	warn Warner
-	line int
+	file  string
+	inv   *kook.Inventory
+	warn  Warner
+	rules Rules
+	line  int
 
 	warned       bool
 	pending      map[string]*iniPending
@@ -366,7 +368,7 @@ func (p *iniParser) varsLine(group, line string) error {
 	if !utf8.ValidString(line) {
 		return p.errorf("variable definition is not valid UTF-8")
 	}
-	val, err := iniValue(pysem.Strip(v))
+	val, err := iniValueRules(pysem.Strip(v), p.rules)
 	if err != nil {
 		return p.wrap(err)
 	}
@@ -417,7 +419,7 @@ func (p *iniParser) hostLine(group, line string) error {
 		if !ok {
 			return p.errorf("Expected key=value host variable assignment, got: %s", t)
 		}
-		v, err := iniValue(raw)
+		v, err := iniValueRules(raw, p.rules)
 		if err != nil {
 			return p.wrap(err)
 		}

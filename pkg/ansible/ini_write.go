@@ -31,7 +31,7 @@ import (
 // are fine but '[' is not, a trailing ':'), group names with whitespace,
 // ':' or ']', a name used for both a host and a group, keys containing '=',
 // NaN. As a last guard the text is parsed back and compared; WriteINI never
-// writes a file that would read back differently. Output is deterministic.
+// writes a file that would read back differently, under either rule set. Output is deterministic.
 func WriteINI(w io.Writer, inv *kook.Inventory) error {
 	inv = inv.Clone()
 	inv.Reconcile()
@@ -39,13 +39,16 @@ func WriteINI(w io.Writer, inv *kook.Inventory) error {
 	if err != nil {
 		return err
 	}
-	back, err := ParseINI("written INI", text, nil)
-	if err != nil {
-		return fmt.Errorf("INI cannot carry this inventory: %v", err)
-	}
-	back.Reconcile()
-	if d := graphDifference(inv, back); d != "" {
-		return fmt.Errorf("INI cannot carry this inventory: %s", d)
+	// The file must read back the same whichever Ansible reads it.
+	for _, rules := range []Rules{Rules214, Rules219} {
+		back, err := ParseINI("written INI", text, ReadOptions{Rules: rules})
+		if err != nil {
+			return fmt.Errorf("INI cannot carry this inventory: %v", err)
+		}
+		back.Reconcile()
+		if d := graphDifference(inv, back); d != "" {
+			return fmt.Errorf("INI cannot carry this inventory (as %s read it): %s", rules, d)
+		}
 	}
 	_, err = w.Write(text)
 	return err

@@ -10,7 +10,8 @@ import (
 
 // ParseJSON reads a script-protocol document (what an inventory script
 // prints for --list, also what ansible-inventory --list [--export] prints)
-// exactly as ansible-core 2.14's script plugin reads it:
+// exactly as ansible-core 2.14's script plugin reads it (2.19's, with
+// opts.Rules 2.19, where noted):
 //
 //   - every top-level key except _meta is a group, created in document order;
 //   - a list value is the group's hosts; an object may hold hosts (a list),
@@ -19,18 +20,22 @@ import (
 //     those keys is a group holding one host named like the group, with the
 //     object as the group's vars;
 //   - _meta.hostvars gives the vars of the hosts the groups list; entries for
-//     other hosts are ignored; without it hosts get no vars;
+//     other hosts are ignored; without it hosts get no vars (2.19: _meta must
+//     be an object holding a hostvars object, and a _meta.profile must be
+//     "inventory_legacy");
+//   - 2.19: the vars of a group given as an object without hosts, vars or
+//     children are unsafe (never templated);
 //   - host names are taken verbatim, without ranges or ports;
 //   - ansible_group_priority in group vars is converted with Python's int()
 //     and kept as an int64, dropped when it is the default 1.
 //
 // Errors carry the line of the offending value and Ansible's wording.
-func ParseJSON(file string, data []byte, warn Warner) (*kook.Inventory, error) {
+func ParseJSON(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
 	top, serr := decodeJSONDocument(data)
 	if serr != nil {
 		return nil, jsonSyntaxErr(file, data, serr)
 	}
-	p := &scriptParser{file: file, data: data, inv: kook.New(), warn: warn, listed: map[string]bool{}}
+	p := &scriptParser{file: file, data: data, inv: kook.New(), warn: opts.Warn, rules: opts.rules(), listed: map[string]bool{}}
 	if err := p.document(top); err != nil {
 		return nil, err
 	}
@@ -47,6 +52,7 @@ type scriptParser struct {
 	data   []byte
 	inv    *kook.Inventory
 	warn   Warner
+	rules  Rules
 	listed map[string]bool // hosts some group lists: the only ones _meta may give vars
 	order  []string        // the same, in the order they were listed
 	warned bool            // the invalid group name warning was given
@@ -75,6 +81,11 @@ func (p *scriptParser) document(top any) error {
 	}
 	var meta any
 	metaOff, haveMeta := 0, false
+	if p.rules == Rules219 {
+		if err := p.checkProfile(obj); err != nil {
+			return err
+		}
+	}
 	for i, name := range obj.keys {
 		if name == "_meta" {
 			v, off, err := p.metaHostvars(obj.vals[i], obj.offs[i])
@@ -89,6 +100,9 @@ func (p *scriptParser) document(top any) error {
 		if err := p.group(name, obj.vals[i], obj.offs[i]); err != nil {
 			return err
 		}
+	}
+	if p.rules == Rules219 && !obj.has("_meta") {
+		p.warn.warn("Inventory scripts should always provide 'meta.hostvars'. Host variables will be collected by running the inventory script with the '--host' option for each host.")
 	}
 	if !haveMeta || len(p.order) == 0 {
 		// Ansible would run the script with --host per host; a document has
@@ -131,6 +145,19 @@ func (p *scriptParser) firstValue() int {
 // none), failing where Python's `'hostvars' in gdata` and
 // `gdata['hostvars']` would.
 func (p *scriptParser) metaHostvars(meta any, off int) (any, int, error) {
+	if p.rules == Rules219 {
+		// 2.19: data_from_meta = gdata.get('hostvars'), which must be a
+		// dict (checkProfile made sure _meta is one).
+		m := jsonPlain(meta).(*jsonObject)
+		v, voff, ok := m.get("hostvars")
+		if !ok {
+			return nil, 0, p.errAt(off, "Value contains '_meta.hostvars' which is 'NoneType' instead of 'dict'.")
+		}
+		if _, isObj := jsonPlain(v).(*jsonObject); !isObj {
+			return nil, 0, p.errAt(voff, "Value contains '_meta.hostvars' which is '%s' instead of 'dict'.", jsonPyTypeName(v))
+		}
+		return v, voff, nil
+	}
 	switch m := jsonPlain(meta).(type) {
 	case *jsonObject:
 		v, voff, ok := m.get("hostvars")
@@ -154,6 +181,34 @@ func (p *scriptParser) metaHostvars(meta any, off int) (any, int, error) {
 	return nil, 0, p.errAt(off, "argument of type '%s' is not iterable", jsonPyTypeName(meta))
 }
 
+// checkProfile is 2.19's detect_profile_name and get_decoder: _meta, when
+// present, is an object whose profile, when present, names the only
+// inventory profile there is.
+func (p *scriptParser) checkProfile(top *jsonObject) error {
+	meta, off, ok := top.get("_meta")
+	if !ok {
+		return nil
+	}
+	m, isObj := jsonPlain(meta).(*jsonObject)
+	if !isObj {
+		return p.errAt(off, "Value contains '_meta' which is '%s' instead of 'dict'.", jsonPyTypeName(meta))
+	}
+	profile, poff, ok := m.get("profile")
+	if !ok {
+		return nil
+	}
+	name, isStr := profile.(string)
+	switch {
+	case !isStr:
+		return p.errAt(poff, "Value contains '_meta.profile' which is '%s' instead of 'str'.", jsonPyTypeName(profile))
+	case !strings.HasPrefix(name, "inventory_"):
+		return p.errAt(poff, "Non-inventory profile %s is not allowed.", pysem.ReprString(name))
+	case name != "inventory_legacy":
+		return p.errAt(poff, "Unable to get JSON decoder for inventory script result: unknown profile %s.", pysem.ReprString(name))
+	}
+	return nil
+}
+
 func (p *scriptParser) group(name string, data any, off int) error {
 	if name == "" {
 		return p.errAt(off, "Invalid empty/false group name provided: ")
@@ -164,15 +219,25 @@ func (p *scriptParser) group(name string, data any, off int) error {
 	var hostsOff, varsOff, childrenOff int
 	var haveHosts, haveVars, haveChildren bool
 	obj, isObj := data.(*jsonObject)
+	malformed := false // 2.19 marks the vars of such a group unsafe
 	switch {
 	case !isObj:
 		hosts, hostsOff, haveHosts = data, off, true
+		if p.rules == Rules219 {
+			p.warn.warn("Group %s was converted to 'dict' from '%s'.", pysem.ReprString(name), jsonPyTypeName(data))
+		}
 	case !obj.has("hosts") && !obj.has("vars") && !obj.has("children"):
 		// The shorthand: a host named like the group, the object as vars.
 		hosts = &jsonArray{vals: []any{name}, offs: []int{off}}
 		hostsOff, haveHosts = off, true
 		vars, varsOff, haveVars = obj, off, true
 		p.warn.warn("Found both group and host with same name: %s", name)
+		if p.rules == Rules219 {
+			// The inventory_legacy profile trusts strings only under a
+			// group's "vars" and under _meta.hostvars.
+			malformed = true
+			p.warn.warn("Treating malformed group %s as the sole host of that group. Variables provided in this manner cannot be templated.", pysem.ReprString(name))
+		}
 	default:
 		hosts, hostsOff, haveHosts = obj.get("hosts")
 		vars, varsOff, haveVars = obj.get("vars")
@@ -202,7 +267,7 @@ func (p *scriptParser) group(name string, data any, off int) error {
 		}
 		g := p.inv.Groups[name]
 		for i, k := range obj.keys {
-			if err := jsonSetGroupVar(g, k, jsonVarValue(obj.vals[i], unsafe)); err != nil {
+			if err := jsonSetGroupVar(g, k, jsonVarValue(obj.vals[i], unsafe || malformed)); err != nil {
 				return p.errAt(obj.offs[i], "%v", err)
 			}
 		}

@@ -50,7 +50,7 @@ func graph(groups map[string]G, hosts map[string]kook.Vars) *kook.Inventory {
 func parseJSONReconciled(t *testing.T, doc string) (*kook.Inventory, []string) {
 	t.Helper()
 	var warnings []string
-	inv, err := ansible.ParseJSON("t.json", []byte(doc), func(m string) { warnings = append(warnings, m) })
+	inv, err := ansible.ParseJSON("t.json", []byte(doc), ansible.ReadOptions{Rules: ansible.Rules214, Warn: func(m string) { warnings = append(warnings, m) }})
 	if err != nil {
 		t.Fatalf("ParseJSON: %v", err)
 	}
@@ -243,17 +243,17 @@ func TestParseJSONErrors(t *testing.T) {
 		{strings.Repeat("[", 1001), `t.json:1: maximum recursion depth exceeded while decoding a JSON array from a unicode string: line 1 column 1001 (char 1000)`},
 	}
 	for _, tt := range tests {
-		inv, err := ansible.ParseJSON("t.json", []byte(tt.doc), nil)
+		inv, err := ansible.ParseJSON("t.json", []byte(tt.doc), ansible.ReadOptions{Rules: ansible.Rules214})
 		if err == nil {
-			t.Errorf("ParseJSON(%q) = %v, want error %q", tt.doc, inv, tt.want)
+			t.Errorf("ParseJSON(ansible.ReadOptions{Rules: ansible.Rules214, Warn: %q}) = %v, want error %q", tt.doc, inv, tt.want)
 			continue
 		}
 		var e *ansible.Error
 		if !errors.As(err, &e) || inv != nil {
-			t.Errorf("ParseJSON(%q): error %T and inventory %v, want *ansible.Error and nil", tt.doc, err, inv)
+			t.Errorf("ParseJSON(ansible.ReadOptions{Rules: ansible.Rules214, Warn: %q}): error %T and inventory %v, want *ansible.Error and nil", tt.doc, err, inv)
 		}
 		if err.Error() != tt.want {
-			t.Errorf("ParseJSON(%q):\n got %s\nwant %s", tt.doc, err, tt.want)
+			t.Errorf("ParseJSON(ansible.ReadOptions{Rules: ansible.Rules214, Warn: %q}):\n got %s\nwant %s", tt.doc, err, tt.want)
 		}
 	}
 }
@@ -277,7 +277,7 @@ func TestParseJSONAnsibleOutput(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				inv, err := ansible.ParseJSON(path, data, nil)
+				inv, err := ansible.ParseJSON(path, data, ansible.ReadOptions{Rules: ansible.Rules214})
 				if err != nil {
 					t.Fatal(err)
 				}

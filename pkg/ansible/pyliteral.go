@@ -695,7 +695,11 @@ func (p *pyParser) parseNumber() (*pyNode, bool) {
 		switch {
 		case e < len(s) && (s[e] == 'j' || s[e] == 'J'):
 			e++
-			v = &pyVal{kind: pyComplex}
+			im, err := strconv.ParseFloat(text, 64)
+			if err != nil && !errors.Is(err, strconv.ErrRange) {
+				return nil, false
+			}
+			v = &pyVal{kind: pyComplex, im: im}
 		case isFloat:
 			f, err := strconv.ParseFloat(text, 64)
 			if err != nil && !errors.Is(err, strconv.ErrRange) {
@@ -750,8 +754,9 @@ type pyVal struct {
 	b     bool
 	i     int64
 	big   *big.Int // pyInt beyond int64
-	f     float64
-	s     string // str (UTF-8) or bytes
+	f     float64  // float, or a complex's real part
+	im    float64  // a complex's imaginary part
+	s     string   // str (UTF-8) or bytes
 	bad   string
 	items []*pyVal // tuple, list, set, dict values
 	keys  []*pyVal // dict keys
@@ -852,7 +857,20 @@ func pyConvert(n *pyNode) (*pyVal, error) {
 			return nil, err
 		}
 		if left.kind != pyComplex && right.kind == pyComplex {
-			return &pyVal{kind: pyComplex}, nil
+			// float(left) as complex(left, 0.0), then the operation part by
+			// part, signed zeros included.
+			var l float64
+			if left.kind == pyFloat {
+				l = left.f
+			} else if f, acc := new(big.Float).SetInt(left.bigInt()).Float64(); acc == big.Exact || !math.IsInf(f, 0) {
+				l = f
+			} else {
+				return nil, errors.New("int too large to convert to float")
+			}
+			if n.op == '-' {
+				return &pyVal{kind: pyComplex, f: l - right.f, im: 0.0 - right.im}, nil
+			}
+			return &pyVal{kind: pyComplex, f: l + right.f, im: 0.0 + right.im}, nil
 		}
 		return nil, errPyValue
 	}
@@ -886,8 +904,10 @@ func pySignedNum(n *pyNode) (*pyVal, error) {
 		return pyIntFromBig(new(big.Int).Neg(v.bigInt())), nil
 	case pyFloat:
 		return &pyVal{kind: pyFloat, f: -v.f}, nil
+	case pyComplex:
+		return &pyVal{kind: pyComplex, f: -v.f, im: -v.im}, nil
 	}
-	return v, nil // complex: refused later anyway
+	return v, nil
 }
 
 // pyHashable mirrors hash(): the TypeError it raises is not caught by

@@ -22,17 +22,18 @@ import (
 // Unlike Ansible, which skips a source it cannot parse with a warning,
 // Read fails on the first source that does not parse and returns nothing
 // else. Identical warnings are passed to warn once, as Ansible shows them.
-func Read(sources []string, format Format, warn Warner) (*kook.Inventory, error) {
-	return ReadFrom(sources, format, os.Stdin, warn)
+func Read(sources []string, format Format, opts ReadOptions) (*kook.Inventory, error) {
+	return ReadFrom(sources, format, os.Stdin, opts)
 }
 
 // ReadFrom is Read with the source "-" read from stdin.
-func ReadFrom(sources []string, format Format, stdin io.Reader, warn Warner) (*kook.Inventory, error) {
-	warn = onceWarner(warn)
+func ReadFrom(sources []string, format Format, stdin io.Reader, opts ReadOptions) (*kook.Inventory, error) {
+	opts.Warn = onceWarner(opts.Warn)
+	warn := opts.Warn
 	var inv *kook.Inventory
 	var varsDirs []string
 	for _, src := range sources {
-		part, varsDir, err := readSource(src, format, stdin, warn)
+		part, varsDir, err := readSource(src, format, stdin, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -79,13 +80,13 @@ func onceWarner(warn Warner) Warner {
 
 // readSource reads one source into a raw inventory and says where its
 // group_vars/ and host_vars/ live ("" for stdin).
-func readSource(src string, format Format, stdin io.Reader, warn Warner) (*kook.Inventory, string, error) {
+func readSource(src string, format Format, stdin io.Reader, opts ReadOptions) (*kook.Inventory, string, error) {
 	if src == "-" {
 		data, err := io.ReadAll(stdin)
 		if err != nil {
 			return nil, "", &Error{File: "<stdin>", Err: err}
 		}
-		inv, err := ParseSource("<stdin>", data, format, warn)
+		inv, err := ParseSource("<stdin>", data, format, opts)
 		return inv, "", err
 	}
 	st, err := os.Stat(src)
@@ -93,14 +94,14 @@ func readSource(src string, format Format, stdin io.Reader, warn Warner) (*kook.
 		return nil, "", &Error{File: src, Err: unwrapPathError(err)}
 	}
 	if st.IsDir() {
-		inv, err := ReadDir(src, format, warn)
+		inv, err := ReadDir(src, format, opts)
 		return inv, src, err
 	}
 	data, err := os.ReadFile(src)
 	if err != nil {
 		return nil, "", &Error{File: src, Err: unwrapPathError(err)}
 	}
-	inv, err := ParseSource(src, data, format, warn)
+	inv, err := ParseSource(src, data, format, opts)
 	return inv, filepath.Dir(src), err
 }
 
@@ -179,19 +180,19 @@ func pySplitExt(base string) string {
 // ParseSource parses one source's content. With format empty it is
 // detected with DetectFormat and a detected FormatYAML falls back to INI as
 // Ansible does; an explicit format is the only one tried.
-func ParseSource(name string, data []byte, format Format, warn Warner) (*kook.Inventory, error) {
+func ParseSource(name string, data []byte, format Format, opts ReadOptions) (*kook.Inventory, error) {
 	if format != "" {
-		return parseAs(name, data, format, warn)
+		return parseAs(name, data, format, opts)
 	}
 	var inv *kook.Inventory
 	var err error
 	switch f := DetectFormat(name, data); f {
 	case FormatYAML:
-		inv, err = parseYAMLThenINI(name, data, warn)
+		inv, err = parseYAMLThenINI(name, data, opts)
 	case FormatJSON:
-		inv, err = parseJSONThenYAML(name, data, warn)
+		inv, err = parseJSONThenYAML(name, data, opts)
 	default:
-		inv, err = parseAs(name, data, f, warn)
+		inv, err = parseAs(name, data, f, opts)
 	}
 	if err != nil {
 		return nil, withScriptHint(name, data, err)
@@ -199,16 +200,16 @@ func ParseSource(name string, data []byte, format Format, warn Warner) (*kook.In
 	return inv, nil
 }
 
-func parseAs(name string, data []byte, format Format, warn Warner) (*kook.Inventory, error) {
+func parseAs(name string, data []byte, format Format, opts ReadOptions) (*kook.Inventory, error) {
 	switch format {
 	case FormatINI:
-		return ParseINI(name, data, warn)
+		return ParseINI(name, data, opts)
 	case FormatYAML:
-		return ParseYAML(name, data, warn)
+		return ParseYAML(name, data, opts)
 	case FormatJSON:
-		return ParseJSON(name, data, warn)
+		return ParseJSON(name, data, opts)
 	case FormatArchive:
-		return ParseArchive(name, data, warn)
+		return ParseArchive(name, data, opts)
 	}
 	return nil, &Error{File: name, Err: fmt.Errorf("unknown inventory format %q", format)}
 }
@@ -217,12 +218,12 @@ func parseAs(name string, data []byte, format Format, warn Warner) (*kook.Invent
 // When both fail, the error shown is the one of the plugin the file was
 // meant for: YAML's when the file is a YAML inventory that is wrong, INI's
 // when the file is not YAML at all.
-func parseYAMLThenINI(name string, data []byte, warn Warner) (*kook.Inventory, error) {
-	inv, yerr := ParseYAML(name, data, warn)
+func parseYAMLThenINI(name string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
+	inv, yerr := ParseYAML(name, data, opts)
 	if yerr == nil {
 		return inv, nil
 	}
-	inv, ierr := ParseINI(name, data, warn)
+	inv, ierr := ParseINI(name, data, opts)
 	if ierr == nil {
 		return inv, nil
 	}
@@ -239,23 +240,23 @@ func parseYAMLThenINI(name string, data []byte, warn Warner) (*kook.Inventory, e
 // document with either of those is read as YAML first. Otherwise the
 // script protocol comes first and YAML is tried when it fails; when
 // neither reading works, the error shown is the one of the first reading.
-func parseJSONThenYAML(name string, data []byte, warn Warner) (*kook.Inventory, error) {
+func parseJSONThenYAML(name string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
 	first, second := ParseJSON, ParseYAML
 	if v, err := decodeJSONDocument(data); err == nil && jsonLooksLikeYAMLInventory(v) {
 		first, second = ParseYAML, ParseJSON
 	}
 	var firstWarnings, secondWarnings []string
-	inv, ferr := first(name, data, func(m string) { firstWarnings = append(firstWarnings, m) })
+	inv, ferr := first(name, data, ReadOptions{Rules: opts.Rules, Warn: func(m string) { firstWarnings = append(firstWarnings, m) }})
 	if ferr != nil {
 		var serr error
-		inv, serr = second(name, data, func(m string) { secondWarnings = append(secondWarnings, m) })
+		inv, serr = second(name, data, ReadOptions{Rules: opts.Rules, Warn: func(m string) { secondWarnings = append(secondWarnings, m) }})
 		if serr != nil {
 			return nil, ferr
 		}
 		firstWarnings = secondWarnings
 	}
 	for _, m := range firstWarnings {
-		warn.warn("%s", m)
+		opts.Warn.warn("%s", m)
 	}
 	return inv, nil
 }

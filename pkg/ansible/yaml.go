@@ -29,8 +29,8 @@ func (e notYAMLInventory) Is(target error) bool { return target == ErrNotYAMLInv
 // Ansible words them. The inventory returned is raw (not reconciled),
 // built in document order; on error it is nil and the error an *Error
 // naming the line.
-func ParseYAML(file string, data []byte, warn Warner) (*kook.Inventory, error) {
-	inv, err := parseYAMLPartial(file, data, warn)
+func ParseYAML(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
+	inv, err := parseYAMLPartial(file, data, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,8 @@ func ParseYAML(file string, data []byte, warn Warner) (*kook.Inventory, error) {
 // parseYAMLPartial is ParseYAML that also returns, on error, what the
 // yaml plugin had added to Ansible's inventory before failing (nil when
 // it failed before adding anything).
-func parseYAMLPartial(file string, data []byte, warn Warner) (*kook.Inventory, error) {
+func parseYAMLPartial(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
+	warn := opts.Warn
 	l := &yamlLoader{file: file, warn: warn}
 	doc, err := l.load(data)
 	if err != nil {

@@ -192,7 +192,7 @@ func TestParseYAMLRealWorld(t *testing.T) {
 				t.Fatal(err)
 			}
 			var warnings []string
-			inv, err := ParseYAML(f, data, func(m string) { warnings = append(warnings, m) })
+			inv, err := ParseYAML(f, data, ReadOptions{Rules: Rules214, Warn: func(m string) { warnings = append(warnings, m) }})
 			if errData, e := os.ReadFile(f + ".error.txt"); e == nil {
 				if err == nil {
 					t.Fatalf("parsed, Ansible rejected it:\n%s", errData)
@@ -439,7 +439,7 @@ var graphCmp = []cmp.Option{varsCmp}
 // a difference between the two graphs.
 func yamlRoundTrip(t *testing.T, name string, data []byte) {
 	t.Helper()
-	inv, err := ParseYAML(name, data, nil)
+	inv, err := ParseYAML(name, data, ReadOptions{Rules: Rules214})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,7 +448,7 @@ func yamlRoundTrip(t *testing.T, name string, data []byte) {
 	if err := WriteYAML(&buf, inv); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ParseYAML("written.yml", buf.Bytes(), nil)
+	back, err := ParseYAML("written.yml", buf.Bytes(), ReadOptions{Rules: Rules214})
 	if err != nil {
 		t.Fatalf("reading back: %v\n%s", err, buf.String())
 	}
@@ -476,7 +476,7 @@ func TestWriteYAMLRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := ParseYAML(f, data, nil); err != nil {
+			if _, err := ParseYAML(f, data, ReadOptions{Rules: Rules214}); err != nil {
 				t.Skip(err)
 			}
 			yamlRoundTrip(t, f, data)
@@ -492,7 +492,7 @@ func TestWriteYAMLValues(t *testing.T) {
 	if err := WriteYAML(&buf, inv); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ParseYAML("w.yml", buf.Bytes(), nil)
+	back, err := ParseYAML("w.yml", buf.Bytes(), ReadOptions{Rules: Rules214})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, buf.String())
 	}
@@ -570,7 +570,7 @@ func TestWriteYAMLOrder(t *testing.T) {
 	if err := WriteYAML(&buf, inv); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ParseYAML("w.yml", buf.Bytes(), nil)
+	back, err := ParseYAML("w.yml", buf.Bytes(), ReadOptions{Rules: Rules214})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, buf.String())
 	}
@@ -604,7 +604,7 @@ func TestParseYAMLErrors(t *testing.T) {
 		{"g:\n  hosts: {h1: 1\n", 2, "YAML syntax error"},
 	}
 	for _, c := range cases {
-		inv, err := ParseYAML("f.yml", []byte(c.src), nil)
+		inv, err := ParseYAML("f.yml", []byte(c.src), ReadOptions{Rules: Rules214})
 		var e *Error
 		if inv != nil || !errors.As(err, &e) {
 			t.Errorf("%q: got %v, %v; want nil and an *Error", c.src, inv, err)
@@ -636,18 +636,18 @@ func TestParseYAMLNotInventory(t *testing.T) {
 		"{\"plugin\": \"x\"}": "Plugin configuration YAML file, not YAML inventory",
 	}
 	for src, msg := range cases {
-		_, err := ParseYAML("f.yml", []byte(src), nil)
+		_, err := ParseYAML("f.yml", []byte(src), ReadOptions{Rules: Rules214})
 		var e *Error
 		if !errors.Is(err, ErrNotYAMLInventory) || !errors.As(err, &e) || e.Err.Error() != msg && !strings.HasPrefix(e.Err.Error(), msg) {
 			t.Errorf("%q: got %v, want ErrNotYAMLInventory %q", src, err, msg)
 		}
 	}
 	// A byte order mark is not part of the first group's name.
-	if inv, err := ParseYAML("f.yml", []byte("\ufeffg:\n  hosts:\n    h1:\n"), nil); err != nil || inv.Groups["g"] == nil {
+	if inv, err := ParseYAML("f.yml", []byte("\ufeffg:\n  hosts:\n    h1:\n"), ReadOptions{Rules: Rules214}); err != nil || inv.Groups["g"] == nil {
 		t.Errorf("BOM: got %v, %v; want group g", inv, err)
 	}
 	// A falsy plugin key is not a plugin configuration: it is a group.
-	inv, err := ParseYAML("f.yml", []byte("plugin:\ng:\n"), nil)
+	inv, err := ParseYAML("f.yml", []byte("plugin:\ng:\n"), ReadOptions{Rules: Rules214})
 	if err != nil || inv.Groups["plugin"] == nil {
 		t.Errorf("null plugin key: got %v, %v; want a group named plugin", inv, err)
 	}
@@ -661,7 +661,7 @@ func TestParseYAMLWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	inv, err := ParseYAML("f.yml", data, func(m string) { got = append(got, m) })
+	inv, err := ParseYAML("f.yml", data, ReadOptions{Rules: Rules214, Warn: func(m string) { got = append(got, m) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -690,7 +690,7 @@ func TestParseYAMLGraph(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		inv, err := ParseYAML(name, data, nil)
+		inv, err := ParseYAML(name, data, ReadOptions{Rules: Rules214})
 		if err != nil {
 			t.Fatal(err)
 		}

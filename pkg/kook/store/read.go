@@ -108,6 +108,15 @@ func (s *Store) Stat(ctx context.Context) (Version, error) {
 	return Version{Zxid: st.Mzxid, Generation: m.Current}, nil
 }
 
+// Rules returns the reading rules recorded by the last import that set
+// them ("" when none did) and whether the root holds an inventory at all.
+func (s *Store) Rules(ctx context.Context) (rules string, exists bool, err error) {
+	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	defer cancel()
+	m, _, exists, err := s.readMeta(ctx)
+	return m.Rules, exists, err
+}
+
 // Load reads the whole inventory as one consistent snapshot. An empty or
 // absent root gives a reconciled kook.New() and the zero Version.
 func (s *Store) Load(ctx context.Context) (*kook.Inventory, Version, error) {

@@ -24,6 +24,10 @@ type WriteOptions struct {
 	// ExpectVersion, when set, makes the write fail with ErrConflict
 	// unless the inventory is at that version when the write commits.
 	ExpectVersion *Version
+	// Rules, when set, is recorded in the inventory's metadata as the
+	// reading rules of the sources written (see Store.Rules); a write
+	// that changes nothing else still records them.
+	Rules string
 }
 
 // Result describes a successful write.
@@ -132,6 +136,9 @@ func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.
 func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[string]int64, inv *kook.Inventory, opts WriteOptions) (Result, error) {
 	m := sn.meta
 	m.Schema = Schema
+	if opts.Rules != "" {
+		m.Rules = opts.Rules
+	}
 	hostRecs, groupRecs, err := encodeInventory(inv, oldPos, &m.Seq)
 	if err != nil {
 		return Result{}, err
@@ -177,7 +184,7 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 				size += len(b) + len(p) + 32
 			}
 		}
-		if len(ops) == 0 {
+		if len(ops) == 0 && m.Rules == sn.meta.Rules {
 			res.Version = sn.version()
 			if opts.Progress != nil {
 				opts.Progress(0, 0)
