@@ -453,7 +453,7 @@ func (p *iniParser) hostLine(group, line string) error {
 func (p *iniParser) setVar(entity, key string, value any) error {
 	if g, ok := p.inv.Groups[entity]; ok {
 		if key == "ansible_group_priority" {
-			prio, err := pysem.Int64(value)
+			prio, err := kook.PriorityOf(value)
 			if err != nil {
 				return p.wrap(err)
 			}

@@ -118,7 +118,7 @@ func TestParseINIErrors(t *testing.T) {
 		{"[g]\n\nh \"v={[1]}\"", "t.ini:3: unhashable type: 'list'"},
 		{"[g]\n[g:vars]\nv={{ 'x' }}", "t.ini:3: unhashable type: 'set'"},
 		{"[g]\nh \"v={(1,2): 3}\"", "t.ini:2: keys must be str, int, float, bool or None, not tuple"},
-		{"[g]\nh v=99999999999999999999", "t.ini:2: integer too large: 99999999999999999999"},
+		{"[g]\nh v=99999999999999999999", "t.ini:2: integer 99999999999999999999 is beyond the 64-bit range kook keeps integers in"},
 		{"[g]\nh \"v=[b'x']\"", "t.ini:2: Object of type bytes is not JSON serializable"},
 		{"[g]\n\"\"", "t.ini:2: Invalid empty host name provided: "},
 		{"[g]\n---", "t.ini:2: Invalid host pattern '---' supplied, '---' is normally a sign this is a YAML file."},

@@ -398,13 +398,13 @@ func jsonSetGroupVar(g *kook.Group, key string, value any) error {
 }
 
 // jsonPyInt is int(v) on a decoded value, narrowed to the int64 kook
-// keeps priorities in (pysem.Int64).
+// keeps priorities in (kook.PriorityOf).
 func jsonPyInt(v any) (int64, error) {
 	switch v.(type) {
 	case *jsonArray, *jsonObject, *jsonTagged:
 		return 0, pysem.IntTypeError(jsonPyTypeName(v))
 	}
-	return pysem.Int64(v)
+	return kook.PriorityOf(v)
 }
 
 func jsonPyTruthy(v any) bool {

@@ -51,8 +51,20 @@ func (g *Group) Priority() (int64, error) {
 	if !ok {
 		return 1, nil
 	}
+	return PriorityOf(v)
+}
+
+// PriorityOf is int(v) for a value given as ansible_group_priority, as
+// Group.set_variable computes it: pysem.Int64 of the value, an unsafe
+// string ({"__ansible_unsafe": s}) being the string s to Python.
+func PriorityOf(v any) (int64, error) {
 	if d, ok := v.(Vars); ok {
 		v = map[string]any(d)
+	}
+	if m, ok := v.(map[string]any); ok && len(m) == 1 {
+		if s, ok := m["__ansible_unsafe"].(string); ok {
+			v = s
+		}
 	}
 	return pysem.Int64(v)
 }

@@ -119,12 +119,12 @@ def main():
             'ini_range': hosts('ini', write(os.path.join(d, '%d-range.ini' % i), '[g]\nh[%s:%s]\n' % (s, s))),
             'yaml_str': priority('yaml', write(os.path.join(d, '%d-str.yml' % i), yaml_doc % quoted)),
             'yaml_plain': priority('yaml', write(os.path.join(d, '%d-plain.yml' % i), yaml_doc % s)),
-            'script_str': priority('script', script(os.path.join(d, '%d-str.sh' % i), json.dumps({'g': {'hosts': ['h'], 'vars': {'ansible_group_priority': s}}}))),
+            'script_str': priority('script', script(os.path.join(d, '%d-str.sh' % i), json.dumps({'_meta': {'hostvars': {}}, 'g': {'hosts': ['h'], 'vars': {'ansible_group_priority': s}}}))),
         }
         c['kook_str'] = c['int']
         if raw_ok:
             c['int_json'] = pyint(raw)
-            c['script_raw'] = priority('script', script(os.path.join(d, '%d-raw.sh' % i), '{"g": {"hosts": ["h"], "vars": {"ansible_group_priority": %s}}}' % s))
+            c['script_raw'] = priority('script', script(os.path.join(d, '%d-raw.sh' % i), '{"_meta": {"hostvars": {}}, "g": {"hosts": ["h"], "vars": {"ansible_group_priority": %s}}}' % s))
         cases.append(c)
     word = re.compile(r'\w')
     json.dump({
