@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -24,6 +25,8 @@ type importCmd struct {
 	Prune   bool     `help:"Make ZooKeeper equal the sources: also remove what they lack. Without it kook-import adds and updates, never deletes."`
 	DryRun  bool     `help:"Print the changes the import would make; write nothing." xor:"plan"`
 	Check   bool     `help:"For CI: exit 0 when the import would change nothing, 1 and the changes when it would, 2 on error." xor:"plan"`
+	// SkipUnparsed is Ansible's own way with a bad file in a directory.
+	SkipUnparsed bool `help:"In a source directory, skip a file no inventory plugin can read, as Ansible does: its warnings, and what its plugins read before failing kept. Without it such a file fails the import."`
 	ZKFlags
 }
 
@@ -38,6 +41,9 @@ func Import(env Env) int {
 	if err := cmd.checkAnsibleVersion(); err != nil {
 		return fail(env, "kook-import", 2, err)
 	}
+	if err := cmd.checkSkipUnparsed(); err != nil {
+		return fail(env, "kook-import", 2, err)
+	}
 	errCode := 1
 	if cmd.Check {
 		errCode = 2
@@ -47,6 +53,25 @@ func Import(env Env) int {
 		return fail(env, "kook-import", errCode, err)
 	}
 	return code
+}
+
+// checkSkipUnparsed refuses --skip-unparsed where it cannot apply: with
+// --format, every file is read one way and no plugin fallback happens;
+// without a directory source, no file is skipped (Ansible skips a file
+// given as a source too, but kook refuses to import nothing in its place).
+func (cmd *importCmd) checkSkipUnparsed() error {
+	if !cmd.SkipUnparsed {
+		return nil
+	}
+	if cmd.Format != "" {
+		return errors.New("--skip-unparsed cannot apply with --format: every file is read as that format alone")
+	}
+	for _, src := range cmd.Sources {
+		if st, err := os.Stat(src); err == nil && st.IsDir() {
+			return nil
+		}
+	}
+	return errors.New("--skip-unparsed applies to files inside source directories, and no source is a directory")
 }
 
 func (cmd *importCmd) run(env Env) (int, error) {
@@ -71,7 +96,7 @@ func (cmd *importCmd) run(env Env) (int, error) {
 	}
 	parsing := make(chan parsed, 1)
 	go func() {
-		inv, err := ansible.ReadFrom(cmd.Sources, ansible.Format(cmd.Format), env.Stdin, ansible.ReadOptions{Rules: rules, Warn: warn})
+		inv, err := ansible.ReadFrom(cmd.Sources, ansible.Format(cmd.Format), env.Stdin, ansible.ReadOptions{Rules: rules, Warn: warn, SkipUnparsed: cmd.SkipUnparsed})
 		parsing <- parsed{inv, err}
 	}()
 	var src *kook.Inventory

@@ -1,6 +1,7 @@
 package ansible
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -118,7 +119,23 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 			if err != nil {
 				return false, &Error{File: path, Err: unwrapPathError(err)}
 			}
+			if format == "" {
+				if err := refuseScript(path, st, data); err != nil {
+					return false, err
+				}
+			}
 			part, err := ParseSource(path, data, format, opts)
+			var unparsed *UnparsedError
+			if errors.As(err, &unparsed) && unparsed.File == path {
+				unparsed.InDir = true
+				if !opts.SkipUnparsed || !unparsed.reproducible() {
+					return false, unparsed
+				}
+				if err := unparsed.skip(inv, opts); err != nil {
+					return false, err
+				}
+				continue
+			}
 			if err != nil {
 				return false, err
 			}
@@ -129,6 +146,17 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 		}
 	}
 	return parsed, nil
+}
+
+// refuseScript fails for a file Ansible would run as an inventory script:
+// one that starts with #! and may be executed (the script plugin's
+// verify_file, then the run). Read as data it could parse as INI and give
+// another inventory than the script's output.
+func refuseScript(path string, st os.FileInfo, data []byte) error {
+	if !bytes.HasPrefix(data, []byte("#!")) || st.Mode().Perm()&0o111 == 0 {
+		return nil
+	}
+	return &Error{File: path, Line: 1, Err: errors.New("Ansible runs this file as an inventory script (it starts with #! and is executable); kook does not run scripts: give it the script's --list output instead")}
 }
 
 // varsExtensions are the names tried after N itself (YAML_FILENAME_EXTENSIONS).

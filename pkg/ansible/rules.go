@@ -28,6 +28,12 @@ type ReadOptions struct {
 	Rules Rules
 	// Warn receives non-fatal findings; nil discards them.
 	Warn Warner
+	// SkipUnparsed makes a file of an inventory directory that no
+	// reading accepts do what it does in Ansible instead of failing the
+	// read: warnings worded as Ansible's, the file skipped, what the failed
+	// plugins had read before failing kept. A file whose failure is kook's
+	// own limit (ErrBeyondKook) still fails the read.
+	SkipUnparsed bool
 }
 
 // rules is o.Rules with the default filled in.

@@ -101,6 +101,11 @@ func readSource(src string, format Format, stdin io.Reader, opts ReadOptions) (*
 	if err != nil {
 		return nil, "", &Error{File: src, Err: unwrapPathError(err)}
 	}
+	if format == "" {
+		if err := refuseScript(src, st, data); err != nil {
+			return nil, "", err
+		}
+	}
 	inv, err := ParseSource(src, data, format, opts)
 	return inv, filepath.Dir(src), err
 }
@@ -215,22 +220,50 @@ func parseAs(name string, data []byte, format Format, opts ReadOptions) (*kook.I
 }
 
 // parseYAMLThenINI is Ansible's yaml plugin followed by its ini plugin.
-// When both fail, the error shown is the one of the plugin the file was
-// meant for: YAML's when the file is a YAML inventory that is wrong, INI's
-// when the file is not YAML at all.
+// When both fail, the error is an *UnparsedError saying what each found.
+// A yaml plugin that failed halfway leaves in Ansible's inventory what it
+// had added, under what the ini plugin reads: so does kook.
 func parseYAMLThenINI(name string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
-	inv, yerr := ParseYAML(name, data, opts)
+	yinv, yerr := parseYAMLPartial(name, data, opts)
 	if yerr == nil {
-		return inv, nil
+		return yinv, nil
 	}
-	inv, ierr := ParseINI(name, data, opts)
+	iinv, ierr := parseINIPartial(name, data, opts)
 	if ierr == nil {
+		return withPartial(name, yinv, iinv)
+	}
+	return nil, &UnparsedError{File: name, Failures: []PluginFailure{
+		{Plugin: "yaml", Err: yerr, partial: yinv},
+		{Plugin: "ini", Err: ierr, partial: iinv},
+	}}
+}
+
+// withPartial is inv read over what a failed reading left behind.
+func withPartial(name string, partial, inv *kook.Inventory) (*kook.Inventory, error) {
+	if partialEmpty(partial) {
 		return inv, nil
 	}
-	if yamlDeclined(yerr) {
-		return nil, ierr
+	if err := partial.Merge(inv); err != nil {
+		return nil, &Error{File: name, Err: err}
 	}
-	return nil, yerr
+	return partial, nil
+}
+
+// partialEmpty reports whether a failed reading left nothing behind: no
+// host, no group but the two every inventory has, no var, no link.
+func partialEmpty(inv *kook.Inventory) bool {
+	if inv == nil {
+		return true
+	}
+	if len(inv.Hosts) > 0 || len(inv.Groups) > 2 {
+		return false
+	}
+	for _, g := range inv.Groups {
+		if len(g.Vars) > 0 || len(g.Hosts) > 0 || len(g.Children) > 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // parseJSONThenYAML reads a .json file as the script protocol or as a YAML
@@ -238,27 +271,54 @@ func parseYAMLThenINI(name string, data []byte, opts ReadOptions) (*kook.Invento
 // a .json file. The protocol wants host lists, a YAML inventory host
 // mappings and children mappings whose values define the children; a
 // document with either of those is read as YAML first. Otherwise the
-// script protocol comes first and YAML is tried when it fails; when
-// neither reading works, the error shown is the one of the first reading.
+// script protocol comes first and YAML is tried when it fails. When both
+// fail the file goes to the ini plugin, as Ansible's yaml plugin failing
+// on it would; when that fails too, the error is an *UnparsedError.
 func parseJSONThenYAML(name string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
-	first, second := ParseJSON, ParseYAML
+	scriptFirst := true
 	if v, err := decodeJSONDocument(data); err == nil && jsonLooksLikeYAMLInventory(v) {
-		first, second = ParseYAML, ParseJSON
+		scriptFirst = false
 	}
-	var firstWarnings, secondWarnings []string
-	inv, ferr := first(name, data, ReadOptions{Rules: opts.Rules, Warn: func(m string) { firstWarnings = append(firstWarnings, m) }})
-	if ferr != nil {
-		var serr error
-		inv, serr = second(name, data, ReadOptions{Rules: opts.Rules, Warn: func(m string) { secondWarnings = append(secondWarnings, m) }})
-		if serr != nil {
-			return nil, ferr
+	var scriptWarnings, yamlWarnings []string
+	script := func() (*kook.Inventory, error) {
+		return ParseJSON(name, data, ReadOptions{Rules: opts.Rules, Warn: func(m string) { scriptWarnings = append(scriptWarnings, m) }})
+	}
+	yaml := func() (*kook.Inventory, error) {
+		return parseYAMLPartial(name, data, ReadOptions{Rules: opts.Rules, Warn: func(m string) { yamlWarnings = append(yamlWarnings, m) }})
+	}
+	emit := func(ms []string) {
+		for _, m := range ms {
+			opts.Warn.warn("%s", m)
 		}
-		firstWarnings = secondWarnings
 	}
-	for _, m := range firstWarnings {
-		opts.Warn.warn("%s", m)
+	var inv, yinv *kook.Inventory
+	var serr, yerr error
+	if scriptFirst {
+		if inv, serr = script(); serr == nil {
+			emit(scriptWarnings)
+			return inv, nil
+		}
 	}
-	return inv, nil
+	if yinv, yerr = yaml(); yerr == nil {
+		emit(yamlWarnings)
+		return yinv, nil
+	}
+	if !scriptFirst {
+		if inv, serr = script(); serr == nil {
+			emit(scriptWarnings)
+			return inv, nil
+		}
+	}
+	emit(yamlWarnings) // Ansible shows what its yaml plugin warned before failing
+	iinv, ierr := parseINIPartial(name, data, opts)
+	if ierr == nil {
+		return withPartial(name, yinv, iinv)
+	}
+	return nil, &UnparsedError{File: name, Failures: []PluginFailure{
+		{Plugin: scriptOutput, Err: serr},
+		{Plugin: "yaml", Err: yerr, partial: yinv},
+		{Plugin: "ini", Err: ierr, partial: iinv},
+	}}
 }
 
 // jsonLooksLikeYAMLInventory reports whether a decoded document has a
@@ -292,23 +352,16 @@ func jsonLooksLikeYAMLInventory(v any) bool {
 	return false
 }
 
-// yamlDeclined reports whether ParseYAML failed because the data is not a
-// YAML inventory at all: declined by the yaml plugin (ErrNotYAMLInventory)
-// or not YAML (a syntax error, which yamlvalue.go words "YAML syntax
-// error: ..." without a sentinel to test).
-func yamlDeclined(err error) bool {
-	if errors.Is(err, ErrNotYAMLInventory) {
-		return true
-	}
-	var e *Error
-	return errors.As(err, &e) && e.Err != nil && strings.HasPrefix(e.Err.Error(), "YAML syntax error")
-}
-
 // withScriptHint adds, to the error for a file that starts with #!, that
 // kook reads inventory scripts' output but never runs them.
 func withScriptHint(name string, data []byte, err error) error {
 	if !strings.HasPrefix(string(data[:min(len(data), 2)]), "#!") {
 		return err
+	}
+	var ue *UnparsedError
+	if errors.As(err, &ue) {
+		ue.Hint = fmt.Sprintf("(%s looks like an inventory script: kook does not run scripts, give it their --list output)", name)
+		return ue
 	}
 	var e *Error
 	if errors.As(err, &e) {

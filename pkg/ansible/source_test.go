@@ -254,8 +254,8 @@ func TestDetectFormat(t *testing.T) {
 }
 
 // TestParseSourceFallback: a file without extension or named .yml is YAML
-// when it is a YAML inventory, INI otherwise; which error is shown depends
-// on what the file is.
+// when it is a YAML inventory, INI otherwise; when it is neither, the error
+// says what each reading found, as Ansible's warnings do.
 func TestParseSourceFallback(t *testing.T) {
 	inv, err := ansible.ParseSource("hosts", []byte("[web]\nw1\n"), "", ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
@@ -268,21 +268,24 @@ func TestParseSourceFallback(t *testing.T) {
 	if err != nil || inv.Hosts["h1"] == nil {
 		t.Fatalf("YAML: %v", err)
 	}
-	// Neither: INI's error, as the file is not YAML.
-	_, err = ansible.ParseSource("hosts", []byte("[web\nw1\n"), "", ansible.ReadOptions{Rules: ansible.Rules214})
-	iniErr := func(data string) error {
-		_, e := ansible.ParseINI("hosts", []byte(data), ansible.ReadOptions{Rules: ansible.Rules214})
-		return e
-	}
-	if want := iniErr("[web\nw1\n"); err == nil || err.Error() != want.Error() {
-		t.Errorf("not YAML, bad INI: got %v, want INI's %v", err, want)
-	}
-	// A YAML inventory that is wrong: YAML's error.
-	bad := "all:\n  hosts:\n    1234: {}\n"
-	_, err = ansible.ParseSource("hosts.yml", []byte(bad), "", ansible.ReadOptions{Rules: ansible.Rules214})
-	_, yerr := ansible.ParseYAML("hosts.yml", []byte(bad), ansible.ReadOptions{Rules: ansible.Rules214})
-	if err == nil || yerr == nil || err.Error() != yerr.Error() {
-		t.Errorf("bad YAML inventory: got %v, want YAML's %v", err, yerr)
+	// Neither (not YAML and bad INI, a YAML inventory that is wrong):
+	// both readings' errors, each at its line.
+	for _, c := range []struct{ name, data string }{
+		{"hosts", "[web\nw1\n"},
+		{"hosts.yml", "all:\n  hosts:\n    1234: {}\n"},
+	} {
+		_, err = ansible.ParseSource(c.name, []byte(c.data), "", ansible.ReadOptions{Rules: ansible.Rules214})
+		_, yerr := ansible.ParseYAML(c.name, []byte(c.data), ansible.ReadOptions{Rules: ansible.Rules214})
+		_, ierr := ansible.ParseINI(c.name, []byte(c.data), ansible.ReadOptions{Rules: ansible.Rules214})
+		want := c.name + ": no inventory plugin can read this file:\n  * yaml plugin: " + yerr.Error() + "\n  * ini plugin: " + ierr.Error()
+		var ue *ansible.UnparsedError
+		if !errors.As(err, &ue) || err.Error() != want {
+			t.Errorf("%s: got %v, want\n%s", c.name, err, want)
+		}
+		var e *ansible.Error
+		if !errors.As(err, &e) || e.Error() != yerr.Error() {
+			t.Errorf("%s: errors.As finds %v, want the first reading's %v", c.name, e, yerr)
+		}
 	}
 	// A YAML inventory written as JSON in a .json file, as Ansible reads it;
 	// a bad script document that is no YAML inventory either: JSON's error.
@@ -323,7 +326,7 @@ func TestReadErrors(t *testing.T) {
 		want    string
 	}{
 		{[]string{"good", "missing"}, "missing: no such file or directory"},
-		{[]string{"good", "d"}, "d/b-bad.json:2: You defined a group 'g' with bad data for the host list: {'hosts': 1}"},
+		{[]string{"good", "d"}, "d/b-bad.json: no inventory plugin can read this file:\n  * as a script's output: d/b-bad.json:2: You defined a group 'g' with bad data for the host list: {'hosts': 1}"},
 		{[]string{"cycle1.json", "cycle2.json"}, "cycle2.json: Adding group 'a' as child to 'b' creates a recursive dependency loop."},
 		{[]string{"vars/hosts"}, "vars/group_vars/g:"},
 	}
