@@ -59,6 +59,7 @@ type oracleOut struct {
 	IsDecimal [][2]rune                    `json:"isdecimal"`
 	Word      [][2]rune                    `json:"word"`
 	Printable [][2]rune                    `json:"isprintable"`
+	LineBreak [][2]rune                    `json:"linebreak"`
 	Unidata   string                       `json:"unidata"`
 }
 
@@ -268,6 +269,7 @@ func checkOracle(t *testing.T, rules ansible.Rules, py string, env []string) {
 	compareClass(t, "str.isdecimal", o.IsDecimal, pysem.IsDigit)
 	compareClass(t, `re \w`, o.Word, pysem.IsWord)
 	compareClass(t, "str.isprintable", o.Printable, pysem.IsPrintable)
+	compareClass(t, "str.splitlines break", o.LineBreak, pysem.IsLineBreak)
 	for _, rg := range o.IsDecimal {
 		for r := rg[0]; r <= rg[1]; r++ {
 			want, err := pysem.ParseInt(string(r))

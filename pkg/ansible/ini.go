@@ -85,49 +85,9 @@ func (p *iniParser) wrap(err error) error {
 	return &Error{File: p.file, Line: p.line, Err: err}
 }
 
-// pySplitLines yields the lines of data as Python's str.splitlines does.
-func pySplitLines(data []byte, fn func(line string) error) error {
-	start := 0
-	for i := 0; i < len(data); {
-		c := data[i]
-		if c >= 0x20 && c < 0x80 {
-			i++
-			continue
-		}
-		size := 1
-		brk := false
-		switch c {
-		case '\n', '\v', '\f', 0x1c, 0x1d, 0x1e:
-			brk = true
-		case '\r':
-			brk = true
-			if i+1 < len(data) && data[i+1] == '\n' {
-				size = 2
-			}
-		default:
-			if c >= 0x80 {
-				r, n := utf8.DecodeRune(data[i:])
-				size = n
-				brk = r == 0x85 || r == 0x2028 || r == 0x2029
-			}
-		}
-		if brk {
-			if err := fn(string(data[start:i])); err != nil {
-				return err
-			}
-			start = i + size
-		}
-		i += size
-	}
-	if start < len(data) {
-		return fn(string(data[start:]))
-	}
-	return nil
-}
-
 func (p *iniParser) parse(data []byte) error {
 	group, state := kook.Ungrouped, "hosts"
-	err := pySplitLines(data, func(raw string) error {
+	err := pysem.SplitLines(data, func(raw string) error {
 		p.line++
 		line := pysem.Strip(raw)
 		if line == "" || line[0] == '#' || line[0] == ';' {

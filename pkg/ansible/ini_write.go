@@ -214,13 +214,7 @@ func isPlainINIString(s string) bool {
 // hasLineBreak reports whether s holds a character Python's splitlines
 // ends a line at.
 func hasLineBreak(s string) bool {
-	for _, r := range s {
-		switch r {
-		case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
-			return true
-		}
-	}
-	return false
+	return strings.IndexFunc(s, pysem.IsLineBreak) >= 0
 }
 
 // shellQuote quotes s so that shlex.split gives it back as one word; words

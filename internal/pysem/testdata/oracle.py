@@ -6,8 +6,8 @@ every place kook reproduces Python's semantics: int(s), repr(s), the INI,
 YAML and script plugins reading s as ansible_group_priority (as text, as a
 quoted string, as a raw JSON value) and the INI plugin expanding the host
 range h[s:s]. It also prints, as ranges of code points, which characters
-str.isspace(), str.isdecimal(), str.isprintable() and re's \\w
-accept. It must run under the
+str.isspace(), str.isdecimal(), str.isprintable(), re's \\w and
+str.splitlines() (as a line break) accept. It must run under the
 interpreter ansible-inventory runs under, with ansible importable.
 """
 import json
@@ -133,6 +133,7 @@ def main():
         'isdecimal': ranges(str.isdecimal),
         'word': ranges(lambda ch: word.match(ch) is not None),
         'isprintable': ranges(str.isprintable),
+        'linebreak': ranges(lambda ch: len(('a' + ch + 'b').splitlines()) == 2),
         'unidata': __import__('unicodedata').unidata_version,
     }, sys.stdout, ensure_ascii=True)
 
