@@ -22,47 +22,29 @@ from ansible.plugins.loader import inventory_loader
 LOADER = DataLoader()
 
 
-def core(e):
-    """The innermost exception: Ansible wraps int()'s errors."""
-    seen = set()
-    while id(e) not in seen:
-        seen.add(id(e))
-        inner = getattr(e, 'orig_exc', None) or e.__cause__ or e.__context__
-        if inner is None:
-            break
-        e = inner
-    return str(e)
-
-
 def failed(e):
-    return {'error': str(e), 'core': core(e)}
+    return {'error': str(e)}
 
 
-def group_g(plugin, path):
+def read_g(plugin, path, answer):
+    """answer(g) for group g as plugin reads path, or the failure."""
     inv = InventoryData()
     try:
         inventory_loader.get(plugin).parse(inv, LOADER, path, cache=False)
     except Exception as e:  # noqa: BLE001 - any failure is an answer
-        return None, failed(e)
-    return inv.groups.get('g'), None
+        return failed(e)
+    g = inv.groups.get('g')
+    if g is None:
+        return {'error': 'no group g'}
+    return answer(g)
 
 
 def priority(plugin, path):
-    g, err = group_g(plugin, path)
-    if err:
-        return err
-    if g is None:
-        return {'error': 'no group g', 'core': 'no group g'}
-    return {'int': str(g.priority)}
+    return read_g(plugin, path, lambda g: {'int': str(g.priority)})
 
 
 def hosts(plugin, path):
-    g, err = group_g(plugin, path)
-    if err:
-        return err
-    if g is None:
-        return {'error': 'no group g', 'core': 'no group g'}
-    return {'hosts': [h.name for h in g.get_hosts()]}
+    return read_g(plugin, path, lambda g: {'hosts': [h.name for h in g.get_hosts()]})
 
 
 def write(path, text):
