@@ -34,6 +34,8 @@ var inputs = []string{
 	"nan", "NaN", "inf", "-Infinity", ".inf", ".nan", "1:30", "-1:30",
 	"'5'", `"5"`, "(1, 2)", "{1}", "1j", "b'5'", "u'5'", "a'b", `it's "q"`, `\`, "é", "\x7f",
 	"[1:3]", "01", "a", "Z", "-1", "0x", "3_",
+	"{3, 1, 2}", "{-1, -2, 9, 17, 33}", "{True, 2, 1.0}", "{'b', 'a'}", "{0, 8, 16, 64, 1099511627776, -8}",
+	"[1, 2.5, 'x', None, True]", "{'k': (1, 2)}", "1e309", "-0.0", "0.1", "1e16", "1e-05",
 	strings.Repeat("1", pysem.MaxStrDigits), strings.Repeat("1", pysem.MaxStrDigits+1),
 	strings.Repeat("1", pysem.MaxStrDigits+1) + "x", strings.Repeat("1", pysem.MaxStrDigits+1) + "_",
 }
@@ -43,6 +45,7 @@ var inputs = []string{
 type answer struct {
 	Int   *string  `json:"int"`
 	Hosts []string `json:"hosts"`
+	JSON  *string  `json:"json"`
 	Error *string  `json:"error"`
 }
 
@@ -149,6 +152,14 @@ var entries = []entry{
 	{"ini", func(s string, opts ansible.ReadOptions) answer {
 		return priority(ansible.ParseINI("t.ini", []byte("[g]\nh\n[g:vars]\nansible_group_priority="+s+"\n"), opts))
 	}},
+	{"ini_var", func(s string, opts ansible.ReadOptions) answer {
+		inv, err := ansible.ParseINI("t.ini", []byte("[g]\nh\n[g:vars]\nv="+s+"\n"), opts)
+		if err != nil {
+			return int64Answer(0, err)
+		}
+		j := string(kook.AppendJSON(nil, inv.Groups["g"].Vars["v"]))
+		return answer{JSON: &j}
+	}},
 	{"ini_range", func(s string, opts ansible.ReadOptions) answer {
 		inv, err := ansible.ParseINI("t.ini", []byte("[g]\nh["+s+":"+s+"]\n"), opts)
 		if err != nil {
@@ -179,10 +190,17 @@ var entries = []entry{
 // Python, by entry and input, with the reason. Each must still differ: a
 // fix shows up as a failure asking to remove its entry.
 var knownDifferences = map[[3]string]string{
-	{"2.14", "yaml_plain", "\u00857"}: "PyYAML reads U+0085 (NEL) as a line break, goccy/go-yaml as a character: YAML reader internals (helper yamlfast)",
-	{"2.14", "ini", "{1}"}:            "kook refuses a set literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
-	{"2.14", "ini", "1j"}:             "kook refuses a complex literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
-	{"2.19", "yaml_plain", "\u00857"}: "PyYAML reads U+0085 (NEL) as a line break, goccy/go-yaml as a character: YAML reader internals (helper yamlfast)",
+	{"2.14", "yaml_plain", "\u00857"}:                    "PyYAML reads U+0085 (NEL) as a line break, goccy/go-yaml as a character: YAML reader internals (helper yamlfast)",
+	{"2.14", "ini", "{1}"}:                               "kook refuses a set literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
+	{"2.14", "ini", "1j"}:                                "kook refuses a complex literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
+	{"2.14", "ini", "{3, 1, 2}"}:                         "kook refuses a set literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
+	{"2.14", "ini", "{-1, -2, 9, 17, 33}"}:               "kook refuses a set literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
+	{"2.14", "ini", "{True, 2, 1.0}"}:                    "kook refuses a set literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
+	{"2.14", "ini", "{'b', 'a'}"}:                        "kook refuses a set literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
+	{"2.14", "ini", "{0, 8, 16, 64, 1099511627776, -8}"}: "kook refuses a set literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
+	{"2.19", "ini", "{'b', 'a'}"}:                        "a set of strings is listed in an order that changes with each Python process (hash randomisation): kook refuses it",
+	{"2.19", "ini_var", "{'b', 'a'}"}:                    "a set of strings is listed in an order that changes with each Python process (hash randomisation): kook refuses it",
+	{"2.19", "yaml_plain", "\u00857"}:                    "PyYAML reads U+0085 (NEL) as a line break, goccy/go-yaml as a character: YAML reader internals (helper yamlfast)",
 }
 
 // intMessages start the errors Python's int() raises; where the oracle
@@ -287,11 +305,17 @@ func compareAnswers(key string, want, got answer) string {
 			return "error " + *a.Error
 		case a.Int != nil:
 			return "int " + *a.Int
+		case a.JSON != nil:
+			return "json " + canonicalJSON(*a.JSON)
 		}
 		return fmt.Sprintf("hosts %q", a.Hosts)
 	}
 	bounded := key != "int" && key != "ini_range"
 	switch {
+	case want.JSON != nil && jsonHasBigInt(*want.JSON):
+		if got.Error == nil || !strings.Contains(*got.Error, pysem.ErrRange.Error()) {
+			return fmt.Sprintf("Python prints %s, with an integer beyond int64: kook gives %s, want a refusal", abbrev(*want.JSON), describe(got))
+		}
 	case want.Int != nil && bounded && !fitsInt64(*want.Int):
 		if got.Error == nil || !strings.Contains(*got.Error, pysem.ErrRange.Error()) {
 			return fmt.Sprintf("Python gives %s, beyond int64: kook gives %s, want a refusal", abbrev(*want.Int), describe(got))
@@ -320,6 +344,47 @@ func compareAnswers(key string, want, got answer) string {
 		return fmt.Sprintf("Python gives %s, kook %s", abbrev(describe(want)), abbrev(describe(got)))
 	}
 	return ""
+}
+
+// canonicalJSON re-encodes a JSON text so that two writers' spacing and
+// number spelling (1e16 and 1e+16) compare equal.
+func canonicalJSON(s string) string {
+	v, err := kook.DecodeJSON([]byte(s))
+	if err != nil {
+		return s
+	}
+	return string(kook.AppendJSON(nil, v))
+}
+
+// jsonHasBigInt reports a JSON text holding an integer beyond int64.
+func jsonHasBigInt(s string) bool {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return false
+	}
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch x := v.(type) {
+		case json.Number:
+			return !strings.ContainsAny(string(x), ".eE") && !fitsInt64(string(x))
+		case []any:
+			for _, e := range x {
+				if walk(e) {
+					return true
+				}
+			}
+		case map[string]any:
+			for _, e := range x {
+				if walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
 }
 
 func fitsInt64(dec string) bool {

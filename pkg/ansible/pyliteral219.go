@@ -144,60 +144,10 @@ func pySetOrder(items []*pyVal) ([]*pyVal, error) {
 		}
 		hashes[i] = h
 	}
-	const minSize, linearProbes, perturbShift = 8, 9, 5
-	type slot struct {
-		used bool
-		item int
-	}
-	table := make([]slot, minSize)
-	insert := func(table []slot, idx int) {
-		mask := uint64(len(table) - 1)
-		h := hashes[idx]
-		perturb := h
-		i := h & mask
-		for {
-			probes := uint64(0)
-			if i+linearProbes <= mask {
-				probes = linearProbes
-			}
-			for j := uint64(0); j <= probes; j++ {
-				if !table[i+j].used {
-					table[i+j] = slot{used: true, item: idx}
-					return
-				}
-			}
-			perturb >>= perturbShift
-			i = (i*5 + 1 + perturb) & mask
-		}
-	}
-	used := 0
-	for idx := range items {
-		insert(table, idx)
-		used++
-		mask := len(table) - 1
-		if used*5 >= mask*3 {
-			minUsed := used * 4
-			if used > 50000 {
-				minUsed = used * 2
-			}
-			size := minSize
-			for size <= minUsed {
-				size <<= 1
-			}
-			bigger := make([]slot, size)
-			for _, s := range table {
-				if s.used {
-					insert(bigger, s.item)
-				}
-			}
-			table = bigger
-		}
-	}
-	out := make([]*pyVal, 0, len(items))
-	for _, s := range table {
-		if s.used {
-			out = append(out, items[s.item])
-		}
+	order := pysem.SetOrder(hashes)
+	out := make([]*pyVal, len(order))
+	for i, idx := range order {
+		out[i] = items[idx]
 	}
 	return out, nil
 }
@@ -205,40 +155,22 @@ func pySetOrder(items []*pyVal) ([]*pyVal, error) {
 // pyFixedHash is Python's hash() for the values whose hash does not
 // depend on the process: ints, bools and integral floats.
 func pyFixedHash(v *pyVal) (uint64, bool) {
-	const modulus = 1<<61 - 1
-	var n int64
 	switch v.kind {
 	case pyBool:
 		if v.b {
-			n = 1
+			return pysem.HashInt(1), true
 		}
+		return pysem.HashInt(0), true
 	case pyInt:
 		if v.big != nil {
 			return 0, false
 		}
-		n = v.i
+		return pysem.HashInt(v.i), true
 	case pyFloat:
 		if v.f != math.Trunc(v.f) || math.Abs(v.f) >= 1<<62 {
 			return 0, false
 		}
-		n = int64(v.f)
-	default:
-		return 0, false
+		return pysem.HashInt(int64(v.f)), true
 	}
-	neg := n < 0
-	var m uint64
-	if neg {
-		m = uint64(-(n + 1)) + 1 // |n| without overflow at MinInt64
-	} else {
-		m = uint64(n)
-	}
-	m %= modulus
-	h := int64(m)
-	if neg {
-		h = -h
-	}
-	if h == -1 {
-		h = -2
-	}
-	return uint64(h), true
+	return 0, false
 }

@@ -16,6 +16,7 @@ import re
 import sys
 
 from ansible.inventory.data import InventoryData
+from ansible.module_utils.common.json import AnsibleJSONEncoder
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import inventory_loader
 
@@ -45,6 +46,16 @@ def priority(plugin, path):
 
 def hosts(plugin, path):
     return read_g(plugin, path, lambda g: {'hosts': [h.name for h in g.get_hosts()]})
+
+
+def var_json(plugin, path):
+    """The var v of group g as ansible-inventory prints it (JSON)."""
+    def answer(g):
+        try:
+            return {'json': json.dumps(g.vars.get('v'), cls=AnsibleJSONEncoder, preprocess_unsafe=True, sort_keys=True)}
+        except Exception as e:  # noqa: BLE001 - Ansible fails to print it
+            return failed(e)
+    return read_g(plugin, path, answer)
 
 
 def write(path, text):
@@ -98,6 +109,7 @@ def main():
             'repr': repr(s),
             'int': pyint(s),
             'ini': priority('ini', write(os.path.join(d, '%d.ini' % i), '[g]\nh\n[g:vars]\nansible_group_priority=%s\n' % s)),
+            'ini_var': var_json('ini', write(os.path.join(d, '%d-var.ini' % i), '[g]\nh\n[g:vars]\nv=%s\n' % s)),
             'ini_range': hosts('ini', write(os.path.join(d, '%d-range.ini' % i), '[g]\nh[%s:%s]\n' % (s, s))),
             'yaml_str': priority('yaml', write(os.path.join(d, '%d-str.yml' % i), yaml_doc % quoted)),
             'yaml_plain': priority('yaml', write(os.path.join(d, '%d-plain.yml' % i), yaml_doc % s)),
