@@ -48,7 +48,9 @@ func ignoredInInventoryDir(name string, rules Rules) bool {
 // ReadDir does not load group_vars/ and host_vars/: Ansible merges those
 // once every source is read (see LoadVarsDirs and Read). A directory in
 // which nothing can be parsed is an error; a file that fails to parse fails
-// the whole directory.
+// the whole directory, unless no reading accepts it and opts.SkipUnparsed
+// asks for what Ansible does (see UnparsedError). A file Ansible would run
+// as a script (#! and executable) is refused: kook does not run scripts.
 func ReadDir(dir string, format Format, opts ReadOptions) (*kook.Inventory, error) {
 	inv := kook.New()
 	parsed, err := readDirInto(inv, dir, nil, format, opts)

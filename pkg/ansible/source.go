@@ -20,8 +20,11 @@ import (
 // detection.
 //
 // Unlike Ansible, which skips a source it cannot parse with a warning,
-// Read fails on the first source that does not parse and returns nothing
-// else. Identical warnings are passed to warn once, as Ansible shows them.
+// Read fails on the first source that does not parse (an *UnparsedError
+// when no reading accepts a file) and returns nothing else; only a file
+// inside a directory source is skipped as Ansible skips it, and only with
+// opts.SkipUnparsed. Identical warnings are passed to opts.Warn once, as
+// Ansible shows them.
 func Read(sources []string, format Format, opts ReadOptions) (*kook.Inventory, error) {
 	return ReadFrom(sources, format, os.Stdin, opts)
 }
