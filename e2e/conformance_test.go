@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kook-project/kook/internal/testutil"
@@ -95,11 +96,30 @@ func TestConformanceTestdata(t *testing.T) {
 // its golden file only.
 func oracleWith(t *testing.T, bin, src string) (list, export []byte, ok bool) {
 	t.Helper()
+	if strings.HasSuffix(src, ".json") && strings.Contains(string(mustRead(t, src)), `"__meta__"`) {
+		t.Skip("a kook dump archive has no Ansible oracle; see pkg/ansible's golden tests")
+	}
+	// Several suites ask for the same answers: each Ansible run costs
+	// seconds of Python, so each is run once per test binary.
+	v, _ := oracles.LoadOrStore(bin+"\x00"+src, &oracleAnswer{})
+	a := v.(*oracleAnswer)
+	a.once.Do(func() { a.list, a.export, a.ok = runOracle(t, bin, src) })
+	return a.list, a.export, a.ok
+}
+
+// oracles memoizes oracleWith by ansible-inventory and source.
+var oracles sync.Map
+
+type oracleAnswer struct {
+	once         sync.Once
+	list, export []byte
+	ok           bool
+}
+
+func runOracle(t *testing.T, bin, src string) (list, export []byte, ok bool) {
+	t.Helper()
 	if strings.HasSuffix(src, ".json") {
 		data := mustRead(t, src)
-		if strings.Contains(string(data), `"__meta__"`) {
-			t.Skip("a kook dump archive has no Ansible oracle; see pkg/ansible's golden tests")
-		}
 		l := ansibleThroughScriptWith(t, bin, data, "--list")
 		e := ansibleThroughScriptWith(t, bin, data, "--list", "--export")
 		if l.code == 0 && e.code == 0 {

@@ -90,6 +90,9 @@ func Kook(env Env) int {
 	if code != nil {
 		return *code
 	}
+	if err := cmd.checkAnsibleVersion(); err != nil {
+		return fail(env, "kook", 2, err)
+	}
 	k := &kookRun{env: env, flags: &cmd.ZKFlags, ctx: context.Background()}
 	defer k.close()
 	if err := kctx.Run(k); err != nil {

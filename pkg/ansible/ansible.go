@@ -3,7 +3,9 @@
 // `ansible-inventory --list [--export]` prints), inventory directories with
 // group_vars/ and host_vars/, and the original Python Kook's dump archive.
 //
-// Readers follow ansible-core 2.14 exactly, quirks included; they report
+// Readers follow ansible-core exactly, quirks included, under the rules of
+// the release ReadOptions.Rules names (2.14, which 2.15 to 2.18 match, or
+// 2.19 and later; see rules.go); they report
 // bad input as *Error ("file:line: what is wrong") and never return half an
 // inventory. Writers are deterministic byte for byte.
 //

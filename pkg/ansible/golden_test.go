@@ -28,28 +28,51 @@ var writers = []struct {
 	{"ini", func(b *bytes.Buffer, inv *kook.Inventory) error { return ansible.WriteINI(b, inv) }},
 }
 
-// TestGolden reads every case in testdata/inventories and compares what
-// each writer makes of it, or the reader's error, with testdata/golden.
+// TestGolden reads every case in testdata/inventories under each rule set
+// and compares what each writer makes of it, or the reader's error, with
+// testdata/golden: NAME.EXT for the 2.14 rules, NAME.2.19.EXT for the 2.19
+// rules where they give something else.
 func TestGolden(t *testing.T) {
 	root := testutil.RepoRoot()
 	golden := filepath.Join(root, "testdata", "golden")
 	for _, c := range testutil.Cases(filepath.Join(root, "testdata", "inventories"), 1) {
 		t.Run(c.Name, func(t *testing.T) {
-			inv, err := ansible.Read([]string{c.Path}, "", ansible.ReadOptions{Rules: ansible.Rules214})
-			if err != nil {
-				checkGolden(t, filepath.Join(golden, c.Name+".error"), []byte(relErr(err, root)+"\n"))
-				return
+			old := goldenOutputs(c.Path, ansible.Rules214, root)
+			cur := goldenOutputs(c.Path, ansible.Rules219, root)
+			for ext, got := range old {
+				checkGolden(t, filepath.Join(golden, c.Name+"."+ext), got)
 			}
-			for _, w := range writers {
-				var buf bytes.Buffer
-				if err := w.write(&buf, inv); err != nil {
-					buf.Reset()
-					buf.WriteString("error: " + err.Error() + "\n")
+			for ext, got := range cur {
+				path := filepath.Join(golden, c.Name+".2.19."+ext)
+				if bytes.Equal(got, old[ext]) {
+					if _, err := os.Stat(path); err == nil {
+						t.Errorf("%s is stale: the 2.19 rules give what the 2.14 rules give", filepath.Base(path))
+					}
+					continue
 				}
-				checkGolden(t, filepath.Join(golden, c.Name+"."+w.ext), buf.Bytes())
+				checkGolden(t, path, got)
 			}
 		})
 	}
+}
+
+// goldenOutputs reads src under rules and returns, by golden extension,
+// what each writer makes of it, or the reader's error under "error".
+func goldenOutputs(src string, rules ansible.Rules, root string) map[string][]byte {
+	inv, err := ansible.Read([]string{src}, "", ansible.ReadOptions{Rules: rules})
+	if err != nil {
+		return map[string][]byte{"error": []byte(relErr(err, root) + "\n")}
+	}
+	out := map[string][]byte{}
+	for _, w := range writers {
+		var buf bytes.Buffer
+		if err := w.write(&buf, inv); err != nil {
+			buf.Reset()
+			buf.WriteString("error: " + err.Error() + "\n")
+		}
+		out[w.ext] = buf.Bytes()
+	}
+	return out
 }
 
 // relErr makes error messages independent of where the repository lives.

@@ -28,9 +28,10 @@ const warnInvalidGroupChars = "Invalid characters were found in group names but 
 //     text when that fails, so 1 is an int, 'x' a string, [1] a list.
 //
 // It returns the raw, unreconciled inventory built in Ansible's order, or
-// an *Error naming file and line. Literals Ansible cannot use (sets,
-// complex numbers, unhashable keys, integers beyond int64, ...) are errors
-// too, and so is listing "all" as a child, on which Ansible's reconcile
+// an *Error naming file and line. Literals Ansible cannot use (under 2.14
+// rules sets and complex numbers; under both unhashable keys, integers
+// beyond int64, ...) are errors too; 2.19 rules keep what 2.19 keeps
+// (iniValueRules), and so is listing "all" as a child, on which Ansible's reconcile
 // step fails. Group names Ansible considers invalid are kept and warned
 // about once. Error lines are given even where Ansible's message has none.
 func ParseINI(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {

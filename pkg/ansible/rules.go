@@ -2,6 +2,7 @@ package ansible
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -56,7 +57,7 @@ func (r Rules) String() string {
 }
 
 // RulesFor maps an ansible-core version ("2.17", "2.19.11", "2.20.0rc1",
-// "ansible-core 2.16.3") to the rule set that release follows. Versions
+// "ansible-core 2.16.3", Debian's "2.19.11-0+deb13u1") to the rule set that release follows. Versions
 // before 2.14, and text that is not a version, are errors.
 func RulesFor(version string) (Rules, error) {
 	v := strings.TrimSpace(version)
@@ -75,30 +76,18 @@ func RulesFor(version string) (Rules, error) {
 	return Rules219, nil
 }
 
-// parseMajorMinor reads "MAJOR.MINOR" at the start of v; what follows must
-// start with '.', a pre-release letter or nothing.
+// versionPattern is a Python release version (2.19, 2.16.3, 2.20.0rc1,
+// 2.19.0.dev0), optionally followed by a packager's suffix (Debian's
+// 2.19.11-0+deb13u1).
+var versionPattern = regexp.MustCompile(`^(\d{1,6})\.(\d{1,6})(?:\.\d{1,6})*(?:(?:a|b|rc)\d+)?(?:\.(?:dev|post)\d+)?(?:[-+~][0-9A-Za-z.+~-]*)?$`)
+
+// parseMajorMinor reads MAJOR.MINOR of a version.
 func parseMajorMinor(v string) (major, minor int, ok bool) {
-	a, rest, found := strings.Cut(v, ".")
-	if !found {
+	m := versionPattern.FindStringSubmatch(v)
+	if m == nil {
 		return 0, 0, false
 	}
-	end := 0
-	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
-		end++
-	}
-	if end == 0 || end > 6 || len(a) == 0 || len(a) > 6 {
-		return 0, 0, false
-	}
-	tail := rest[end:]
-	if tail != "" && tail[0] != '.' && !strings.ContainsAny(tail[:1], "abcdefghijklmnopqrstuvwxyz") {
-		return 0, 0, false
-	}
-	var err error
-	if major, err = strconv.Atoi(a); err != nil {
-		return 0, 0, false
-	}
-	if minor, err = strconv.Atoi(rest[:end]); err != nil {
-		return 0, 0, false
-	}
+	major, _ = strconv.Atoi(m[1])
+	minor, _ = strconv.Atoi(m[2])
 	return major, minor, true
 }
