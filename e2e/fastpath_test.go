@@ -173,7 +173,7 @@ func TestFastPathRacingWriter(t *testing.T) {
 		if r.code != 0 || len(r.stderr) > 0 {
 			t.Fatalf("%v: exit %d\n%s", args, r.code, r.stderr)
 		}
-		inv, err := ansible.ParseJSON("list", r.stdout, nil)
+		inv, err := ansible.ParseJSON("list", r.stdout, ansible.ReadOptions{Rules: ansible.Rules214})
 		if err != nil {
 			t.Fatalf("%v printed bad JSON: %v", args, err)
 		}

@@ -251,7 +251,7 @@ func faultListUntilOK(t *testing.T, env []string, limit time.Duration) ([]byte, 
 // faultCheckList fails unless list is exactly the --list document of inv.
 func faultCheckList(t *testing.T, what string, inv *kook.Inventory, list []byte) {
 	t.Helper()
-	got, err := ansible.ParseJSON("list", list, nil)
+	got, err := ansible.ParseJSON("list", list, ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}

@@ -29,7 +29,7 @@ func layeredDirs(t *testing.T) []string {
 // equal Ansible's for the source itself.
 func carries(t *testing.T, src string) bool {
 	t.Helper()
-	inv, err := ansible.Read([]string{src}, "", nil)
+	inv, err := ansible.Read([]string{src}, "", ansible.ReadOptions{})
 	if err != nil {
 		return false // refused: nothing is served
 	}
@@ -47,7 +47,7 @@ func carries(t *testing.T, src string) bool {
 // hostNames returns the hosts of a --list document.
 func hostNames(t *testing.T, list []byte) []string {
 	t.Helper()
-	inv, err := ansible.ParseJSON("list.json", list, nil)
+	inv, err := ansible.ParseJSON("list.json", list, ansible.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,13 +77,13 @@ func TestLayersThroughZooKeeper(t *testing.T) {
 			served := run(t, dir, env, ansibleInv, "-i", kookInvent, "--list")
 			assertSameJSON(t, "--list through ZooKeeper", want.stdout, served.stdout)
 			direct := run(t, dir, env, kookInvent, "--list")
-			doc, err := ansible.ParseJSON("kook-inventory --list", direct.stdout, nil)
+			doc, err := ansible.ParseJSON("kook-inventory --list", direct.stdout, ansible.ReadOptions{Rules: ansible.Rules214})
 			if err != nil {
 				t.Fatal(err)
 			}
 			// Ansible's --host H is _meta.hostvars[H] of its --list
 			// (pkg/ansible's TestLayersAnsible checks both on these cases).
-			oracle, err := ansible.ParseJSON("ansible-inventory --list", want.stdout, nil)
+			oracle, err := ansible.ParseJSON("ansible-inventory --list", want.stdout, ansible.ReadOptions{Rules: ansible.Rules214})
 			if err != nil {
 				t.Fatal(err)
 			}

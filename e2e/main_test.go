@@ -24,6 +24,7 @@ var (
 	kookBin      string // kook, the day-2 command
 	ansibleInv   string // ansible-inventory, the oracle
 	ansibleError error
+	ansible219   string // ansible-core 2.19's ansible-inventory, the second oracle
 )
 
 func TestMain(m *testing.M) {
@@ -47,6 +48,7 @@ func TestMain(m *testing.M) {
 		kookInvent = filepath.Join(dir, "kook-inventory")
 		kookBin = filepath.Join(dir, "kook")
 		ansibleInv, ansibleError = exec.LookPath("ansible-inventory")
+		ansible219 = testutil.Ansible219()
 		return m.Run()
 	}()
 	os.Exit(code)
@@ -61,6 +63,16 @@ func needAnsible(t *testing.T) {
 	}
 	if ansibleError != nil {
 		t.Fatalf("ansible-inventory not found (make deps installs ansible-core): %v", ansibleError)
+	}
+}
+
+// needAnsible219 fails the test when ansible-core 2.19 is missing: make
+// test installs it (scripts/deps.sh).
+func needAnsible219(t *testing.T) {
+	t.Helper()
+	needAnsible(t)
+	if ansible219 == "" {
+		t.Fatal("ansible-core 2.19 not found in /opt/kook/ansible-2.19 (make deps installs it; KOOK_ANSIBLE219 names another ansible-inventory)")
 	}
 }
 
@@ -108,6 +120,13 @@ func baseEnv(t *testing.T) []string {
 // executable that prints doc for --list, in an otherwise empty directory.
 func ansibleThroughScript(t *testing.T, doc []byte, args ...string) result {
 	t.Helper()
+	return ansibleThroughScriptWith(t, ansibleInv, doc, args...)
+}
+
+// ansibleThroughScriptWith is ansibleThroughScript with the given
+// ansible-inventory.
+func ansibleThroughScriptWith(t *testing.T, bin string, doc []byte, args ...string) result {
+	t.Helper()
 	dir := t.TempDir()
 	docPath := filepath.Join(dir, "inventory.json")
 	if err := os.WriteFile(docPath, doc, 0o644); err != nil {
@@ -117,19 +136,25 @@ func ansibleThroughScript(t *testing.T, doc []byte, args ...string) result {
 	if err := os.WriteFile(filepath.Join(dir, "inv"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return run(t, dir, nil, ansibleInv, append([]string{"-i", "./inv"}, args...)...)
+	return run(t, dir, nil, bin, append([]string{"-i", "./inv"}, args...)...)
 }
 
 // ansibleOn runs ansible-inventory on a copy of the source alone in a
 // fresh directory, as the corpus's oracle was produced.
 func ansibleOn(t *testing.T, src string, args ...string) result {
 	t.Helper()
+	return ansibleOnWith(t, ansibleInv, src, args...)
+}
+
+// ansibleOnWith is ansibleOn with the given ansible-inventory.
+func ansibleOnWith(t *testing.T, bin, src string, args ...string) result {
+	t.Helper()
 	dir := t.TempDir()
 	dst := filepath.Join(dir, filepath.Base(src))
 	if out, err := exec.Command("cp", "-r", src, dst).CombinedOutput(); err != nil {
 		t.Fatalf("copy %s: %v: %s", src, err, out)
 	}
-	return run(t, dir, nil, ansibleInv, append([]string{"-i", filepath.Base(src)}, args...)...)
+	return run(t, dir, nil, bin, append([]string{"-i", filepath.Base(src)}, args...)...)
 }
 
 func mustRead(t *testing.T, path string) []byte {

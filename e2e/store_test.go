@@ -42,7 +42,8 @@ func openStore(t *testing.T, addr, root string) *store.Store {
 }
 
 // TestImportServeCorpus: every accepted inventory of the corpus and of
-// testdata, imported into a fresh root, is what Ansible reads back through
+// testdata, imported into a fresh root under each rule set (given through
+// KOOK_ANSIBLE_VERSION), is what that Ansible reads back through
 // kook-inventory, and --check then reports no drift.
 func TestImportServeCorpus(t *testing.T) {
 	needAnsible(t)
@@ -55,41 +56,48 @@ func TestImportServeCorpus(t *testing.T) {
 		c.Name = "testdata/" + c.Name
 		cases = append(cases, c)
 	}
-	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) {
-			t.Parallel()
-			if c.Error != "" {
-				t.Skip("Ansible rejects it; TestConformanceCorpus checks kook-import refuses it")
-			}
-			if c.List == "" {
-				// Our own cases: Ansible run live is the oracle.
-				l, e, ok := oracle(t, c.Path)
-				if !ok {
-					t.Skip("Ansible rejects it")
+	for _, rs := range ruleSets {
+		for _, c := range cases {
+			t.Run(rs.version+"/"+c.Name, func(t *testing.T) {
+				t.Parallel()
+				bin := rs.bin(t)
+				own := c.List == "" && c.Error == ""
+				if rs.version == "2.19" {
+					c.List, c.Export, c.Error = c.List219, c.Export219, c.Error219
 				}
-				c.List, c.Export = writeTemp(t, "list.json", l), writeTemp(t, "export.json", e)
-			}
-			env := zkEnv(zk.Addr, zktest.UniqueRoot(t))
-			mustImport(t, env, c.Path)
-
-			dir := t.TempDir()
-			l := run(t, dir, env, ansibleInv, "-i", kookInvent, "--list")
-			if l.code != 0 {
-				t.Fatalf("ansible-inventory -i kook-inventory --list: exit %d\n%s", l.code, l.stderr)
-			}
-			assertSameJSON(t, "--list through ZooKeeper", mustRead(t, c.List), l.stdout)
-			if !carries(t, c.Path) {
-				e := run(t, dir, env, ansibleInv, "-i", kookInvent, "--list", "--export")
-				assertSameJSON(t, "--list --export through ZooKeeper", mustRead(t, c.Export), e.stdout)
-			}
-
-			for _, args := range [][]string{{"--check", c.Path}, {"--check", "--prune", c.Path}} {
-				r := run(t, dir, env, kookImport, args...)
-				if r.code != 0 {
-					t.Errorf("kook-import %v after importing it: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+				if c.Error != "" {
+					t.Skip("Ansible rejects it; TestConformanceCorpus checks kook-import refuses it")
 				}
-			}
-		})
+				if own {
+					// Our own cases: Ansible run live is the oracle.
+					l, e, ok := oracleWith(t, bin, c.Path)
+					if !ok {
+						t.Skip("Ansible rejects it")
+					}
+					c.List, c.Export = writeTemp(t, "list.json", l), writeTemp(t, "export.json", e)
+				}
+				env := append(zkEnv(zk.Addr, zktest.UniqueRoot(t)), "KOOK_ANSIBLE_VERSION="+rs.version)
+				mustImport(t, env, c.Path)
+
+				dir := t.TempDir()
+				l := run(t, dir, env, bin, "-i", kookInvent, "--list")
+				if l.code != 0 {
+					t.Fatalf("ansible-inventory -i kook-inventory --list: exit %d\n%s", l.code, l.stderr)
+				}
+				assertSameJSON(t, "--list through ZooKeeper", mustRead(t, c.List), l.stdout)
+				if !carries(t, c.Path) {
+					e := run(t, dir, env, bin, "-i", kookInvent, "--list", "--export")
+					assertSameJSON(t, "--list --export through ZooKeeper", mustRead(t, c.Export), e.stdout)
+				}
+
+				for _, args := range [][]string{{"--check", c.Path}, {"--check", "--prune", c.Path}} {
+					r := run(t, dir, env, kookImport, args...)
+					if r.code != 0 {
+						t.Errorf("kook-import %v after importing it: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -139,7 +147,7 @@ func TestCheckAndPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := ansible.Read([]string{demo}, "", nil)
+	want, err := ansible.Read([]string{demo}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +285,7 @@ func TestRacingImports(t *testing.T) {
 		}
 		matched := false
 		for _, src := range []string{a, b} {
-			want, err := ansible.Read([]string{src}, "", nil)
+			want, err := ansible.Read([]string{src}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -354,7 +362,7 @@ func TestKookArchive(t *testing.T) {
 		t.Fatalf("ansible-inventory: %s", got.stderr)
 	}
 	assertSameJSON(t, "archive through ZooKeeper", wantList.stdout, got.stdout)
-	inv, err := ansible.ParseJSON("list", got.stdout, nil)
+	inv, err := ansible.ParseJSON("list", got.stdout, ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func blockMappingRead(n int) (time.Duration, time.Duration, error) {
 	var ds, cpus []time.Duration
 	for i := 0; i < 5; i++ {
 		start, cpu := time.Now(), processCPU()
-		inv, err := ansible.ParseSource("mapping.yml", data, "", nil)
+		inv, err := ansible.ParseSource("mapping.yml", data, "", ansible.ReadOptions{})
 		if err != nil {
 			return 0, 0, err
 		}

@@ -459,7 +459,7 @@ func underLoad(f *figures, st *store.Store, env []string, inventory string, name
 			return fmt.Errorf("--list under load, after %d good runs: %v: %s", len(times), err, msg)
 		}
 		times = append(times, time.Since(start))
-		inv, err := ansible.ParseJSON("list", out, nil)
+		inv, err := ansible.ParseJSON("list", out, ansible.ReadOptions{Rules: ansible.Rules214})
 		if err != nil {
 			return fmt.Errorf("--list under load printed bad JSON: %v", err)
 		}

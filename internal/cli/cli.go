@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kook-project/kook/internal/config"
+	"github.com/kook-project/kook/pkg/ansible"
 	"github.com/kook-project/kook/pkg/kook/store"
 )
 
@@ -42,6 +43,13 @@ type ZKFlags struct {
 	Root    string        `help:"Znode under which the inventory lives (else KOOK_ROOT, else root: in the config file, else /kook)." placeholder:"PATH"`
 	Config  string        `help:"Configuration file (else KOOK_CONFIG, else /etc/kook.yml)." placeholder:"FILE" type:"path"`
 	Timeout time.Duration `help:"Give up on ZooKeeper after this long (default 5s, or timeout: in the config file)."`
+	// AnsibleVersion rides with the connection flags because every
+	// command that reads or writes an inventory takes it.
+	AnsibleVersion string `name:"ansible-version" help:"Read inventories as this ansible-core version does: 2.14 to 2.18 follow the 2.14 rules, 2.19 and later the 2.19 rules (else KOOK_ANSIBLE_VERSION, else ansible_version: in the config file, else 2.19)." placeholder:"VERSION"`
+}
+
+func (f ZKFlags) configFlags() config.Flags {
+	return config.Flags{Servers: f.ZK, Root: f.Root, Timeout: f.Timeout, Config: f.Config, AnsibleVersion: f.AnsibleVersion}
 }
 
 // usage returns the error of connection flags that cannot work, given the
@@ -65,8 +73,41 @@ func setFlags(kctx *kong.Context) map[string]bool {
 }
 
 func (f ZKFlags) load(env Env) (config.Config, error) {
-	return config.Load(config.Flags{Servers: f.ZK, Root: f.Root, Timeout: f.Timeout, Config: f.Config}, env.Getenv,
+	return config.Load(f.configFlags(), env.Getenv,
 		func(msg string) { fmt.Fprintf(env.Stderr, "warning: %s\n", msg) })
+}
+
+// checkAnsibleVersion refuses a --ansible-version that names no rule set,
+// as a usage error before anything else runs.
+func (f ZKFlags) checkAnsibleVersion() error {
+	if f.AnsibleVersion == "" {
+		return nil
+	}
+	_, err := rulesFor(f.AnsibleVersion, "--ansible-version")
+	return err
+}
+
+// rulesFor maps a configured Ansible version to its reading rules; an
+// empty version means the default rules. from names where the version
+// was given, for the error.
+func rulesFor(version, from string) (ansible.Rules, error) {
+	if version == "" {
+		return ansible.DefaultRules, nil
+	}
+	r, err := ansible.RulesFor(version)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", from, err)
+	}
+	return r, nil
+}
+
+// rules resolves the reading rules without needing ZooKeeper's address.
+func (f ZKFlags) rules(env Env) (ansible.Rules, error) {
+	version, from, err := config.LoadAnsibleVersion(f.configFlags(), env.Getenv)
+	if err != nil {
+		return "", err
+	}
+	return rulesFor(version, from)
 }
 
 // open connects to the store the configuration names; program and args

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -32,6 +33,8 @@ type importCmd struct {
 	IfVersion  string `help:"Write only if the inventory is still at this version (kook-inventory --stat prints it, --export writes it at the top); else fail and write nothing." placeholder:"V"`
 	DryRun     bool   `help:"Print the changes the import would make; write nothing." xor:"plan"`
 	Check      bool   `help:"For CI: exit 0 when the import would change nothing, 1 and the changes when it would, 2 on error." xor:"plan"`
+	// SkipUnparsed is Ansible's own way with a bad file in a directory.
+	SkipUnparsed bool `help:"In a source directory, skip a file no inventory plugin can read, as Ansible does: its warnings, and what its plugins read before failing kept. Without it such a file fails the import."`
 	ZKFlags
 	Version kong.VersionFlag `help:"Print kook-import's version and exit."`
 }
@@ -82,6 +85,12 @@ func Import(env Env) int {
 	if err := cmd.usage(setFlags(kctx)); err != nil {
 		return fail(env, "kook-import", 2, err)
 	}
+	if err := cmd.checkAnsibleVersion(); err != nil {
+		return fail(env, "kook-import", 2, err)
+	}
+	if err := cmd.checkSkipUnparsed(); err != nil {
+		return fail(env, "kook-import", 2, err)
+	}
 	errCode := 1
 	if cmd.Check {
 		errCode = 2
@@ -91,6 +100,25 @@ func Import(env Env) int {
 		return fail(env, "kook-import", errCode, err)
 	}
 	return code
+}
+
+// checkSkipUnparsed refuses --skip-unparsed where it cannot apply: with
+// --format, every file is read one way and no plugin fallback happens;
+// without a directory source, no file is skipped (Ansible skips a file
+// given as a source too, but kook refuses to import nothing in its place).
+func (cmd *importCmd) checkSkipUnparsed() error {
+	if !cmd.SkipUnparsed {
+		return nil
+	}
+	if cmd.Format != "" {
+		return errors.New("--skip-unparsed cannot apply with --format: every file is read as that format alone")
+	}
+	for _, src := range cmd.Sources {
+		if st, err := os.Stat(src); err == nil && st.IsDir() {
+			return nil
+		}
+	}
+	return errors.New("--skip-unparsed applies to files inside source directories, and no source is a directory")
 }
 
 func (cmd *importCmd) run(env Env) (int, error) {
@@ -105,6 +133,10 @@ func (cmd *importCmd) run(env Env) (int, error) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(512 << 20))
 	warn := func(msg string) { fmt.Fprintf(env.Stderr, "warning: %s\n", msg) }
+	rules, err := cmd.rules(env)
+	if err != nil {
+		return 0, err
+	}
 	// The sources are read while the store connects and loads: on two
 	// cores that hides most of one behind the other.
 	type parsed struct {
@@ -113,7 +145,7 @@ func (cmd *importCmd) run(env Env) (int, error) {
 	}
 	parsing := make(chan parsed, 1)
 	go func() {
-		inv, err := ansible.ReadFrom(cmd.Sources, ansible.Format(cmd.Format), env.Stdin, warn)
+		inv, err := ansible.ReadFrom(cmd.Sources, ansible.Format(cmd.Format), env.Stdin, ansible.ReadOptions{Rules: rules, Warn: warn, SkipUnparsed: cmd.SkipUnparsed})
 		parsing <- parsed{inv, err}
 	}()
 	var src *kook.Inventory
@@ -145,7 +177,7 @@ func (cmd *importCmd) run(env Env) (int, error) {
 		var st *store.Store
 		if st, err = open(context.Background(), cfg, "kook-import", env.Args); err == nil {
 			defer st.Close()
-			return cmd.apply(env, cfg, st, sources, start)
+			return cmd.apply(env, cfg, st, sources, rules, start)
 		}
 	}
 	// Bad sources are the first thing to fix, whatever else failed.
@@ -156,9 +188,14 @@ func (cmd *importCmd) run(env Env) (int, error) {
 }
 
 // apply plans and, unless it is a dry run or a check, writes the import.
-func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources func() (*kook.Inventory, error), start time.Time) (int, error) {
+func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources func() (*kook.Inventory, error), rules ansible.Rules, start time.Time) (int, error) {
 	ctx := context.Background()
 	planOpts := kook.ImportOptions{Prune: cmd.Prune, AllowEmpty: cmd.AllowEmpty}
+	recorded, err := recordedRules(ctx, st)
+	if err != nil {
+		return 0, err
+	}
+	rulesMoved := recorded != "" && recorded != rules
 
 	if cmd.DryRun || cmd.Check {
 		cur, _, err := st.Load(ctx)
@@ -186,23 +223,36 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		if !cmd.Prune {
 			seen = kook.DiffEffective(next, src, src.HostNames())
 		}
+		// The rules are part of what is checked: the inventory may hold
+		// what other rules made of the same files, and the import would
+		// record the new ones.
+		if rulesMoved {
+			fmt.Fprintf(env.Stdout, "~ reading rules: %s recorded, %s used now\n", recorded, rules)
+		}
 		for _, c := range append(changes, seen...) {
 			fmt.Fprintln(env.Stdout, c.String())
 		}
-		if cmd.Check && len(changes)+len(seen) > 0 {
-			fmt.Fprintf(env.Stderr, "kook-import: %s differs from the sources: %s\n", cfg.Root, summarize(append(changes, seen...)))
+		what := summarize(append(changes, seen...))
+		if rulesMoved {
+			what = fmt.Sprintf("imported under %s, checked under %s; %s", recorded, rules, what)
+		}
+		if cmd.Check && (len(changes)+len(seen) > 0 || rulesMoved) {
+			fmt.Fprintf(env.Stderr, "kook-import: %s differs from the sources: %s\n", cfg.Root, what)
 			if len(seen) > 0 {
 				fmt.Fprintf(env.Stderr, "kook-import: playbooks would see other vars than the sources give for %d hosts (\"playbooks see\" lines: the stored value, then the sources'); --prune removes what only ZooKeeper holds\n", kook.Changes(seen).Summary().HostsChanged)
 			}
 			return 1, nil
 		}
 		if cmd.DryRun {
-			fmt.Fprintf(env.Stderr, "dry run: %s; nothing written\n", summarize(changes))
+			fmt.Fprintf(env.Stderr, "dry run under %s: %s; nothing written\n", rules, what)
 		}
 		return 0, nil
 	}
+	if rulesMoved {
+		fmt.Fprintf(env.Stderr, "warning: %s was imported under %s; this import reads the sources under %s and records them\n", cfg.Root, recorded, rules)
+	}
 
-	opts := store.WriteOptions{What: "import " + strings.Join(cmd.Sources, " ")}
+	opts := store.WriteOptions{What: "import " + strings.Join(cmd.Sources, " "), Rules: string(rules)}
 	if cmd.Prune {
 		opts.What = "import --prune " + strings.Join(cmd.Sources, " ")
 	}
@@ -264,8 +314,8 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		// changed from the empty inventory Apply starts from.
 		changed = kook.Summary{HostsAdded: res.Hosts, GroupsAdded: res.Groups}
 	}
-	fmt.Fprintf(env.Stderr, "imported %s, %s into %s (version %v) in %s; wrote %s; %s\n",
-		nouns(res.Hosts, "host"), nouns(res.Groups, "group"), cfg.Root, res.Version,
+	fmt.Fprintf(env.Stderr, "imported %s, %s into %s (version %v) under Ansible %s rules in %s; wrote %s; %s\n",
+		nouns(res.Hosts, "host"), nouns(res.Groups, "group"), cfg.Root, res.Version, rules,
 		time.Since(start).Round(time.Millisecond), nouns(res.BucketsWritten, "bucket"), changed)
 	// A writer with full credentials applies what hosts that may not
 	// write have filed (store.Register); its trouble does not undo the
@@ -278,6 +328,20 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		fmt.Fprintf(env.Stderr, "warning: filed registrations: %v\n", err)
 	}
 	return 0, nil
+}
+
+// recordedRules returns the reading rules the stored inventory was imported
+// under, "" for an empty root. A root written before rules were recorded
+// was imported under 2.14's, the only ones kook had.
+func recordedRules(ctx context.Context, st *store.Store) (ansible.Rules, error) {
+	r, exists, err := st.Rules(ctx)
+	switch {
+	case err != nil || !exists:
+		return "", err
+	case r == "":
+		return ansible.Rules214, nil
+	}
+	return ansible.Rules(r), nil
 }
 
 // summarize counts changes for one line of output.

@@ -68,7 +68,16 @@ func Inventory(env Env) int {
 	if cmd.Format == "dir" && !cmd.Export {
 		return fail(env, "kook-inventory", 2, errors.New("--format dir is only for --export"))
 	}
+	if err := cmd.checkAnsibleVersion(); err != nil {
+		return fail(env, "kook-inventory", 2, err)
+	}
 	cfg, err := cmd.load(env)
+	if err == nil {
+		// Only the cached answer is ever parsed here; the rules are
+		// resolved anyway so that a bad setting is reported by every
+		// command, not only by the next import.
+		_, err = rulesFor(cfg.AnsibleVersion, cfg.AnsibleVersionFrom)
+	}
 	if err != nil {
 		return fail(env, "kook-inventory", 1, err)
 	}
@@ -262,7 +271,9 @@ func (cmd *inventoryCmd) answerFromList(env Env, list []byte) error {
 	if cmd.Format == "dir" {
 		return errors.New("the cached answer holds one layer of vars, not the vars-file layer a directory needs: export again when ZooKeeper answers")
 	}
-	inv, err := ansible.ParseJSON("cache", list, nil)
+	// The cache holds kook-inventory's own --list answer, which every rule
+	// set reads alike.
+	inv, err := ansible.ParseJSON("cache", list, ansible.ReadOptions{})
 	if err != nil {
 		return fmt.Errorf("cached inventory unreadable: %w", err)
 	}

@@ -114,6 +114,9 @@ func Kook(env Env) int {
 	if err := cmd.ZKFlags.usage(setFlags(kctx)); err != nil {
 		return fail(env, "kook", 2, err)
 	}
+	if err := cmd.checkAnsibleVersion(); err != nil {
+		return fail(env, "kook", 2, err)
+	}
 	k := &kookRun{env: env, flags: &cmd.ZKFlags, ctx: context.Background(), command: command}
 	defer k.close()
 	if err := kctx.Run(k); err != nil {

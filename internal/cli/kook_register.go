@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kook-project/kook/pkg/ansible"
 	"github.com/kook-project/kook/pkg/kook"
 	"github.com/kook-project/kook/pkg/kook/store"
 )
@@ -110,31 +109,6 @@ func fqdn(ctx context.Context) (string, error) {
 	return name, nil
 }
 
-// registerAssignments reads K=V arguments into vars, each typed as
-// Ansible types `K=V` after a host in an INI inventory. Minimal until the
-// shared K=V parser (kook_kv.go) is on main: a value holding whitespace is
-// a string, one that Ansible's INI reading would split is never split.
-func registerAssignments(args []string) (kook.Vars, error) {
-	vars := kook.Vars{}
-	for _, a := range args {
-		k, raw, ok := strings.Cut(a, "=")
-		if !ok || k == "" {
-			return nil, usageError{fmt.Errorf("%q is not K=V", a)}
-		}
-		if strings.ContainsAny(raw, " \t\r\n") || raw == "" {
-			vars[k] = raw
-			continue
-		}
-		inv, err := ansible.ParseINI("K=V", []byte("h "+k+"="+raw+"\n"), nil)
-		if err != nil {
-			return nil, usageError{fmt.Errorf("%s: %v", a, err)}
-		}
-		h := inv.Hosts["h"]
-		v, ok := h.Vars[k]
-		if !ok || len(h.Vars) != 1 {
-			return nil, usageError{fmt.Errorf("%q is not one K=V", a)}
-		}
-		vars[k] = v
-	}
-	return vars, nil
-}
+// registerAssignments reads register's K=V arguments as every kook verb
+// reads them (parseAssignments).
+func registerAssignments(args []string) (kook.Vars, error) { return parseAssignments(args) }

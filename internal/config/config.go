@@ -1,5 +1,6 @@
-// Package config finds how to reach kook's ZooKeeper: flags first, then the
-// environment (KOOK_ZK, KOOK_ROOT, KOOK_DIGEST, KOOK_CONFIG), then a YAML
+// Package config finds how to reach kook's ZooKeeper, and which Ansible's
+// reading rules to follow: flags first, then the environment (KOOK_ZK,
+// KOOK_ROOT, KOOK_DIGEST, KOOK_ANSIBLE_VERSION, KOOK_CONFIG), then a YAML
 // file ($KOOK_CONFIG, else /etc/kook.yml). Ansible runs kook-inventory with
 // --list and nothing else, so the environment and the file must be enough.
 package config
@@ -38,6 +39,10 @@ type Config struct {
 	StaleOK        bool   // may kook-inventory serve its last answer when ZooKeeper is down
 	TLS            TLS
 	File           string // the file the configuration came from, if any
+	// AnsibleVersion is the ansible-core version whose reading rules apply,
+	// as given (--ansible-version, KOOK_ANSIBLE_VERSION, ansible_version:);
+	// empty when none was given. AnsibleVersionFrom says where it came from.
+	AnsibleVersion, AnsibleVersionFrom string
 }
 
 // TLS configures an encrypted connection to ZooKeeper's secureClientPort.
@@ -80,6 +85,7 @@ type file struct {
 	WorldRead      *bool      `yaml:"world_read"`
 	StaleOK        bool       `yaml:"stale_ok"`
 	TLS            TLS        `yaml:"tls"`
+	AnsibleVersion string     `yaml:"ansible_version"`
 
 	raw []byte // the file's text, to redact messages about it
 }
@@ -109,6 +115,8 @@ type Flags struct {
 	Root    string
 	Timeout time.Duration
 	Config  string
+	// AnsibleVersion is --ansible-version.
+	AnsibleVersion string
 }
 
 // Load resolves the configuration. getenv is os.Getenv in production;
@@ -121,14 +129,7 @@ func Load(flags Flags, getenv func(string) string, warn func(string)) (Config, e
 func load(flags Flags, getenv func(string) string, warn func(string), defaultFile string) (Config, error) {
 	cfg := Config{Root: DefaultRoot, Timeout: 5 * time.Second, SessionTimeout: 10 * time.Second, WorldRead: true}
 
-	path, explicit := flags.Config, flags.Config != ""
-	if !explicit {
-		if p := getenv("KOOK_CONFIG"); p != "" {
-			path, explicit = p, true
-		} else {
-			path = defaultFile
-		}
-	}
+	path, explicit := configPath(flags, getenv, defaultFile)
 	f, err := readFile(path, explicit, warn)
 	if err != nil {
 		return cfg, err
@@ -139,6 +140,7 @@ func load(flags Flags, getenv func(string) string, warn func(string), defaultFil
 			return cfg, fmt.Errorf("config %s: %s", path, redact(err.Error(), f.raw))
 		}
 	}
+	cfg.AnsibleVersion, cfg.AnsibleVersionFrom = ansibleVersion(flags, getenv, f, path)
 
 	// The servers may carry a chroot, as ZooKeeper's connect strings do
 	// (zk1:2181,zk2:2181/apps): go-zookeeper has none, so it prefixes
@@ -207,6 +209,54 @@ func load(flags Flags, getenv func(string) string, warn func(string), defaultFil
 		}
 	}
 	return cfg, nil
+}
+
+// configPath is the configuration file to read and whether it was named
+// (a named file must exist).
+func configPath(flags Flags, getenv func(string) string, defaultFile string) (string, bool) {
+	if flags.Config != "" {
+		return flags.Config, true
+	}
+	if p := getenv("KOOK_CONFIG"); p != "" {
+		return p, true
+	}
+	return defaultFile, false
+}
+
+// ansibleVersion picks the Ansible version: the flag, else
+// KOOK_ANSIBLE_VERSION, else the file's ansible_version:; from names the
+// place for messages.
+func ansibleVersion(flags Flags, getenv func(string) string, f *file, path string) (version, from string) {
+	switch {
+	case flags.AnsibleVersion != "":
+		return flags.AnsibleVersion, "--ansible-version"
+	case getenv("KOOK_ANSIBLE_VERSION") != "":
+		return getenv("KOOK_ANSIBLE_VERSION"), "KOOK_ANSIBLE_VERSION"
+	case f != nil && f.AnsibleVersion != "":
+		return f.AnsibleVersion, "ansible_version: in " + path
+	}
+	return "", ""
+}
+
+// LoadAnsibleVersion resolves only the Ansible version, for commands that
+// read inventories without reaching ZooKeeper (kook-import --output): no
+// servers are needed, but a named configuration file must still exist and
+// parse.
+func LoadAnsibleVersion(flags Flags, getenv func(string) string) (version, from string, err error) {
+	return loadAnsibleVersion(flags, getenv, DefaultFile)
+}
+
+func loadAnsibleVersion(flags Flags, getenv func(string) string, defaultFile string) (version, from string, err error) {
+	if flags.AnsibleVersion != "" {
+		return flags.AnsibleVersion, "--ansible-version", nil
+	}
+	path, explicit := configPath(flags, getenv, defaultFile)
+	f, err := readFile(path, explicit, nil)
+	if err != nil {
+		return "", "", err
+	}
+	version, from = ansibleVersion(flags, getenv, f, path)
+	return version, from, nil
 }
 
 func readFile(path string, explicit bool, warn func(string)) (*file, error) {

@@ -16,7 +16,7 @@ import (
 func TestArchive(t *testing.T) {
 	inv := fleet.Generate(300, 7)
 	var warnings []string
-	back, err := ansible.ParseArchive("fleet.json", fleet.Archive(inv), func(m string) { warnings = append(warnings, m) })
+	back, err := ansible.ParseArchive("fleet.json", fleet.Archive(inv), ansible.ReadOptions{Warn: func(m string) { warnings = append(warnings, m) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -81,6 +82,8 @@ type Case struct {
 	// Expected outputs next to the source, as Ansible printed them; empty
 	// when absent.
 	List, Export, Error string
+	// The same as ansible-core 2.19 printed them (F.ansible-2.19.*).
+	List219, Export219, Error219 string
 }
 
 // Cases lists the sources in dir: every file and directory that is not an
@@ -108,7 +111,9 @@ func Cases(dir string, depth int) []Case {
 			for _, x := range []struct {
 				ext string
 				dst *string
-			}{{".list.json", &c.List}, {".export.json", &c.Export}, {".error.txt", &c.Error}} {
+			}{{".list.json", &c.List}, {".export.json", &c.Export}, {".error.txt", &c.Error},
+				{".ansible-2.19.list.json", &c.List219}, {".ansible-2.19.export.json", &c.Export219},
+				{".ansible-2.19.error.txt", &c.Error219}} {
 				if _, err := os.Stat(p + x.ext); err == nil {
 					*x.dst = p + x.ext
 				}
@@ -172,6 +177,21 @@ func quoteNonFinite(data []byte) []byte {
 	return out
 }
 
+// Ansible219 returns the path of ansible-core 2.19's ansible-inventory, the
+// second oracle (scripts/deps.sh unpacks Debian 13's package into
+// /opt/kook/ansible-2.19; KOOK_ANSIBLE219 names another), or "" when it
+// is not installed.
+func Ansible219() string {
+	p := os.Getenv("KOOK_ANSIBLE219")
+	if p == "" {
+		p = "/opt/kook/ansible-2.19/bin/ansible-inventory"
+	}
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
+}
+
 // AnsibleInventory returns the path of ansible-inventory, the oracle. Under
 // -short the test is skipped; otherwise a missing oracle fails it, because
 // `make test` installs ansible-core and a check that silently did not run
@@ -186,4 +206,30 @@ func AnsibleInventory(t testing.TB) string {
 		t.Fatalf("ansible-inventory not found (make deps installs ansible-core): %v", err)
 	}
 	return bin
+}
+
+// AnsiblePython returns the Python interpreter ansible-inventory runs
+// under (its #! line), the oracle for Python semantics: the python3 first
+// in PATH may be another version without ansible. Skipped and failing as
+// AnsibleInventory is.
+func AnsiblePython(t testing.TB) string {
+	t.Helper()
+	bin := AnsibleInventory(t)
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	fields := strings.Fields(strings.TrimPrefix(string(line), "#!"))
+	if len(fields) == 0 {
+		t.Fatalf("%s has no #! line naming its Python", bin)
+	}
+	if filepath.Base(fields[0]) == "env" && len(fields) > 1 {
+		p, err := exec.LookPath(fields[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	return fields[0]
 }

@@ -3,7 +3,9 @@
 // `ansible-inventory --list [--export]` prints), inventory directories with
 // group_vars/ and host_vars/, and the original Python Kook's dump archive.
 //
-// Readers follow ansible-core 2.14 exactly, quirks included; they report
+// Readers follow ansible-core exactly, quirks included, under the rules of
+// the release ReadOptions.Rules names (2.14, which 2.15 to 2.18 match, or
+// 2.19 and later; see rules.go); they report
 // bad input as *Error ("file:line: what is wrong") and never return half an
 // inventory. Writers are deterministic byte for byte.
 //
@@ -13,7 +15,10 @@
 package ansible
 
 import (
+	"errors"
 	"fmt"
+
+	"github.com/kook-project/kook/internal/pysem"
 )
 
 // Format names an inventory format.
@@ -57,6 +62,28 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// ErrBeyondKook is wrapped by the errors for input Ansible reads but kook
+// cannot reproduce: past the limits kook sets against hostile input, or
+// values kook cannot hold. Such a file is never skipped as unparsed
+// (ReadOptions.SkipUnparsed), since Ansible parses it.
+var ErrBeyondKook = errors.New("beyond what kook reproduces")
+
+type beyondKook struct{ error }
+
+func (e beyondKook) Is(target error) bool { return target == ErrBeyondKook }
+func (e beyondKook) Unwrap() error        { return e.error }
+
+// limitErrorf is errorf for an ErrBeyondKook error.
+func limitErrorf(file string, line int, format string, args ...any) error {
+	return &Error{File: file, Line: line, Err: beyondKook{fmt.Errorf(format, args...)}}
+}
+
+// isBeyondKook reports an error that is kook's limit, not Ansible's
+// failure: integers beyond int64 included.
+func isBeyondKook(err error) bool {
+	return errors.Is(err, ErrBeyondKook) || errors.Is(err, pysem.ErrRange)
+}
 
 // errorf builds an *Error.
 func errorf(file string, line int, format string, args ...any) error {

@@ -23,7 +23,8 @@ import (
 // Groups are created in the archive's order, then hosts; a group's hosts
 // and children keep the order of its members, links known only from the
 // other side follow in the order they are met.
-func ParseArchive(file string, data []byte, warn Warner) (*kook.Inventory, error) {
+func ParseArchive(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
+	warn := opts.Warn
 	top, serr := decodeJSONDocument(data)
 	if serr != nil {
 		return nil, jsonSyntaxErr(file, data, serr)

@@ -22,7 +22,7 @@ func TestParseArchiveSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	var warnings []string
-	inv, err := ansible.ParseArchive(path, data, func(m string) { warnings = append(warnings, m) })
+	inv, err := ansible.ParseArchive(path, data, ansible.ReadOptions{Rules: ansible.Rules214, Warn: func(m string) { warnings = append(warnings, m) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestParseArchiveSmall(t *testing.T) {
 	// Deterministic: the same input gives the same output.
 	var a, b bytes.Buffer
 	for _, buf := range []*bytes.Buffer{&a, &b} {
-		inv, err := ansible.ParseArchive(path, data, nil)
+		inv, err := ansible.ParseArchive(path, data, ansible.ReadOptions{Rules: ansible.Rules214})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestParseArchiveReal(t *testing.T) {
 		t.Fatal(err)
 	}
 	var warnings []string
-	inv, err := ansible.ParseArchive(path, data, func(m string) { warnings = append(warnings, m) })
+	inv, err := ansible.ParseArchive(path, data, ansible.ReadOptions{Rules: ansible.Rules214, Warn: func(m string) { warnings = append(warnings, m) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestParseArchiveReal(t *testing.T) {
 	if err := ansible.WriteJSON(&buf, inv); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ansible.ParseJSON("back.json", buf.Bytes(), nil)
+	back, err := ansible.ParseJSON("back.json", buf.Bytes(), ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,14 +153,14 @@ func TestParseArchiveErrors(t *testing.T) {
 		{meta + `"/kook/host": {"h": {"groups": []},}}`, `a.json:2: Expecting property name enclosed in double quotes: line 2 column 36 (char 98)`},
 	}
 	for _, tt := range tests {
-		inv, err := ansible.ParseArchive("a.json", []byte(tt.doc), nil)
+		inv, err := ansible.ParseArchive("a.json", []byte(tt.doc), ansible.ReadOptions{Rules: ansible.Rules214})
 		var e *ansible.Error
 		if err == nil || inv != nil || !errors.As(err, &e) {
-			t.Errorf("ParseArchive(%q) = %v, %v; want nil and an *Error", tt.doc, inv, err)
+			t.Errorf("ParseArchive(ansible.ReadOptions{Rules: ansible.Rules214, Warn: %q}) = %v, %v; want nil and an *Error", tt.doc, inv, err)
 			continue
 		}
 		if err.Error() != tt.want {
-			t.Errorf("ParseArchive(%q):\n got %s\nwant %s", strings.ReplaceAll(tt.doc, meta, "META"), err, tt.want)
+			t.Errorf("ParseArchive(ansible.ReadOptions{Rules: ansible.Rules214, Warn: %q}):\n got %s\nwant %s", strings.ReplaceAll(tt.doc, meta, "META"), err, tt.want)
 		}
 	}
 }

@@ -25,7 +25,7 @@ func benchParseJSON(b *testing.B, n int) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		forgetJSONMemo()
-		if _, err := ParseJSON("fleet.json", data, nil); err != nil {
+		if _, err := ParseJSON("fleet.json", data, ReadOptions{Rules: Rules214}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -42,7 +42,7 @@ func benchReadJSON(b *testing.B, n int) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		forgetJSONMemo()
-		if _, err := ParseSource("fleet.json", data, "", nil); err != nil {
+		if _, err := ParseSource("fleet.json", data, "", ReadOptions{Rules: Rules214}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -32,7 +32,7 @@ func benchReadYAML(b *testing.B, data []byte) {
 	b.ResetTimer()
 	cpu := cpuTime()
 	for i := 0; i < b.N; i++ {
-		inv, err := ParseSource("fleet.yml", data, "", nil)
+		inv, err := ParseSource("fleet.yml", data, "", ReadOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -75,7 +75,7 @@ func BenchmarkReadArchive100k(b *testing.B) {
 	cpu := cpuTime()
 	for i := 0; i < b.N; i++ {
 		forgetJSONMemo()
-		inv, err := ParseSource("fleet.json", data, "", nil)
+		inv, err := ParseSource("fleet.json", data, "", ReadOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package ansible
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"maps"
@@ -13,19 +14,22 @@ import (
 )
 
 // inventoryIgnoredSuffixes is Ansible's INVENTORY_IGNORE_EXTS: names with
-// these endings are skipped inside an inventory directory. Note ".ini":
-// an INI file in a directory given as a source is never read.
+// these endings are skipped inside an inventory directory. Up to 2.18 the
+// list holds ".ini" (an INI file in a directory given as a source is never
+// read); 2.19 dropped it.
 var inventoryIgnoredSuffixes = []string{
 	".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst",
-	".orig", ".ini", ".cfg", ".retry",
+	".orig", ".cfg", ".retry",
 }
 
 // ignoredInInventoryDir reports whether Ansible skips an entry of an
-// inventory directory (manager.py IGNORED).
-func ignoredInInventoryDir(name string) bool {
+// inventory directory (manager.py IGNORED) under the given rules.
+func ignoredInInventoryDir(name string, rules Rules) bool {
 	switch {
 	case strings.HasPrefix(name, "."),
 		name == "group_vars", name == "host_vars", name == "vars_plugins":
+		return true
+	case rules == Rules214 && strings.HasSuffix(name, ".ini"):
 		return true
 	}
 	for _, suffix := range inventoryIgnoredSuffixes {
@@ -39,24 +43,26 @@ func ignoredInInventoryDir(name string) bool {
 // ReadDir reads an inventory directory as Ansible reads one given as a
 // source: every entry in sorted order, sub-directories recursively,
 // skipping hidden names, group_vars, host_vars, vars_plugins and the
-// extensions Ansible ignores (.ini among them), each file parsed as
+// extensions Ansible ignores (.ini among them under 2.14 rules), each file parsed as
 // ParseSource would (format, when not empty, for all of them). The files'
 // inventories are merged in that order into one raw inventory.
 //
 // ReadDir does not load group_vars/ and host_vars/: Ansible merges those
 // once every source is read (see LoadVarsDirs and Read). A directory in
 // which nothing can be parsed is an error; a file that fails to parse fails
-// the whole directory.
-func ReadDir(dir string, format Format, warn Warner) (*kook.Inventory, error) {
+// the whole directory, unless no reading accepts it and opts.SkipUnparsed
+// asks for what Ansible does (see UnparsedError). A file Ansible would run
+// as a script (#! and executable) is refused: kook does not run scripts.
+func ReadDir(dir string, format Format, opts ReadOptions) (*kook.Inventory, error) {
 	inv := kook.New()
-	parsed, err := readDirInto(inv, dir, nil, format, warn)
+	parsed, err := readDirInto(inv, dir, nil, format, opts)
 	if err != nil {
 		return nil, err
 	}
 	if !parsed {
 		msg := "Unable to parse it as an inventory source: no inventory file in the directory"
-		if ini := iniFilesIn(dir); len(ini) > 0 {
-			msg += fmt.Sprintf(" (Ansible ignores .ini files in a directory: give %s itself)", strings.Join(ini, ", "))
+		if ini := iniFilesIn(dir); len(ini) > 0 && opts.rules() == Rules214 {
+			msg += fmt.Sprintf(" (Ansible before 2.19 ignores .ini files in a directory: give %s itself, or read with 2.19 rules)", strings.Join(ini, ", "))
 		}
 		return nil, &Error{File: dir, Err: errors.New(msg)}
 	}
@@ -78,7 +84,8 @@ func iniFilesIn(dir string) []string {
 // readDirInto reads dir into inv; above holds the directories it is in,
 // so that a symlink leading back to one of them is refused instead of
 // followed until the path grows too long.
-func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Format, warn Warner) (bool, error) {
+func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Format, opts ReadOptions) (bool, error) {
+	warn := opts.Warn
 	above, err := enterDir(dir, above)
 	if err != nil {
 		return false, err
@@ -89,7 +96,7 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 	}
 	parsed := false
 	for _, e := range entries {
-		if ignoredInInventoryDir(e.Name()) {
+		if ignoredInInventoryDir(e.Name(), opts.rules()) {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
@@ -99,7 +106,7 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 		}
 		switch {
 		case st.IsDir():
-			sub, err := readDirInto(inv, path, above, format, warn)
+			sub, err := readDirInto(inv, path, above, format, opts)
 			if err != nil {
 				return false, err
 			}
@@ -116,7 +123,23 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 			if err != nil {
 				return false, &Error{File: path, Err: unwrapPathError(err)}
 			}
-			part, err := ParseSource(path, data, format, warn)
+			if format == "" {
+				if err := refuseScript(path, st, data); err != nil {
+					return false, err
+				}
+			}
+			part, err := ParseSource(path, data, format, opts)
+			var unparsed *UnparsedError
+			if errors.As(err, &unparsed) && unparsed.File == path {
+				unparsed.InDir = true
+				if !opts.SkipUnparsed || !unparsed.reproducible() {
+					return false, unparsed
+				}
+				if err := unparsed.skip(inv, opts); err != nil {
+					return false, err
+				}
+				continue
+			}
 			if err != nil {
 				return false, err
 			}
@@ -127,6 +150,17 @@ func readDirInto(inv *kook.Inventory, dir string, above []os.FileInfo, format Fo
 		}
 	}
 	return parsed, nil
+}
+
+// refuseScript fails for a file Ansible would run as an inventory script:
+// one that starts with #! and may be executed (the script plugin's
+// verify_file, then the run). Read as data it could parse as INI and give
+// another inventory than the script's output.
+func refuseScript(path string, st os.FileInfo, data []byte) error {
+	if !bytes.HasPrefix(data, []byte("#!")) || st.Mode().Perm()&0o111 == 0 {
+		return nil
+	}
+	return &Error{File: path, Line: 1, Err: errors.New("Ansible runs this file as an inventory script (it starts with #! and is executable); kook does not run scripts: give it the script's --list output instead")}
 }
 
 // varsExtensions are the names tried after N itself (YAML_FILENAME_EXTENSIONS).

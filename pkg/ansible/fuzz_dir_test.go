@@ -73,7 +73,7 @@ func FuzzReadDir(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		inv, err := ansible.Read([]string{dir}, "", nil)
+		inv, err := ansible.Read([]string{dir}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 		if err != nil {
 			checkDirError(t, dir, inv, err)
 			return
@@ -82,7 +82,7 @@ func FuzzReadDir(f *testing.F) {
 		if len(inv.Hosts) > 20000 {
 			return // a huge host range: correct, too slow to read twice on every run
 		}
-		again, err := ansible.Read([]string{dir}, "", nil)
+		again, err := ansible.Read([]string{dir}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 		if err != nil {
 			t.Fatalf("second read fails: %v", err)
 		}

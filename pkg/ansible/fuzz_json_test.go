@@ -61,7 +61,7 @@ func checkScriptRoundTrip(t *testing.T, inv *kook.Inventory, err error) {
 	if !bytes.Equal(first.Bytes(), second.Bytes()) {
 		t.Fatalf("WriteJSON is not deterministic:\n%s\n%s", first.Bytes(), second.Bytes())
 	}
-	back, err := ansible.ParseJSON("written.json", first.Bytes(), nil)
+	back, err := ansible.ParseJSON("written.json", first.Bytes(), ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatalf("reading WriteJSON's output: %v\n%s", err, first.Bytes())
 	}
@@ -95,7 +95,7 @@ func FuzzParseJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		inv, err := ansible.ParseJSON("fuzz.json", data, nil)
+		inv, err := ansible.ParseJSON("fuzz.json", data, ansible.ReadOptions{Rules: ansible.Rules214})
 		checkScriptRoundTrip(t, inv, err)
 	})
 }
@@ -116,7 +116,7 @@ func FuzzParseArchive(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		inv, err := ansible.ParseArchive("fuzz.json", data, nil)
+		inv, err := ansible.ParseArchive("fuzz.json", data, ansible.ReadOptions{Rules: ansible.Rules214})
 		checkScriptRoundTrip(t, inv, err)
 	})
 }

@@ -29,41 +29,68 @@ var writers = []struct {
 	{"ini", func(b *bytes.Buffer, inv *kook.Inventory) error { return ansible.WriteINI(b, inv) }},
 }
 
-// TestGolden reads every case in testdata/inventories and compares what
-// each writer makes of it, or the reader's error, with testdata/golden.
+// TestGolden reads every case in testdata/inventories under each rule set
+// and compares what each writer makes of it, or the reader's error, with
+// testdata/golden: NAME.EXT for the 2.14 rules, NAME.2.19.EXT for the 2.19
+// rules where they give something else.
 func TestGolden(t *testing.T) {
 	root := testutil.RepoRoot()
 	golden := filepath.Join(root, "testdata", "golden")
 	for _, c := range testutil.Cases(filepath.Join(root, "testdata", "inventories"), 1) {
 		t.Run(c.Name, func(t *testing.T) {
-			inv, err := ansible.Read([]string{c.Path}, "", nil)
-			if err != nil {
-				checkGolden(t, filepath.Join(golden, c.Name+".error"), []byte(relErr(err, root)+"\n"))
-				return
+			old := goldenOutputs(c.Path, ansible.Rules214, root)
+			cur := goldenOutputs(c.Path, ansible.Rules219, root)
+			for ext, got := range old {
+				checkGolden(t, filepath.Join(golden, c.Name+"."+ext), got)
 			}
-			for _, w := range writers {
-				var buf bytes.Buffer
-				if err := w.write(&buf, inv); err != nil {
-					buf.Reset()
-					buf.WriteString("error: " + err.Error() + "\n")
+			for ext, got := range cur {
+				path := filepath.Join(golden, c.Name+".2.19."+ext)
+				if bytes.Equal(got, old[ext]) {
+					if _, err := os.Stat(path); err == nil {
+						t.Errorf("%s is stale: the 2.19 rules give what the 2.14 rules give", filepath.Base(path))
+					}
+					continue
 				}
-				checkGolden(t, filepath.Join(golden, c.Name+"."+w.ext), buf.Bytes())
+				checkGolden(t, path, got)
 			}
-			checkGolden(t, filepath.Join(golden, c.Name+".dir"), writtenDir(t, inv))
 		})
 	}
 }
 
+// goldenOutputs reads src under rules and returns, by golden extension,
+// what each writer makes of it, or the reader's error under "error".
+func goldenOutputs(src string, rules ansible.Rules, root string) map[string][]byte {
+	inv, err := ansible.Read([]string{src}, "", ansible.ReadOptions{Rules: rules})
+	if err != nil {
+		return map[string][]byte{"error": []byte(relErr(err, root) + "\n")}
+	}
+	out := map[string][]byte{}
+	for _, w := range writers {
+		var buf bytes.Buffer
+		if err := w.write(&buf, inv); err != nil {
+			buf.Reset()
+			buf.WriteString("error: " + err.Error() + "\n")
+		}
+		out[w.ext] = buf.Bytes()
+	}
+	out["dir"] = writtenDir(inv)
+	return out
+}
+
 // writtenDir runs WriteDir and returns every file it wrote, each after a
 // line with its path, in path order; or the error it gave.
-func writtenDir(t *testing.T, inv *kook.Inventory) []byte {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "export")
+func writtenDir(inv *kook.Inventory) []byte {
+	tmp, err := os.MkdirTemp("", "kook-golden-")
+	if err != nil {
+		return []byte("error: " + err.Error() + "\n")
+	}
+	defer os.RemoveAll(tmp)
+	dir := filepath.Join(tmp, "export")
 	if err := ansible.WriteDir(dir, inv); err != nil {
 		return []byte("error: " + err.Error() + "\n")
 	}
 	var out bytes.Buffer
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -74,7 +101,7 @@ func writtenDir(t *testing.T, inv *kook.Inventory) []byte {
 		return err
 	})
 	if err != nil {
-		t.Fatal(err)
+		return []byte("error: " + err.Error() + "\n")
 	}
 	return out.Bytes()
 }
@@ -110,12 +137,12 @@ func TestRoundTrip(t *testing.T) {
 	if corpus := testutil.Corpus(); corpus != "" {
 		cases = append(cases, testutil.Cases(corpus, 2)...)
 	}
-	parsers := map[string]func(string, []byte, ansible.Warner) (*kook.Inventory, error){
+	parsers := map[string]func(string, []byte, ansible.ReadOptions) (*kook.Inventory, error){
 		"json": ansible.ParseJSON, "yaml": ansible.ParseYAML, "ini": ansible.ParseINI,
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			want, err := ansible.Read([]string{c.Path}, "", nil)
+			want, err := ansible.Read([]string{c.Path}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 			if err != nil {
 				if c.Error == "" && !strings.Contains(c.Path, "bad-") {
 					t.Logf("not readable, nothing to round-trip: %v", err)
@@ -127,7 +154,7 @@ func TestRoundTrip(t *testing.T) {
 			if err := ansible.WriteDir(dir, want); err != nil {
 				t.Fatalf("WriteDir: %v", err)
 			}
-			back, err := ansible.Read([]string{dir}, "", nil)
+			back, err := ansible.Read([]string{dir}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 			if err != nil {
 				t.Fatalf("reading back the directory written from %s: %v", c.Name, err)
 			}
@@ -153,7 +180,7 @@ func TestRoundTrip(t *testing.T) {
 					t.Logf("%s writer refused: %v", w, werr)
 					continue
 				}
-				next, err := parsers[w]("roundtrip."+w, buf.Bytes(), nil)
+				next, err := parsers[w]("roundtrip."+w, buf.Bytes(), ansible.ReadOptions{Rules: ansible.Rules214})
 				if err != nil {
 					t.Fatalf("reading back the %s written from %s: %v\n%s", w, c.Name, err, buf.Bytes())
 				}

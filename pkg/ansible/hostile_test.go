@@ -223,7 +223,7 @@ func wantError(t *testing.T, inv *kook.Inventory, err error, file string, line i
 }
 
 // mustRead returns a function that takes a reader's results and fails
-// the test unless they are an inventory: mustRead(t)(ansible.ParseINI(...)).
+// the test unless they are an inventory: mustRead(t)(ansible.ParseINI(ansible.ReadOptions{Rules: ansible.Rules214, Warn: ...})).
 func mustRead(t *testing.T) func(*kook.Inventory, error) *kook.Inventory {
 	return func(inv *kook.Inventory, err error) *kook.Inventory {
 		t.Helper()
@@ -238,7 +238,7 @@ func mustRead(t *testing.T) func(*kook.Inventory, error) *kook.Inventory {
 }
 
 func iniParse(text string) (*kook.Inventory, error) {
-	return ansible.ParseINI("h.ini", []byte(text), nil)
+	return ansible.ParseINI("h.ini", []byte(text), ansible.ReadOptions{Rules: ansible.Rules214})
 }
 
 // yamlInputBytes is the largest YAML document the case read, against
@@ -247,7 +247,7 @@ var yamlInputBytes int
 
 func yamlParse(text string) (*kook.Inventory, error) {
 	yamlInputBytes = max(yamlInputBytes, len(text))
-	return ansible.ParseYAML("h.yml", []byte(text), nil)
+	return ansible.ParseYAML("h.yml", []byte(text), ansible.ReadOptions{Rules: ansible.Rules214})
 }
 
 // nested returns open n times, then inner, then close n times.
@@ -304,7 +304,7 @@ func hostileCases() []hostileCase {
 		}},
 		{name: "json-as-yaml-range", inventory: true, run: func(t *testing.T) {
 			// A .json file in the YAML inventory shape is read as YAML.
-			inv, err := ansible.ParseSource("r.json", []byte(`{"g": {"hosts": {"h[0:99999999]": null}}}`), "", nil)
+			inv, err := ansible.ParseSource("r.json", []byte(`{"g": {"hosts": {"h[0:99999999]": null}}}`), "", ansible.ReadOptions{Rules: ansible.Rules214})
 			wantError(t, inv, err, "r.json", 1, "host range expands to more than 1000000 hosts")
 		}},
 
@@ -405,16 +405,16 @@ func hostileCases() []hostileCase {
 			}
 		}},
 		{name: "json-100k-arrays", run: func(t *testing.T) {
-			inv, err := ansible.ParseJSON("h.json", []byte(`{"g": {"vars": {"v": `+nested("[", "", "]", 100000)+`}}}`), nil)
+			inv, err := ansible.ParseJSON("h.json", []byte(`{"g": {"vars": {"v": `+nested("[", "", "]", 100000)+`}}}`), ansible.ReadOptions{Rules: ansible.Rules214})
 			wantError(t, inv, err, "h.json", 1, "maximum recursion depth exceeded")
 		}},
 		{name: "json-100k-objects-on-many-lines", run: func(t *testing.T) {
-			inv, err := ansible.ParseJSON("h.json", []byte("{\"g\": {\"vars\": {\"v\": \n"+nested("{\"a\":\n", "1", "}", 100000)+"}}}"), nil)
+			inv, err := ansible.ParseJSON("h.json", []byte("{\"g\": {\"vars\": {\"v\": \n"+nested("{\"a\":\n", "1", "}", 100000)+"}}}"), ansible.ReadOptions{Rules: ansible.Rules214})
 			wantError(t, inv, err, "h.json", 999, "maximum recursion depth exceeded")
 		}},
 		{name: "archive-100k-arrays", run: func(t *testing.T) {
 			doc := `{"__meta__": {"groups": "/g", "hosts": "/h"}, "/h": {"x": {"vars": {"v": ` + nested("[", "", "]", 100000) + `}}}}`
-			inv, err := ansible.ParseArchive("h.json", []byte(doc), nil)
+			inv, err := ansible.ParseArchive("h.json", []byte(doc), ansible.ReadOptions{Rules: ansible.Rules214})
 			wantError(t, inv, err, "h.json", 1, "maximum recursion depth exceeded")
 		}},
 		{name: "ini-100k-nested-literal", run: func(t *testing.T) {
@@ -461,7 +461,7 @@ func hostileCases() []hostileCase {
 		}},
 		{name: "json-10MB-string", run: func(t *testing.T) {
 			value := strings.Repeat("x", 10<<20)
-			inv := mustRead(t)(ansible.ParseJSON("h.json", []byte(`{"g": {"hosts": ["h"], "vars": {"v": "`+value+`"}}}`), nil))
+			inv := mustRead(t)(ansible.ParseJSON("h.json", []byte(`{"g": {"hosts": ["h"], "vars": {"v": "`+value+`"}}}`), ansible.ReadOptions{Rules: ansible.Rules214}))
 			if got := inv.Groups["g"].Vars["v"]; got != value {
 				t.Errorf("value of %d bytes, want %d", len(fmt.Sprint(got)), len(value))
 			}
@@ -527,10 +527,10 @@ func hostileCases() []hostileCase {
 			wantError(t, inv, err, "h.ini", 1, "not valid UTF-8")
 			inv, err = yamlParse("g:\n  hosts:\n    caf\xe9:\n")
 			wantError(t, inv, err, "h.yml", 3, "invalid UTF-8")
-			inv, err = ansible.ParseJSON("h.json", []byte("{\"g\": [\"caf\xe9\"]}"), nil)
+			inv, err = ansible.ParseJSON("h.json", []byte("{\"g\": [\"caf\xe9\"]}"), ansible.ReadOptions{Rules: ansible.Rules214})
 			wantError(t, inv, err, "h.json", 1, "cannot be interpreted as UTF-8")
 			// Detected as YAML, then read as INI: both fail on that line.
-			inv, err = ansible.ParseSource("hosts", []byte("[g]\nok\ncaf\xe9\n"), "", nil)
+			inv, err = ansible.ParseSource("hosts", []byte("[g]\nok\ncaf\xe9\n"), "", ansible.ReadOptions{Rules: ansible.Rules214})
 			wantError(t, inv, err, "hosts", 3, "UTF-8")
 		}},
 		{name: "nul-bytes", run: func(t *testing.T) {
@@ -538,9 +538,9 @@ func hostileCases() []hostileCase {
 			inv, err := yamlParse("g:\n  hosts:\n    h:\n      v: 'a\x00b'\n")
 			wantError(t, inv, err, "h.yml", 4, "unacceptable character #x0000: control characters are not allowed")
 			// A JSON string may not hold one raw, only escaped.
-			inv, err = ansible.ParseJSON("h.json", []byte("{\"g\": [\"a\x00b\"]}"), nil)
+			inv, err = ansible.ParseJSON("h.json", []byte("{\"g\": [\"a\x00b\"]}"), ansible.ReadOptions{Rules: ansible.Rules214})
 			wantError(t, inv, err, "h.json", 1, "Invalid control character")
-			inv = mustRead(t)(ansible.ParseJSON("h.json", []byte(`{"g": ["a\u0000b"]}`), nil))
+			inv = mustRead(t)(ansible.ParseJSON("h.json", []byte(`{"g": ["a\u0000b"]}`), ansible.ReadOptions{Rules: ansible.Rules214}))
 			if inv.Hosts["a\x00b"] == nil {
 				t.Errorf("hosts %v, want a\\x00b", inv.HostNames())
 			}
@@ -585,7 +585,7 @@ func hostileCases() []hostileCase {
 		{name: "dir-symlink-loop", run: func(t *testing.T) {
 			dir := writeTree(t, map[string]string{"hosts": "[g]\nh\n"})
 			symlink(t, ".", filepath.Join(dir, "loop"))
-			inv, err := ansible.Read([]string{dir}, "", nil)
+			inv, err := ansible.Read([]string{dir}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 			wantError(t, inv, err, filepath.Join(dir, "loop"), 0, "symlink loop")
 		}},
 		{name: "dir-group-vars-loops", run: func(t *testing.T) {
@@ -593,7 +593,7 @@ func hostileCases() []hostileCase {
 			dir := writeTree(t, map[string]string{"hosts": "[g]\nh\n", "group_vars/g/x.yml": "v: 1\n"})
 			symlink(t, ".", filepath.Join(dir, "group_vars", "g", "a"))
 			symlink(t, ".", filepath.Join(dir, "group_vars", "g", "b"))
-			inv, err := ansible.Read([]string{dir}, "", nil)
+			inv, err := ansible.Read([]string{dir}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 			wantError(t, inv, err, filepath.Join(dir, "group_vars", "g", "a"), 0, "symlink loop")
 		}},
 		{name: "dir-group-vars-is-itself", run: func(t *testing.T) {
@@ -601,7 +601,7 @@ func hostileCases() []hostileCase {
 			// there are no group vars.
 			dir := writeTree(t, map[string]string{"hosts": "[g]\nh\n"})
 			symlink(t, "group_vars", filepath.Join(dir, "group_vars"))
-			inv := mustRead(t)(ansible.Read([]string{dir}, "", nil))
+			inv := mustRead(t)(ansible.Read([]string{dir}, "", ansible.ReadOptions{Rules: ansible.Rules214}))
 			if got := inv.Groups["g"]; got == nil || len(got.Vars) != 0 || len(got.Hosts) != 1 {
 				t.Errorf("group g is %+v, want h and no vars", got)
 			}
@@ -621,7 +621,7 @@ func hostileCases() []hostileCase {
 			symlink(t, "/dev/zero", filepath.Join(dir, "zero"))
 			symlink(t, "/dev/zero", filepath.Join(dir, "host_vars", "k1"))
 			var warnings []string
-			inv := mustRead(t)(ansible.Read([]string{dir}, "", func(m string) { warnings = append(warnings, m) }))
+			inv := mustRead(t)(ansible.Read([]string{dir}, "", ansible.ReadOptions{Rules: ansible.Rules214, Warn: func(m string) { warnings = append(warnings, m) }}))
 			if got := inv.Groups["k"].FileVars; !kook.EqualVars(got, kook.Vars{"kv": int64(1)}) {
 				t.Errorf("group k file vars %v", got)
 			}
@@ -654,7 +654,7 @@ func hostileCases() []hostileCase {
 		}},
 		{name: "json-1MB-names", run: func(t *testing.T) {
 			host, group := long(), strings.Repeat("g", 1<<20)
-			inv := mustRead(t)(ansible.ParseJSON("h.json", []byte(`{"`+group+`": {"hosts": ["`+host+`"]}}`), nil))
+			inv := mustRead(t)(ansible.ParseJSON("h.json", []byte(`{"`+group+`": {"hosts": ["`+host+`"]}}`), ansible.ReadOptions{Rules: ansible.Rules214}))
 			if g := inv.Groups[group]; g == nil || len(g.Hosts) != 1 || g.Hosts[0] != host {
 				t.Fatal("1 MB group or host name lost")
 			}
@@ -685,7 +685,7 @@ func hostileCases() []hostileCase {
 				"group_vars/g":    "gv: 1\n",
 				"host_vars/short": "hv: 2\n",
 			})
-			inv := mustRead(t)(ansible.Read([]string{dir}, "", nil))
+			inv := mustRead(t)(ansible.Read([]string{dir}, "", ansible.ReadOptions{Rules: ansible.Rules214}))
 			if h := inv.Hosts[host]; h == nil || len(h.Vars) != 0 || len(h.FileVars) != 0 {
 				t.Error("1 MB host lost or given vars")
 			}
@@ -702,11 +702,21 @@ func hostileCases() []hostileCase {
 func checkAnyReading(t *testing.T, data []byte) {
 	t.Helper()
 	readers := map[string]func(string, []byte) (*kook.Inventory, error){
-		"ini":     func(n string, d []byte) (*kook.Inventory, error) { return ansible.ParseINI(n, d, nil) },
-		"yaml":    func(n string, d []byte) (*kook.Inventory, error) { return ansible.ParseYAML(n, d, nil) },
-		"json":    func(n string, d []byte) (*kook.Inventory, error) { return ansible.ParseJSON(n, d, nil) },
-		"archive": func(n string, d []byte) (*kook.Inventory, error) { return ansible.ParseArchive(n, d, nil) },
-		"source":  func(n string, d []byte) (*kook.Inventory, error) { return ansible.ParseSource(n, d, "", nil) },
+		"ini": func(n string, d []byte) (*kook.Inventory, error) {
+			return ansible.ParseINI(n, d, ansible.ReadOptions{Rules: ansible.Rules214})
+		},
+		"yaml": func(n string, d []byte) (*kook.Inventory, error) {
+			return ansible.ParseYAML(n, d, ansible.ReadOptions{Rules: ansible.Rules214})
+		},
+		"json": func(n string, d []byte) (*kook.Inventory, error) {
+			return ansible.ParseJSON(n, d, ansible.ReadOptions{Rules: ansible.Rules214})
+		},
+		"archive": func(n string, d []byte) (*kook.Inventory, error) {
+			return ansible.ParseArchive(n, d, ansible.ReadOptions{Rules: ansible.Rules214})
+		},
+		"source": func(n string, d []byte) (*kook.Inventory, error) {
+			return ansible.ParseSource(n, d, "", ansible.ReadOptions{Rules: ansible.Rules214})
+		},
 	}
 	for name, read := range readers {
 		inv, err := read("random-"+name, data)

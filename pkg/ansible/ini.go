@@ -1,13 +1,10 @@
 package ansible
 
 import (
-	"errors"
-	"fmt"
-	"math"
-	"math/big"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
@@ -31,22 +28,32 @@ const warnInvalidGroupChars = "Invalid characters were found in group names but 
 //     text when that fails, so 1 is an int, 'x' a string, [1] a list.
 //
 // It returns the raw, unreconciled inventory built in Ansible's order, or
-// an *Error naming file and line. Literals Ansible cannot use (sets,
-// complex numbers, unhashable keys, integers beyond int64, ...) are errors
-// too, and so is listing "all" as a child, on which Ansible's reconcile
+// an *Error naming file and line. Literals Ansible cannot use (under 2.14
+// rules sets and complex numbers; under both unhashable keys, integers
+// beyond int64, ...) are errors too; 2.19 rules keep what 2.19 keeps
+// (iniValueRules), and so is listing "all" as a child, on which Ansible's reconcile
 // step fails. Group names Ansible considers invalid are kept and warned
 // about once. Error lines are given even where Ansible's message has none.
-func ParseINI(file string, data []byte, warn Warner) (*kook.Inventory, error) {
+func ParseINI(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
+	inv, err := parseINIPartial(file, data, opts)
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// parseINIPartial is ParseINI that also returns, on error, what the ini
+// plugin had added to Ansible's inventory before failing: Ansible keeps
+// it when it skips a file no plugin parses.
+func parseINIPartial(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
 	p := &iniParser{
 		file:    file,
 		inv:     kook.New(),
-		warn:    warn,
+		warn:    opts.Warn,
+		rules:   opts.rules(),
 		pending: map[string]*iniPending{},
 	}
-	if err := p.parse(data); err != nil {
-		return nil, err
-	}
-	return p.inv, nil
+	return p.inv, p.parse(data)
 }
 
 type iniPending struct {
@@ -56,10 +63,11 @@ type iniPending struct {
 }
 
 type iniParser struct {
-	file string
-	inv  *kook.Inventory
-	warn Warner
-	line int
+	file  string
+	inv   *kook.Inventory
+	warn  Warner
+	rules Rules
+	line  int
 
 	warned       bool
 	pending      map[string]*iniPending
@@ -73,51 +81,16 @@ func (p *iniParser) errorf(format string, args ...any) error {
 	return errorf(p.file, p.line, format, args...)
 }
 
-// pySplitLines yields the lines of data as Python's str.splitlines does.
-func pySplitLines(data []byte, fn func(line string) error) error {
-	start := 0
-	for i := 0; i < len(data); {
-		c := data[i]
-		if c >= 0x20 && c < 0x80 {
-			i++
-			continue
-		}
-		size := 1
-		brk := false
-		switch c {
-		case '\n', '\v', '\f', 0x1c, 0x1d, 0x1e:
-			brk = true
-		case '\r':
-			brk = true
-			if i+1 < len(data) && data[i+1] == '\n' {
-				size = 2
-			}
-		default:
-			if c >= 0x80 {
-				r, n := utf8.DecodeRune(data[i:])
-				size = n
-				brk = r == 0x85 || r == 0x2028 || r == 0x2029
-			}
-		}
-		if brk {
-			if err := fn(string(data[start:i])); err != nil {
-				return err
-			}
-			start = i + size
-		}
-		i += size
-	}
-	if start < len(data) {
-		return fn(string(data[start:]))
-	}
-	return nil
+// wrap places err at the current line, keeping it for errors.Is.
+func (p *iniParser) wrap(err error) error {
+	return &Error{File: p.file, Line: p.line, Err: err}
 }
 
 func (p *iniParser) parse(data []byte) error {
 	group, state := kook.Ungrouped, "hosts"
-	err := pySplitLines(data, func(raw string) error {
+	err := pysem.SplitLines(data, func(raw string) error {
 		p.line++
-		line := pyStrip(raw)
+		line := pysem.Strip(raw)
 		if line == "" || line[0] == '#' || line[0] == ';' {
 			return nil
 		}
@@ -204,7 +177,7 @@ func matchSection(line string) (name, tag string, ok bool) {
 	i := 1
 	for i < len(line) {
 		r, n := utf8.DecodeRuneInString(line[i:])
-		if r == ':' || r == ']' || isPySpace(r) {
+		if r == ':' || r == ']' || pysem.IsSpace(r) {
 			break
 		}
 		i += n
@@ -217,7 +190,7 @@ func matchSection(line string) (name, tag string, ok bool) {
 		j := i + 1
 		for j < len(line) {
 			r, n := utf8.DecodeRuneInString(line[j:])
-			if !isPyWord(r) {
+			if !pysem.IsWord(r) {
 				break
 			}
 			j += n
@@ -231,7 +204,7 @@ func matchSection(line string) (name, tag string, ok bool) {
 	if i >= len(line) || line[i] != ']' {
 		return "", "", false
 	}
-	rest := strings.TrimLeftFunc(line[i+1:], isPySpace)
+	rest := strings.TrimLeftFunc(line[i+1:], pysem.IsSpace)
 	if rest != "" && rest[0] != '#' {
 		return "", "", false
 	}
@@ -245,7 +218,7 @@ func matchGroupName(line string) (string, bool) {
 	i := 0
 	for i < len(line) {
 		r, n := utf8.DecodeRuneInString(line[i:])
-		if r == ':' || r == ']' || isPySpace(r) {
+		if r == ':' || r == ']' || pysem.IsSpace(r) {
 			break
 		}
 		i += n
@@ -253,7 +226,7 @@ func matchGroupName(line string) (string, bool) {
 	if i == 0 {
 		return "", false
 	}
-	rest := strings.TrimLeftFunc(line[i:], isPySpace)
+	rest := strings.TrimLeftFunc(line[i:], pysem.IsSpace)
 	if rest == "" || rest[0] == '#' {
 		return line[:i], true
 	}
@@ -269,12 +242,9 @@ func (p *iniParser) checkGroupName(name string) {
 	if p.warned {
 		return
 	}
-	for i, r := range name {
-		if !isPyWord(r) || (i == 0 && isPyDecimal(r)) {
-			p.warned = true
-			p.warn.warn("%s", warnInvalidGroupChars)
-			return
-		}
+	if pysem.InvalidVariableName(name) {
+		p.warned = true
+		p.warn.warn("%s", warnInvalidGroupChars)
 	}
 }
 
@@ -327,7 +297,7 @@ func (p *iniParser) link(parent, child string) error {
 		p.allLinkLine = p.line
 	}
 	if err := p.inv.AddChild(parent, child); err != nil {
-		return p.errorf("%v", err)
+		return p.wrap(err)
 	}
 	return nil
 }
@@ -359,11 +329,11 @@ func (p *iniParser) varsLine(group, line string) error {
 	if !utf8.ValidString(line) {
 		return p.errorf("variable definition is not valid UTF-8")
 	}
-	val, err := iniValue(pyStrip(v))
+	val, err := iniValueRules(pysem.Strip(v), p.rules)
 	if err != nil {
-		return p.errorf("%v", err)
+		return p.wrap(err)
 	}
-	return p.setVar(group, pyStrip(k), val)
+	return p.setVar(group, pysem.Strip(k), val)
 }
 
 func (p *iniParser) hostLine(group, line string) error {
@@ -382,20 +352,20 @@ func (p *iniParser) hostLine(group, line string) error {
 	pattern := tokens[0]
 	names, port, hasPort, err := ExpandHostPattern(pattern)
 	if err != nil {
-		return p.errorf("%v", err)
+		return p.wrap(err)
 	}
 	if strings.Contains(pattern, "[") {
 		// Each pattern is bounded by ExpandHostPattern; the file as a whole
 		// is bounded here, or a few lines of ranges would make billions.
 		if p.rangeHosts += len(names); p.rangeHosts > MaxRangeHosts {
-			return p.errorf("host ranges in this file expand to more than %d hosts in all", MaxRangeHosts)
+			return limitErrorf(p.file, p.line, "host ranges in this file expand to more than %d hosts in all", MaxRangeHosts)
 		}
 	}
-	if !hasPort && strings.HasSuffix(pyStrip(pattern), ":") {
+	if !hasPort && strings.HasSuffix(pysem.Strip(pattern), ":") {
 		return p.errorf("Invalid host pattern '%s' supplied, ending in ':' is not allowed, this character is reserved to provide a port.", pattern)
 	}
 	for _, n := range names {
-		if pyStrip(n) == "---" {
+		if pysem.Strip(n) == "---" {
 			return p.errorf("Invalid host pattern '%s' supplied, '---' is normally a sign this is a YAML file.", pattern)
 		}
 	}
@@ -410,9 +380,9 @@ func (p *iniParser) hostLine(group, line string) error {
 		if !ok {
 			return p.errorf("Expected key=value host variable assignment, got: %s", t)
 		}
-		v, err := iniValue(raw)
+		v, err := iniValueRules(raw, p.rules)
 		if err != nil {
-			return p.errorf("%v", err)
+			return p.wrap(err)
 		}
 		if i, dup := index[k]; dup {
 			vars[i].v = v // a Python dict: the last value, the first position
@@ -444,9 +414,9 @@ func (p *iniParser) hostLine(group, line string) error {
 func (p *iniParser) setVar(entity, key string, value any) error {
 	if g, ok := p.inv.Groups[entity]; ok {
 		if key == "ansible_group_priority" {
-			prio, err := pyIntOf(value)
+			prio, err := kook.PriorityOf(value)
 			if err != nil {
-				return p.errorf("%v", err)
+				return p.wrap(err)
 			}
 			if prio == 1 {
 				delete(g.Vars, key)
@@ -460,43 +430,4 @@ func (p *iniParser) setVar(entity, key string, value any) error {
 	}
 	p.inv.Hosts[entity].Vars[key] = value
 	return nil
-}
-
-// pyIntOf is Python's int(value) for the value types kook holds.
-func pyIntOf(v any) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case bool:
-		if x {
-			return 1, nil
-		}
-		return 0, nil
-	case float64:
-		switch {
-		case math.IsInf(x, 0):
-			return 0, errors.New("cannot convert float infinity to integer")
-		case math.IsNaN(x):
-			return 0, errors.New("cannot convert float NaN to integer")
-		}
-		t := math.Trunc(x)
-		if t < -(1<<63) || t >= 1<<63 {
-			return 0, fmt.Errorf("integer too large: %s", big.NewFloat(t).Text('f', 0))
-		}
-		return int64(t), nil
-	case string:
-		b, err := pyIntParse(x)
-		if err != nil {
-			return 0, err
-		}
-		if !b.IsInt64() {
-			return 0, fmt.Errorf("integer too large: %s", b)
-		}
-		return b.Int64(), nil
-	case nil:
-		return 0, errors.New("int() argument must be a string, a bytes-like object or a real number, not 'NoneType'")
-	case []any:
-		return 0, errors.New("int() argument must be a string, a bytes-like object or a real number, not 'list'")
-	}
-	return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", "dict")
 }

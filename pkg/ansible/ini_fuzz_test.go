@@ -27,7 +27,7 @@ func FuzzParseINI(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		inv, err := ParseINI("f.ini", data, nil)
+		inv, err := ParseINI("f.ini", data, ReadOptions{Rules: Rules214})
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) || e.File != "f.ini" || e.Line < 1 {
@@ -50,7 +50,7 @@ func FuzzParseINI(f *testing.F) {
 			}
 			return
 		}
-		back, err := ParseINI("w.ini", buf.Bytes(), nil)
+		back, err := ParseINI("w.ini", buf.Bytes(), ReadOptions{Rules: Rules214})
 		if err != nil {
 			t.Fatalf("written text does not parse: %v\n%s", err, buf.String())
 		}
@@ -83,14 +83,14 @@ func BenchmarkParseINI10k(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ParseINI("bench.ini", data, nil); err != nil {
+		if _, err := ParseINI("bench.ini", data, ReadOptions{Rules: Rules214}); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 func BenchmarkWriteINI10k(b *testing.B) {
-	inv, err := ParseINI("bench.ini", genINI(10000), nil)
+	inv, err := ParseINI("bench.ini", genINI(10000), ReadOptions{Rules: Rules214})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func iniAnyList(s []string) []any {
 
 func iniParseReconciled(t *testing.T, name, text string) *kook.Inventory {
 	t.Helper()
-	inv, err := ParseINI(name, []byte(text), nil)
+	inv, err := ParseINI(name, []byte(text), ReadOptions{Rules: Rules214})
 	if err != nil {
 		t.Fatalf("ParseINI: %v", err)
 	}
@@ -118,7 +118,7 @@ func TestParseINIErrors(t *testing.T) {
 		{"[g]\n\nh \"v={[1]}\"", "t.ini:3: unhashable type: 'list'"},
 		{"[g]\n[g:vars]\nv={{ 'x' }}", "t.ini:3: unhashable type: 'set'"},
 		{"[g]\nh \"v={(1,2): 3}\"", "t.ini:2: keys must be str, int, float, bool or None, not tuple"},
-		{"[g]\nh v=99999999999999999999", "t.ini:2: integer too large: 99999999999999999999"},
+		{"[g]\nh v=99999999999999999999", "t.ini:2: integer 99999999999999999999 is beyond the 64-bit range kook keeps integers in"},
 		{"[g]\nh \"v=[b'x']\"", "t.ini:2: Object of type bytes is not JSON serializable"},
 		{"[g]\n\"\"", "t.ini:2: Invalid empty host name provided: "},
 		{"[g]\n---", "t.ini:2: Invalid host pattern '---' supplied, '---' is normally a sign this is a YAML file."},
@@ -159,7 +159,7 @@ func TestParseINIErrors(t *testing.T) {
 		{"[g]\nh\xff", "t.ini:2: host definition is not valid UTF-8"},
 	}
 	for _, c := range cases {
-		inv, err := ParseINI("t.ini", []byte(c.in), nil)
+		inv, err := ParseINI("t.ini", []byte(c.in), ReadOptions{Rules: Rules214})
 		if err == nil {
 			t.Errorf("%q: no error, want %q", c.in, c.want)
 			continue
@@ -227,7 +227,7 @@ func TestParseINIAccepted(t *testing.T) {
 }
 
 func TestParseINIRaw(t *testing.T) {
-	inv, err := ParseINI("t.ini", []byte("loner\n[all]\ndirect\n[b]\nh2\n[a]\nh1\n"), nil)
+	inv, err := ParseINI("t.ini", []byte("loner\n[all]\ndirect\n[b]\nh2\n[a]\nh1\n"), ReadOptions{Rules: Rules214})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,14 +252,14 @@ func TestParseINIRaw(t *testing.T) {
 func TestParseINIWarnings(t *testing.T) {
 	var got []string
 	warn := func(m string) { got = append(got, m) }
-	if _, err := ParseINI("t.ini", []byte("[bad-name]\nh\n[1st]\nh2\n[größe]\nh3\n"), warn); err != nil {
+	if _, err := ParseINI("t.ini", []byte("[bad-name]\nh\n[1st]\nh2\n[größe]\nh3\n"), ReadOptions{Rules: Rules214, Warn: warn}); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{warnInvalidGroupChars}; !cmp.Equal(got, want) {
 		t.Errorf("warnings = %q, want %q", got, want)
 	}
 	got = nil
-	if _, err := ParseINI("t.ini", []byte("[größe]\nh\n[_x1]\nh2\n"), warn); err != nil {
+	if _, err := ParseINI("t.ini", []byte("[größe]\nh\n[_x1]\nh2\n"), ReadOptions{Rules: Rules214, Warn: warn}); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 0 {

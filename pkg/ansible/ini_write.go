@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
@@ -30,7 +31,8 @@ import (
 // are fine but '[' is not, a trailing ':'), group names with whitespace,
 // ':' or ']', a name used for both a host and a group, keys containing '=',
 // NaN. As a last guard the text is parsed back and compared; WriteINI never
-// writes a file that would read back differently. Output is deterministic.
+// writes a file that would read back differently, under either rule set.
+// Output is deterministic.
 //
 // An INI file has one layer of vars: vars-file vars are folded in as
 // kook.Inventory.OneLayer folds them (WriteDir keeps the layers apart).
@@ -42,13 +44,16 @@ func WriteINI(w io.Writer, inv *kook.Inventory) error {
 	if err != nil {
 		return err
 	}
-	back, err := ParseINI("written INI", text, nil)
-	if err != nil {
-		return fmt.Errorf("INI cannot carry this inventory: %v", err)
-	}
-	back.Reconcile()
-	if d := graphDifference(inv, back); d != "" {
-		return fmt.Errorf("INI cannot carry this inventory: %s", d)
+	// The file must read back the same whichever Ansible reads it.
+	for _, rules := range []Rules{Rules214, Rules219} {
+		back, err := ParseINI("written INI", text, ReadOptions{Rules: rules})
+		if err != nil {
+			return fmt.Errorf("INI cannot carry this inventory: %v", err)
+		}
+		back.Reconcile()
+		if d := graphDifference(inv, back); d != "" {
+			return fmt.Errorf("INI cannot carry this inventory (as %s read it): %s", rules, d)
+		}
 	}
 	_, err = w.Write(text)
 	return err
@@ -200,7 +205,7 @@ func iniValueText(v any) (string, error) {
 }
 
 func isPlainINIString(s string) bool {
-	if !utf8.ValidString(s) || hasLineBreak(s) || pyStrip(s) != s {
+	if !utf8.ValidString(s) || hasLineBreak(s) || pysem.Strip(s) != s {
 		return false
 	}
 	v, err := iniValue(s)
@@ -214,13 +219,7 @@ func isPlainINIString(s string) bool {
 // hasLineBreak reports whether s holds a character Python's splitlines
 // ends a line at.
 func hasLineBreak(s string) bool {
-	for _, r := range s {
-		switch r {
-		case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
-			return true
-		}
-	}
-	return false
+	return strings.IndexFunc(s, pysem.IsLineBreak) >= 0
 }
 
 // shellQuote quotes s so that shlex.split gives it back as one word; words
@@ -252,9 +251,9 @@ func checkINIHostName(h string) error {
 		return errors.New("host name is not valid UTF-8")
 	case hasLineBreak(h):
 		return errors.New("INI cannot hold a line break in a host name")
-	case pyStrip(h) == "---":
+	case pysem.Strip(h) == "---":
 		return errors.New("INI reads '---' as a sign of YAML")
-	case strings.HasSuffix(pyStrip(h), ":"):
+	case strings.HasSuffix(pysem.Strip(h), ":"):
 		return errors.New("INI reads a trailing ':' as an empty port")
 	}
 	names, _, hasPort, err := ExpandHostPattern(h)
@@ -296,7 +295,7 @@ func checkINIGroupVarKey(k string) error {
 	if err := checkINIHostVarKey(k); err != nil {
 		return err
 	}
-	if pyStrip(k) != k {
+	if pysem.Strip(k) != k {
 		return errors.New("INI strips surrounding whitespace from group var names")
 	}
 	if k != "" && strings.IndexByte("#;[", k[0]) >= 0 {

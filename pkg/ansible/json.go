@@ -1,19 +1,17 @@
 package ansible
 
 import (
-	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
-	"unicode"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
 // ParseJSON reads a script-protocol document (what an inventory script
 // prints for --list, also what ansible-inventory --list [--export] prints)
-// exactly as ansible-core 2.14's script plugin reads it:
+// exactly as ansible-core 2.14's script plugin reads it (2.19's, with
+// opts.Rules 2.19, where noted):
 //
 //   - every top-level key except _meta is a group, created in document order;
 //   - a list value is the group's hosts; an object may hold hosts (a list),
@@ -22,18 +20,22 @@ import (
 //     those keys is a group holding one host named like the group, with the
 //     object as the group's vars;
 //   - _meta.hostvars gives the vars of the hosts the groups list; entries for
-//     other hosts are ignored; without it hosts get no vars;
+//     other hosts are ignored; without it hosts get no vars (2.19: _meta must
+//     be an object holding a hostvars object, and a _meta.profile must be
+//     "inventory_legacy");
+//   - 2.19: the vars of a group given as an object without hosts, vars or
+//     children are unsafe (never templated);
 //   - host names are taken verbatim, without ranges or ports;
 //   - ansible_group_priority in group vars is converted with Python's int()
 //     and kept as an int64, dropped when it is the default 1.
 //
 // Errors carry the line of the offending value and Ansible's wording.
-func ParseJSON(file string, data []byte, warn Warner) (*kook.Inventory, error) {
+func ParseJSON(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
 	top, serr := decodeJSONDocument(data)
 	if serr != nil {
 		return nil, jsonSyntaxErr(file, data, serr)
 	}
-	p := &scriptParser{file: file, data: data, inv: kook.New(), warn: warn, listed: map[string]bool{}}
+	p := &scriptParser{file: file, data: data, inv: kook.New(), warn: opts.Warn, rules: opts.rules(), listed: map[string]bool{}}
 	if err := p.document(top); err != nil {
 		return nil, err
 	}
@@ -50,6 +52,7 @@ type scriptParser struct {
 	data   []byte
 	inv    *kook.Inventory
 	warn   Warner
+	rules  Rules
 	listed map[string]bool // hosts some group lists: the only ones _meta may give vars
 	order  []string        // the same, in the order they were listed
 	warned bool            // the invalid group name warning was given
@@ -59,24 +62,12 @@ type scriptParser struct {
 // warning Group() gives (once) for a name that is not a Python identifier.
 func (p *scriptParser) addGroup(name string) {
 	if _, ok := p.inv.Groups[name]; !ok {
-		if !p.warned && jsonInvalidGroupName(name) {
+		if !p.warned && pysem.InvalidVariableName(name) {
 			p.warned = true
 			p.warn.warn("Invalid characters were found in group names but not replaced, use -vvvv to see details")
 		}
 		p.inv.AddGroup(name)
 	}
-}
-
-// jsonInvalidGroupName reports whether Ansible's INVALID_VARIABLE_NAMES
-// (`^[\d\W]|[^\w]`, Unicode aware) matches name.
-func jsonInvalidGroupName(name string) bool {
-	for i, r := range name {
-		word := r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.In(r, unicode.Mn, unicode.Mc)
-		if !word || (i == 0 && unicode.IsDigit(r)) {
-			return true
-		}
-	}
-	return false
 }
 
 func (p *scriptParser) errAt(off int, format string, args ...any) error {
@@ -90,6 +81,11 @@ func (p *scriptParser) document(top any) error {
 	}
 	var meta any
 	metaOff, haveMeta := 0, false
+	if p.rules == Rules219 {
+		if err := p.checkProfile(obj); err != nil {
+			return err
+		}
+	}
 	for i, name := range obj.keys {
 		if name == "_meta" {
 			v, off, err := p.metaHostvars(obj.vals[i], obj.offs[i])
@@ -104,6 +100,9 @@ func (p *scriptParser) document(top any) error {
 		if err := p.group(name, obj.vals[i], obj.offs[i]); err != nil {
 			return err
 		}
+	}
+	if p.rules == Rules219 && !obj.has("_meta") {
+		p.warn.warn("Inventory scripts should always provide 'meta.hostvars'. Host variables will be collected by running the inventory script with the '--host' option for each host.")
 	}
 	if !haveMeta || len(p.order) == 0 {
 		// Ansible would run the script with --host per host; a document has
@@ -146,6 +145,19 @@ func (p *scriptParser) firstValue() int {
 // none), failing where Python's `'hostvars' in gdata` and
 // `gdata['hostvars']` would.
 func (p *scriptParser) metaHostvars(meta any, off int) (any, int, error) {
+	if p.rules == Rules219 {
+		// 2.19: data_from_meta = gdata.get('hostvars'), which must be a
+		// dict (checkProfile made sure _meta is one).
+		m := jsonPlain(meta).(*jsonObject)
+		v, voff, ok := m.get("hostvars")
+		if !ok {
+			return nil, 0, p.errAt(off, "Value contains '_meta.hostvars' which is 'NoneType' instead of 'dict'.")
+		}
+		if _, isObj := jsonPlain(v).(*jsonObject); !isObj {
+			return nil, 0, p.errAt(voff, "Value contains '_meta.hostvars' which is '%s' instead of 'dict'.", jsonPyTypeName(v))
+		}
+		return v, voff, nil
+	}
 	switch m := jsonPlain(meta).(type) {
 	case *jsonObject:
 		v, voff, ok := m.get("hostvars")
@@ -169,6 +181,34 @@ func (p *scriptParser) metaHostvars(meta any, off int) (any, int, error) {
 	return nil, 0, p.errAt(off, "argument of type '%s' is not iterable", jsonPyTypeName(meta))
 }
 
+// checkProfile is 2.19's detect_profile_name and get_decoder: _meta, when
+// present, is an object whose profile, when present, names the only
+// inventory profile there is.
+func (p *scriptParser) checkProfile(top *jsonObject) error {
+	meta, off, ok := top.get("_meta")
+	if !ok {
+		return nil
+	}
+	m, isObj := jsonPlain(meta).(*jsonObject)
+	if !isObj {
+		return p.errAt(off, "Value contains '_meta' which is '%s' instead of 'dict'.", jsonPyTypeName(meta))
+	}
+	profile, poff, ok := m.get("profile")
+	if !ok {
+		return nil
+	}
+	name, isStr := profile.(string)
+	switch {
+	case !isStr:
+		return p.errAt(poff, "Value contains '_meta.profile' which is '%s' instead of 'str'.", jsonPyTypeName(profile))
+	case !strings.HasPrefix(name, "inventory_"):
+		return p.errAt(poff, "Non-inventory profile %s is not allowed.", pysem.ReprString(name))
+	case name != "inventory_legacy":
+		return p.errAt(poff, "Unable to get JSON decoder for inventory script result: unknown profile %s.", pysem.ReprString(name))
+	}
+	return nil
+}
+
 func (p *scriptParser) group(name string, data any, off int) error {
 	if name == "" {
 		return p.errAt(off, "Invalid empty/false group name provided: ")
@@ -179,15 +219,25 @@ func (p *scriptParser) group(name string, data any, off int) error {
 	var hostsOff, varsOff, childrenOff int
 	var haveHosts, haveVars, haveChildren bool
 	obj, isObj := data.(*jsonObject)
+	malformed := false // 2.19 marks the vars of such a group unsafe
 	switch {
 	case !isObj:
 		hosts, hostsOff, haveHosts = data, off, true
+		if p.rules == Rules219 {
+			p.warn.warn("Group %s was converted to 'dict' from '%s'.", pysem.ReprString(name), jsonPyTypeName(data))
+		}
 	case !obj.has("hosts") && !obj.has("vars") && !obj.has("children"):
 		// The shorthand: a host named like the group, the object as vars.
 		hosts = &jsonArray{vals: []any{name}, offs: []int{off}}
 		hostsOff, haveHosts = off, true
 		vars, varsOff, haveVars = obj, off, true
 		p.warn.warn("Found both group and host with same name: %s", name)
+		if p.rules == Rules219 {
+			// The inventory_legacy profile trusts strings only under a
+			// group's "vars" and under _meta.hostvars.
+			malformed = true
+			p.warn.warn("Treating malformed group %s as the sole host of that group. Variables provided in this manner cannot be templated.", pysem.ReprString(name))
+		}
 	default:
 		hosts, hostsOff, haveHosts = obj.get("hosts")
 		vars, varsOff, haveVars = obj.get("vars")
@@ -217,7 +267,7 @@ func (p *scriptParser) group(name string, data any, off int) error {
 		}
 		g := p.inv.Groups[name]
 		for i, k := range obj.keys {
-			if err := jsonSetGroupVar(g, k, jsonVarValue(obj.vals[i], unsafe)); err != nil {
+			if err := jsonSetGroupVar(g, k, jsonVarValue(obj.vals[i], unsafe || malformed)); err != nil {
 				return p.errAt(obj.offs[i], "%v", err)
 			}
 		}
@@ -347,54 +397,14 @@ func jsonSetGroupVar(g *kook.Group, key string, value any) error {
 	return nil
 }
 
-// jsonPyInt converts a value the way Python's int() does.
+// jsonPyInt is int(v) on a decoded value, narrowed to the int64 kook
+// keeps priorities in (kook.PriorityOf).
 func jsonPyInt(v any) (int64, error) {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return 1, nil
-		}
-		return 0, nil
-	case int64:
-		return x, nil
-	case float64:
-		switch {
-		case math.IsNaN(x):
-			return 0, errors.New("cannot convert float NaN to integer")
-		case math.IsInf(x, 0):
-			return 0, errors.New("cannot convert float infinity to integer")
-		case x >= math.MaxInt64 || x < math.MinInt64:
-			return 0, fmt.Errorf("ansible_group_priority %s is out of range", jsonPyStr(x))
-		}
-		return int64(x), nil
-	case string:
-		if n, ok := jsonPyIntString(x); ok {
-			return n, nil
-		}
-		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", jsonPyRepr(x))
+	switch v.(type) {
+	case *jsonArray, *jsonObject, *jsonTagged:
+		return 0, pysem.IntTypeError(jsonPyTypeName(v))
 	}
-	return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", jsonPyTypeName(v))
-}
-
-// jsonPyIntString parses a base-10 integer literal as int(str) does:
-// surrounding whitespace, a sign, underscores between digits.
-func jsonPyIntString(s string) (int64, bool) {
-	s = strings.TrimFunc(s, unicode.IsSpace)
-	sign := ""
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		sign, s = s[:1], s[1:]
-	}
-	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
-		return 0, false
-	}
-	digits := strings.ReplaceAll(s, "_", "")
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(sign+digits, 10, 64)
-	return n, err == nil
+	return kook.PriorityOf(v)
 }
 
 func jsonPyTruthy(v any) bool {
@@ -419,22 +429,14 @@ func jsonPyTruthy(v any) bool {
 
 func jsonPyTypeName(v any) string {
 	switch v.(type) {
-	case nil:
-		return "NoneType"
-	case bool:
-		return "bool"
-	case int64:
-		return "int"
-	case float64:
-		return "float"
-	case string:
-		return "str"
-	case *jsonArray, []any:
+	case *jsonArray:
 		return "list"
+	case *jsonObject:
+		return "dict"
 	case *jsonTagged:
 		return "AnsibleVaultEncryptedUnicode"
 	}
-	return "dict"
+	return pysem.TypeName(v)
 }
 
 // jsonPyStr is Python's str() of a decoded value.
@@ -447,111 +449,24 @@ func jsonPyStr(v any) string {
 
 // jsonPyRepr is Python's repr() of a decoded value, for error messages that
 // quote the data the way Ansible quotes it.
-func jsonPyRepr(v any) string {
-	var b strings.Builder
-	jsonWritePyRepr(&b, v)
-	return b.String()
-}
+func jsonPyRepr(v any) string { return pysem.Repr(v) }
 
-func jsonWritePyRepr(b *strings.Builder, v any) {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("None")
-	case bool:
-		if x {
-			b.WriteString("True")
-		} else {
-			b.WriteString("False")
-		}
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	case float64:
-		switch {
-		case math.IsNaN(x):
-			b.WriteString("nan")
-		case math.IsInf(x, 1):
-			b.WriteString("inf")
-		case math.IsInf(x, -1):
-			b.WriteString("-inf")
-		default:
-			b.Write(kook.AppendFloat(nil, x))
-		}
-	case string:
-		jsonWritePyString(b, x)
-	case *jsonTagged:
-		jsonWritePyRepr(b, x.val)
-	case *jsonArray:
-		jsonWritePyList(b, x.vals)
-	case []any:
-		jsonWritePyList(b, x)
-	case *jsonObject:
-		b.WriteByte('{')
-		for i, k := range x.keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			jsonWritePyString(b, k)
-			b.WriteString(": ")
-			jsonWritePyRepr(b, x.vals[i])
-		}
-		b.WriteByte('}')
-	case map[string]any:
-		b.WriteByte('{')
-		for i, k := range jsonSortedVarKeys(x) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			jsonWritePyString(b, k)
-			b.WriteString(": ")
-			jsonWritePyRepr(b, x[k])
-		}
-		b.WriteByte('}')
-	default:
-		fmt.Fprint(b, x)
-	}
-}
+// AppendPyRepr writes the list as repr() does.
+func (a *jsonArray) AppendPyRepr(b []byte) []byte { return pysem.AppendRepr(b, a.vals) }
 
-func jsonWritePyList(b *strings.Builder, l []any) {
-	b.WriteByte('[')
-	for i, e := range l {
+// AppendPyRepr writes the object as repr() writes a dict: in its order.
+func (o *jsonObject) AppendPyRepr(b []byte) []byte {
+	b = append(b, '{')
+	for i, k := range o.keys {
 		if i > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		jsonWritePyRepr(b, e)
+		b = pysem.AppendReprString(b, k)
+		b = append(b, ": "...)
+		b = pysem.AppendRepr(b, o.vals[i])
 	}
-	b.WriteByte(']')
+	return append(b, '}')
 }
 
-func jsonWritePyString(b *strings.Builder, s string) {
-	quote := byte('\'')
-	if strings.Contains(s, "'") && !strings.Contains(s, "\"") {
-		quote = '"'
-	}
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == rune(quote) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(b, `\x%02x`, r)
-		case r > 0x7f && !unicode.IsPrint(r):
-			if r <= 0xff {
-				fmt.Fprintf(b, `\x%02x`, r)
-			} else if r <= 0xffff {
-				fmt.Fprintf(b, `\u%04x`, r)
-			} else {
-				fmt.Fprintf(b, `\U%08x`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(quote)
-}
+// AppendPyRepr writes the tagged value's own repr.
+func (t *jsonTagged) AppendPyRepr(b []byte) []byte { return pysem.AppendRepr(b, t.val) }

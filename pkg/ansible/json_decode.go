@@ -2,7 +2,6 @@ package ansible
 
 import (
 	"bytes"
-	"fmt"
 	"hash/maphash"
 	"math"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 	"weak"
+
+	"github.com/kook-project/kook/internal/pysem"
 )
 
 // The script protocol is read the way Python's json module reads it, not
@@ -422,14 +423,18 @@ func (d *jsonDecoder) number() (any, *jsonSyntaxError) {
 	text := string(data[start:p])
 	if !isFloat {
 		// Python 3.11 refuses to convert longer integer literals.
-		if n := len(strings.TrimPrefix(text, "-")); n > 4300 {
+		if n := len(strings.TrimPrefix(text, "-")); n > pysem.MaxStrDigits {
 			d.pos = start
-			return nil, d.fail(fmt.Sprintf("Exceeds the limit (4300 digits) for integer string conversion: value has %d digits; use sys.set_int_max_str_digits() to increase the limit", n))
+			return nil, d.fail(pysem.DigitLimitError(n).Error())
 		}
-		if i, err := strconv.ParseInt(text, 10, 64); err == nil {
-			return i, nil
+		i, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			// Python ints are unbounded and Ansible prints this one as it
+			// is; a float in its place would print another inventory.
+			d.pos = start
+			return nil, d.fail(pysem.RangeError(text).Error())
 		}
-		// Python ints are unbounded; past int64 keep the magnitude.
+		return i, nil
 	}
 	f, _ := strconv.ParseFloat(text, 64) // out of range gives ±Inf, as float() does
 	return f, nil

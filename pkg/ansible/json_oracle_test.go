@@ -73,7 +73,7 @@ func TestWriteJSONAnsible(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			inv, err := ansible.ParseJSON(c.Export, export, nil)
+			inv, err := ansible.ParseJSON(c.Export, export, ansible.ReadOptions{Rules: ansible.Rules214})
 			if err != nil {
 				t.Fatal(err)
 			}

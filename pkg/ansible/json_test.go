@@ -50,7 +50,7 @@ func graph(groups map[string]G, hosts map[string]kook.Vars) *kook.Inventory {
 func parseJSONReconciled(t *testing.T, doc string) (*kook.Inventory, []string) {
 	t.Helper()
 	var warnings []string
-	inv, err := ansible.ParseJSON("t.json", []byte(doc), func(m string) { warnings = append(warnings, m) })
+	inv, err := ansible.ParseJSON("t.json", []byte(doc), ansible.ReadOptions{Rules: ansible.Rules214, Warn: func(m string) { warnings = append(warnings, m) }})
 	if err != nil {
 		t.Fatalf("ParseJSON: %v", err)
 	}
@@ -122,11 +122,11 @@ func TestParseJSON(t *testing.T) {
 		},
 		{
 			name: "numbers typed like Python",
-			doc:  `{"g": {"vars": {"i": 1, "f": 1.0, "e": 1e2, "neg": -0, "big": 100000000000000000000, "inf": -Infinity}}}`,
+			doc:  `{"g": {"vars": {"i": 1, "f": 1.0, "e": 1e2, "neg": -0, "inf": -Infinity}}}`,
 			want: graph(map[string]G{
 				"all": {Children: []string{"ungrouped", "g"}},
 				"g": {Vars: kook.Vars{"i": int64(1), "f": 1.0, "e": 100.0, "neg": int64(0),
-					"big": 1e20, "inf": math.Inf(-1)}},
+					"inf": math.Inf(-1)}},
 			}, nil),
 		},
 		{
@@ -240,20 +240,22 @@ func TestParseJSONErrors(t *testing.T) {
 		{`{"g": ["x"], "_meta": "hostvars"}`, `t.json:1: string indices must be integers, not 'str'`},
 		{`{"g": ["x"], "_meta": ["hostvars"]}`, `t.json:1: list indices must be integers or slices, not str`},
 		{`{"a": ` + strings.Repeat("9", 4301) + `}`, `t.json:1: Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits; use sys.set_int_max_str_digits() to increase the limit: line 1 column 7 (char 6)`},
+		// Python keeps it exactly and Ansible prints it so; a float would not.
+		{`{"g": {"vars": {"big": 100000000000000000000}}}`, `t.json:1: integer 100000000000000000000 is beyond the 64-bit range kook keeps integers in: line 1 column 24 (char 23)`},
 		{strings.Repeat("[", 1001), `t.json:1: maximum recursion depth exceeded while decoding a JSON array from a unicode string: line 1 column 1001 (char 1000)`},
 	}
 	for _, tt := range tests {
-		inv, err := ansible.ParseJSON("t.json", []byte(tt.doc), nil)
+		inv, err := ansible.ParseJSON("t.json", []byte(tt.doc), ansible.ReadOptions{Rules: ansible.Rules214})
 		if err == nil {
-			t.Errorf("ParseJSON(%q) = %v, want error %q", tt.doc, inv, tt.want)
+			t.Errorf("ParseJSON(ansible.ReadOptions{Rules: ansible.Rules214, Warn: %q}) = %v, want error %q", tt.doc, inv, tt.want)
 			continue
 		}
 		var e *ansible.Error
 		if !errors.As(err, &e) || inv != nil {
-			t.Errorf("ParseJSON(%q): error %T and inventory %v, want *ansible.Error and nil", tt.doc, err, inv)
+			t.Errorf("ParseJSON(ansible.ReadOptions{Rules: ansible.Rules214, Warn: %q}): error %T and inventory %v, want *ansible.Error and nil", tt.doc, err, inv)
 		}
 		if err.Error() != tt.want {
-			t.Errorf("ParseJSON(%q):\n got %s\nwant %s", tt.doc, err, tt.want)
+			t.Errorf("ParseJSON(ansible.ReadOptions{Rules: ansible.Rules214, Warn: %q}):\n got %s\nwant %s", tt.doc, err, tt.want)
 		}
 	}
 }
@@ -277,7 +279,7 @@ func TestParseJSONAnsibleOutput(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				inv, err := ansible.ParseJSON(path, data, nil)
+				inv, err := ansible.ParseJSON(path, data, ansible.ReadOptions{Rules: ansible.Rules214})
 				if err != nil {
 					t.Fatal(err)
 				}

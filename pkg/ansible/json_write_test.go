@@ -53,7 +53,7 @@ func TestWriteJSON(t *testing.T) {
 	if diff := cmp.Diff(want, buf.String()); diff != "" {
 		t.Errorf("WriteJSON (-want +got):\n%s", diff)
 	}
-	back, err := ansible.ParseJSON("back.json", buf.Bytes(), nil)
+	back, err := ansible.ParseJSON("back.json", buf.Bytes(), ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestWriteJSONAnsibleProbes(t *testing.T) {
 	for i, doc := range probes {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
-			inv, err := ansible.ParseJSON("probe.json", []byte(doc), nil)
+			inv, err := ansible.ParseJSON("probe.json", []byte(doc), ansible.ReadOptions{Rules: ansible.Rules214})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -101,7 +101,7 @@ func TestLayersAnsible(t *testing.T) {
 			t.Parallel()
 			src := filepath.Join(t.TempDir(), filepath.Base(path))
 			copyTree(t, path, src)
-			inv, err := ansible.Read([]string{src}, "", nil)
+			inv, err := ansible.Read([]string{src}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 			if err != nil {
 				t.Skipf("not readable under these rules: %v", err)
 			}
@@ -180,7 +180,7 @@ func TestLayersCarriedCorpus(t *testing.T) {
 	sort.Strings(names)
 	total, pairs := 0, 0
 	for _, n := range names {
-		inv, err := ansible.Read([]string{dirs[n]}, "", nil)
+		inv, err := ansible.Read([]string{dirs[n]}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 		if err != nil {
 			t.Logf("%s: not readable under these rules, not counted: %v", n, err)
 			continue
@@ -209,7 +209,7 @@ func TestLayersCarriedCorpus(t *testing.T) {
 		// o1: shade; r1 and r2: deep_only, depth_key, list_key, shade.
 		"dir-layers-depth": 11,
 	} {
-		inv, err := ansible.Read([]string{filepath.Join(root, name)}, "", nil)
+		inv, err := ansible.Read([]string{filepath.Join(root, name)}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +234,7 @@ func TestVarsFilesOfSeveralDirectories(t *testing.T) {
 		"group_vars/a.yml": "k: two-a\n",
 	})
 	sources := []string{filepath.Join(one, "hosts"), filepath.Join(two, "more")}
-	inv, err := ansible.Read(sources, "", nil)
+	inv, err := ansible.Read(sources, "", ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestVarsFilesOfSeveralDirectories(t *testing.T) {
 		"group_vars/a.yml": "k: second-a\n",
 	})
 	sources = []string{filepath.Join(first, "hosts"), filepath.Join(second, "more")}
-	_, err = ansible.Read(sources, "", nil)
+	_, err = ansible.Read(sources, "", ansible.ReadOptions{Rules: ansible.Rules214})
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(first, "group_vars", "b")) || !strings.Contains(err.Error(), filepath.Join(second, "group_vars", "a")) {
 		t.Errorf("Read = %v, want a refusal naming both vars files", err)
 	}

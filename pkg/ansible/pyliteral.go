@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
@@ -24,10 +25,6 @@ import (
 // maxPyNesting is CPython's tokenizer limit on open brackets (MAXLEVEL):
 // one more is a SyntaxError, so such a value stays a string.
 const maxPyNesting = 200
-
-// pyMaxStrDigits is Python 3.11's limit on decimal integer literals; a
-// longer literal is a SyntaxError.
-const pyMaxStrDigits = 4300
 
 // iniValue types one INI value as Ansible does: the Python literal it
 // spells, else the text itself. An error means the text is a literal that
@@ -698,7 +695,11 @@ func (p *pyParser) parseNumber() (*pyNode, bool) {
 		switch {
 		case e < len(s) && (s[e] == 'j' || s[e] == 'J'):
 			e++
-			v = &pyVal{kind: pyComplex}
+			im, err := strconv.ParseFloat(text, 64)
+			if err != nil && !errors.Is(err, strconv.ErrRange) {
+				return nil, false
+			}
+			v = &pyVal{kind: pyComplex, im: im}
 		case isFloat:
 			f, err := strconv.ParseFloat(text, 64)
 			if err != nil && !errors.Is(err, strconv.ErrRange) {
@@ -709,7 +710,7 @@ func (p *pyParser) parseNumber() (*pyNode, bool) {
 			if len(text) > 1 && strings.Trim(text, "0") != "" && text[0] == '0' {
 				return nil, false // leading zeros in decimal integer literals
 			}
-			if len(text) > pyMaxStrDigits {
+			if len(text) > pysem.MaxStrDigits {
 				return nil, false
 			}
 			v = pyIntFromString(text, 10)
@@ -753,8 +754,9 @@ type pyVal struct {
 	b     bool
 	i     int64
 	big   *big.Int // pyInt beyond int64
-	f     float64
-	s     string // str (UTF-8) or bytes
+	f     float64  // float, or a complex's real part
+	im    float64  // a complex's imaginary part
+	s     string   // str (UTF-8) or bytes
 	bad   string
 	items []*pyVal // tuple, list, set, dict values
 	keys  []*pyVal // dict keys
@@ -855,7 +857,20 @@ func pyConvert(n *pyNode) (*pyVal, error) {
 			return nil, err
 		}
 		if left.kind != pyComplex && right.kind == pyComplex {
-			return &pyVal{kind: pyComplex}, nil
+			// float(left) as complex(left, 0.0), then the operation part by
+			// part, signed zeros included.
+			var l float64
+			if left.kind == pyFloat {
+				l = left.f
+			} else if f, acc := new(big.Float).SetInt(left.bigInt()).Float64(); acc == big.Exact || !math.IsInf(f, 0) {
+				l = f
+			} else {
+				return nil, errors.New("int too large to convert to float")
+			}
+			if n.op == '-' {
+				return &pyVal{kind: pyComplex, f: l - right.f, im: 0.0 - right.im}, nil
+			}
+			return &pyVal{kind: pyComplex, f: l + right.f, im: 0.0 + right.im}, nil
 		}
 		return nil, errPyValue
 	}
@@ -889,8 +904,10 @@ func pySignedNum(n *pyNode) (*pyVal, error) {
 		return pyIntFromBig(new(big.Int).Neg(v.bigInt())), nil
 	case pyFloat:
 		return &pyVal{kind: pyFloat, f: -v.f}, nil
+	case pyComplex:
+		return &pyVal{kind: pyComplex, f: -v.f, im: -v.im}, nil
 	}
-	return v, nil // complex: refused later anyway
+	return v, nil
 }
 
 // pyHashable mirrors hash(): the TypeError it raises is not caught by
@@ -963,7 +980,7 @@ func pyToKook(v *pyVal, top bool) (any, error) {
 		return v.b, nil
 	case pyInt:
 		if v.big != nil {
-			return nil, errors.New("integer too large: " + v.big.String())
+			return nil, pysem.RangeError(v.big.String())
 		}
 		return v.i, nil
 	case pyFloat:
@@ -975,7 +992,7 @@ func pyToKook(v *pyVal, top bool) (any, error) {
 		return v.s, nil
 	case pyBytes:
 		if !top {
-			return nil, errors.New("Object of type bytes is not JSON serializable")
+			return nil, beyondKook{errors.New("Object of type bytes is not JSON serializable")}
 		}
 		if !utf8.ValidString(v.s) {
 			return nil, errors.New("bytes value is not valid UTF-8")
@@ -1020,59 +1037,10 @@ func pyToKook(v *pyVal, top bool) (any, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("Object of type %s is not JSON serializable", pyTypeNames[v.kind])
+	return nil, beyondKook{fmt.Errorf("Object of type %s is not JSON serializable", pyTypeNames[v.kind])}
 }
 
 // --- writing ----------------------------------------------------------------
-
-// isPyDecimal is Python's \d on str: a Unicode decimal digit.
-func isPyDecimal(r rune) bool { return unicode.IsDigit(r) }
-
-// pyRepr is Python's repr() of a str; invalid UTF-8 bytes are written as
-// the lone surrogates Python's surrogateescape decoding makes of them.
-func pyRepr(s string) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte(q)
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			fmt.Fprintf(&b, `\udc%02x`, s[i])
-			i++
-			continue
-		}
-		i += n
-		switch {
-		case r == rune(q) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < ' ' || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x7f:
-			b.WriteRune(r)
-		case unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
-}
 
 // pyLiteral writes v as a Python literal that ast.literal_eval turns back
 // into v: repr() for scalars, lists for []any, dicts with sorted keys.
@@ -1111,7 +1079,7 @@ func appendPyLiteral(b []byte, v any, depth int) ([]byte, error) {
 		if !utf8.ValidString(x) {
 			return nil, errors.New("string is not valid UTF-8")
 		}
-		return append(b, pyRepr(x)...), nil
+		return append(b, pysem.ReprString(x)...), nil
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {

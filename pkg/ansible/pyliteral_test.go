@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
@@ -60,15 +61,15 @@ func TestPyLiteralEvalErrors(t *testing.T) {
 		"...":                     "Object of type ellipsis is not JSON serializable",
 		"[b'x']":                  "Object of type bytes is not JSON serializable",
 		"b'\\xff'":                "bytes value is not valid UTF-8",
-		"0x1_0000_0000_0000_0000": "integer too large: 18446744073709551616",
-		"-9223372036854775809":    "integer too large: -9223372036854775809",
+		"0x1_0000_0000_0000_0000": "integer 18446744073709551616 is beyond the 64-bit range kook keeps integers in",
+		"-9223372036854775809":    "integer -9223372036854775809 is beyond the 64-bit range kook keeps integers in",
 		"{1: 'a', '1': 'b'}":      `dict keys collide once written as strings: "1"`,
 		"'\\N{BULLET}'":           `\N{...} escapes are not supported`,
 		"'\\udc80'":               "lone surrogate in string",
 		"{'a': 1, 'b': {1, 2}}":   "Object of type set is not JSON serializable",
 		"[1, 2, (3, 4j)]":         "Object of type complex is not JSON serializable",
 		"{'k': 1, [1]: x}":        "", // Python's parse succeeds, kook's does not: see pyliteral.go
-		"99999999999999999999999": "integer too large: 99999999999999999999999",
+		"99999999999999999999999": "integer 99999999999999999999999 is beyond the 64-bit range kook keeps integers in",
 	}
 	for in, want := range cases {
 		_, err := iniValue(in)
@@ -132,8 +133,8 @@ func TestPyRepr(t *testing.T) {
 		"bad\xff":    `'bad\udcff'`,
 	}
 	for in, want := range cases {
-		if got := pyRepr(in); got != want {
-			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
+		if got := pysem.ReprString(in); got != want {
+			t.Errorf("pysem.ReprString(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -8,8 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/kook-project/kook/internal/pysem"
 )
 
 // MaxRangeHosts bounds what one host pattern may expand to, and what the
@@ -248,7 +249,7 @@ func isHostnameLabel(l string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(l[i:])
-		if !isPyWord(r) && (r != '-' || i == 0) {
+		if !pysem.IsWord(r) && (r != '-' || i == 0) {
 			return false
 		}
 		last = r
@@ -276,25 +277,6 @@ func alnumRangeLen(s string) int {
 		return 0
 	}
 	return end + 1
-}
-
-// isPyWord is Python's `\w` on str: letters, numbers and '_'.
-func isPyWord(r rune) bool {
-	return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r)
-}
-
-// isPySpace is Python's str.isspace for one character.
-func isPySpace(r rune) bool {
-	switch r {
-	case ' ', '\t', '\n', '\v', '\f', '\r', 0x1c, 0x1d, 0x1e, 0x1f, 0x85:
-		return true
-	}
-	return r > 0x7f && (unicode.In(r, unicode.Zs, unicode.Zl, unicode.Zp))
-}
-
-// pyStrip is Python's str.strip().
-func pyStrip(s string) string {
-	return strings.TrimFunc(s, isPySpace)
 }
 
 // --- expand_hostname_range ------------------------------------------------
@@ -359,7 +341,7 @@ func firstRange(line string) (*hostRange, error) {
 		// A bad or zero step is a ValueError inside Python's try, so it
 		// falls through to the numeric attempt below, which then fails on
 		// begin.
-		if st, err := pyIntParse(step); err == nil && st.Sign() != 0 {
+		if st, err := pysem.ParseInt(step); err == nil && st.Sign() != 0 {
 			if st.Sign() > 0 {
 				var sb strings.Builder
 				for i := big.NewInt(int64(ib)); i.Cmp(big.NewInt(int64(ie))) <= 0; i.Add(i, st) {
@@ -370,15 +352,15 @@ func firstRange(line string) (*hostRange, error) {
 			return r, nil
 		}
 	}
-	b, err := pyIntParse(beg)
+	b, err := pysem.ParseInt(beg)
 	if err != nil {
 		return nil, err
 	}
-	e, err := pyIntParse(end)
+	e, err := pysem.ParseInt(end)
 	if err != nil {
 		return nil, err
 	}
-	s, err := pyIntParse(step)
+	s, err := pysem.ParseInt(step)
 	if err != nil {
 		return nil, err
 	}
@@ -459,7 +441,7 @@ func countRange(line string) (int64, error) {
 		return 0, err
 	}
 	if n > MaxRangeHosts || (sub > 0 && n > MaxRangeHosts/sub) || n*sub > MaxRangeHosts {
-		return 0, fmt.Errorf("host range expands to more than %d hosts", MaxRangeHosts)
+		return 0, beyondKook{fmt.Errorf("host range expands to more than %d hosts", MaxRangeHosts)}
 	}
 	return n * sub, nil
 }
@@ -481,61 +463,4 @@ func expandRange(line string, out []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// pyIntParse is Python's int(s) for a str: surrounding whitespace, a sign,
-// Unicode decimal digits and single underscores between digits.
-func pyIntParse(s string) (*big.Int, error) {
-	bad := func() (*big.Int, error) {
-		return nil, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(s))
-	}
-	t := pyStrip(s)
-	neg := false
-	if t != "" && (t[0] == '+' || t[0] == '-') {
-		neg = t[0] == '-'
-		t = t[1:]
-	}
-	if t == "" {
-		return bad()
-	}
-	digits := make([]byte, 0, len(t))
-	prevDigit := false
-	for _, r := range t {
-		switch {
-		case r == '_':
-			if !prevDigit {
-				return bad()
-			}
-			prevDigit = false
-		case unicode.IsDigit(r):
-			digits = append(digits, byte('0'+digitValue(r)))
-			prevDigit = true
-		default:
-			return bad()
-		}
-	}
-	if !prevDigit {
-		return bad()
-	}
-	if len(digits) > pyMaxStrDigits {
-		return nil, fmt.Errorf("Exceeds the limit (%d digits) for integer string conversion: value has %d digits; use sys.set_int_max_str_digits() to increase the limit", pyMaxStrDigits, len(digits))
-	}
-	v, _ := new(big.Int).SetString(string(digits), 10)
-	if neg {
-		v.Neg(v)
-	}
-	return v, nil
-}
-
-// digitValue is the value of a Unicode decimal digit: Nd characters come
-// in runs of ten starting at zero.
-func digitValue(r rune) int {
-	if r >= '0' && r <= '9' {
-		return int(r - '0')
-	}
-	start := r
-	for unicode.IsDigit(start - 1) {
-		start--
-	}
-	return int(r-start) % 10
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kook-project/kook/internal/pysem"
 )
 
 func TestExpandHostPattern(t *testing.T) {
@@ -56,13 +58,13 @@ func TestExpandHostPatternLimit(t *testing.T) {
 func TestPyIntParse(t *testing.T) {
 	ok := map[string]int64{"3": 3, " 3 ": 3, "+3": 3, "-3": -3, "1_0": 10, "٣": 3, "0٣": 3, "007": 7}
 	for in, want := range ok {
-		got, err := pyIntParse(in)
+		got, err := pysem.ParseInt(in)
 		if err != nil || got.Int64() != want {
 			t.Errorf("int(%q) = %v, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "a", "1.0", "_1", "1_", "1__0", "- 1", "0x10", strings.Repeat("1", 4301)} {
-		if got, err := pyIntParse(in); err == nil {
+		if got, err := pysem.ParseInt(in); err == nil {
 			t.Errorf("int(%q) = %v, want an error", in, got)
 		}
 	}

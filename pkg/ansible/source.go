@@ -20,19 +20,23 @@ import (
 // detection.
 //
 // Unlike Ansible, which skips a source it cannot parse with a warning,
-// Read fails on the first source that does not parse and returns nothing
-// else. Identical warnings are passed to warn once, as Ansible shows them.
-func Read(sources []string, format Format, warn Warner) (*kook.Inventory, error) {
-	return ReadFrom(sources, format, os.Stdin, warn)
+// Read fails on the first source that does not parse (an *UnparsedError
+// when no reading accepts a file) and returns nothing else; only a file
+// inside a directory source is skipped as Ansible skips it, and only with
+// opts.SkipUnparsed. Identical warnings are passed to opts.Warn once, as
+// Ansible shows them.
+func Read(sources []string, format Format, opts ReadOptions) (*kook.Inventory, error) {
+	return ReadFrom(sources, format, os.Stdin, opts)
 }
 
 // ReadFrom is Read with the source "-" read from stdin.
-func ReadFrom(sources []string, format Format, stdin io.Reader, warn Warner) (*kook.Inventory, error) {
-	warn = onceWarner(warn)
+func ReadFrom(sources []string, format Format, stdin io.Reader, opts ReadOptions) (*kook.Inventory, error) {
+	opts.Warn = onceWarner(opts.Warn)
+	warn := opts.Warn
 	var inv *kook.Inventory
 	var varsDirs []string
 	for _, src := range sources {
-		part, varsDir, err := readSource(src, format, stdin, warn)
+		part, varsDir, err := readSource(src, format, stdin, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -79,13 +83,13 @@ func onceWarner(warn Warner) Warner {
 
 // readSource reads one source into a raw inventory and says where its
 // group_vars/ and host_vars/ live ("" for stdin).
-func readSource(src string, format Format, stdin io.Reader, warn Warner) (*kook.Inventory, string, error) {
+func readSource(src string, format Format, stdin io.Reader, opts ReadOptions) (*kook.Inventory, string, error) {
 	if src == "-" {
 		data, err := io.ReadAll(stdin)
 		if err != nil {
 			return nil, "", &Error{File: "<stdin>", Err: err}
 		}
-		inv, err := ParseSource("<stdin>", data, format, warn)
+		inv, err := ParseSource("<stdin>", data, format, opts)
 		return inv, "", err
 	}
 	st, err := os.Stat(src)
@@ -93,14 +97,19 @@ func readSource(src string, format Format, stdin io.Reader, warn Warner) (*kook.
 		return nil, "", &Error{File: src, Err: unwrapPathError(err)}
 	}
 	if st.IsDir() {
-		inv, err := ReadDir(src, format, warn)
+		inv, err := ReadDir(src, format, opts)
 		return inv, src, err
 	}
 	data, err := os.ReadFile(src)
 	if err != nil {
 		return nil, "", &Error{File: src, Err: unwrapPathError(err)}
 	}
-	inv, err := ParseSource(src, data, format, warn)
+	if format == "" {
+		if err := refuseScript(src, st, data); err != nil {
+			return nil, "", err
+		}
+	}
+	inv, err := ParseSource(src, data, format, opts)
 	return inv, filepath.Dir(src), err
 }
 
@@ -179,19 +188,19 @@ func pySplitExt(base string) string {
 // ParseSource parses one source's content. With format empty it is
 // detected with DetectFormat and a detected FormatYAML falls back to INI as
 // Ansible does; an explicit format is the only one tried.
-func ParseSource(name string, data []byte, format Format, warn Warner) (*kook.Inventory, error) {
+func ParseSource(name string, data []byte, format Format, opts ReadOptions) (*kook.Inventory, error) {
 	if format != "" {
-		return parseAs(name, data, format, warn)
+		return parseAs(name, data, format, opts)
 	}
 	var inv *kook.Inventory
 	var err error
 	switch f := DetectFormat(name, data); f {
 	case FormatYAML:
-		inv, err = parseYAMLThenINI(name, data, warn)
+		inv, err = parseYAMLThenINI(name, data, opts)
 	case FormatJSON:
-		inv, err = parseJSONThenYAML(name, data, warn)
+		inv, err = parseJSONThenYAML(name, data, opts)
 	default:
-		inv, err = parseAs(name, data, f, warn)
+		inv, err = parseAs(name, data, f, opts)
 	}
 	if err != nil {
 		return nil, withScriptHint(name, data, err)
@@ -199,37 +208,65 @@ func ParseSource(name string, data []byte, format Format, warn Warner) (*kook.In
 	return inv, nil
 }
 
-func parseAs(name string, data []byte, format Format, warn Warner) (*kook.Inventory, error) {
+func parseAs(name string, data []byte, format Format, opts ReadOptions) (*kook.Inventory, error) {
 	switch format {
 	case FormatINI:
-		return ParseINI(name, data, warn)
+		return ParseINI(name, data, opts)
 	case FormatYAML:
-		return ParseYAML(name, data, warn)
+		return ParseYAML(name, data, opts)
 	case FormatJSON:
-		return ParseJSON(name, data, warn)
+		return ParseJSON(name, data, opts)
 	case FormatArchive:
-		return ParseArchive(name, data, warn)
+		return ParseArchive(name, data, opts)
 	}
 	return nil, &Error{File: name, Err: fmt.Errorf("unknown inventory format %q", format)}
 }
 
 // parseYAMLThenINI is Ansible's yaml plugin followed by its ini plugin.
-// When both fail, the error shown is the one of the plugin the file was
-// meant for: YAML's when the file is a YAML inventory that is wrong, INI's
-// when the file is not YAML at all.
-func parseYAMLThenINI(name string, data []byte, warn Warner) (*kook.Inventory, error) {
-	inv, yerr := ParseYAML(name, data, warn)
+// When both fail, the error is an *UnparsedError saying what each found.
+// A yaml plugin that failed halfway leaves in Ansible's inventory what it
+// had added, under what the ini plugin reads: so does kook.
+func parseYAMLThenINI(name string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
+	yinv, yerr := parseYAMLPartial(name, data, opts)
 	if yerr == nil {
-		return inv, nil
+		return yinv, nil
 	}
-	inv, ierr := ParseINI(name, data, warn)
+	iinv, ierr := parseINIPartial(name, data, opts)
 	if ierr == nil {
+		return withPartial(name, yinv, iinv)
+	}
+	return nil, &UnparsedError{File: name, Failures: []PluginFailure{
+		{Plugin: "yaml", Err: yerr, partial: yinv},
+		{Plugin: "ini", Err: ierr, partial: iinv},
+	}}
+}
+
+// withPartial is inv read over what a failed reading left behind.
+func withPartial(name string, partial, inv *kook.Inventory) (*kook.Inventory, error) {
+	if partialEmpty(partial) {
 		return inv, nil
 	}
-	if yamlDeclined(yerr) {
-		return nil, ierr
+	if err := partial.Merge(inv); err != nil {
+		return nil, &Error{File: name, Err: err}
 	}
-	return nil, yerr
+	return partial, nil
+}
+
+// partialEmpty reports whether a failed reading left nothing behind: no
+// host, no group but the two every inventory has, no var, no link.
+func partialEmpty(inv *kook.Inventory) bool {
+	if inv == nil {
+		return true
+	}
+	if len(inv.Hosts) > 0 || len(inv.Groups) > 2 {
+		return false
+	}
+	for _, g := range inv.Groups {
+		if len(g.Vars) > 0 || len(g.Hosts) > 0 || len(g.Children) > 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // parseJSONThenYAML reads a .json file as the script protocol or as a YAML
@@ -237,27 +274,54 @@ func parseYAMLThenINI(name string, data []byte, warn Warner) (*kook.Inventory, e
 // a .json file. The protocol wants host lists, a YAML inventory host
 // mappings and children mappings whose values define the children; a
 // document with either of those is read as YAML first. Otherwise the
-// script protocol comes first and YAML is tried when it fails; when
-// neither reading works, the error shown is the one of the first reading.
-func parseJSONThenYAML(name string, data []byte, warn Warner) (*kook.Inventory, error) {
-	first, second := ParseJSON, ParseYAML
+// script protocol comes first and YAML is tried when it fails. When both
+// fail the file goes to the ini plugin, as Ansible's yaml plugin failing
+// on it would; when that fails too, the error is an *UnparsedError.
+func parseJSONThenYAML(name string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
+	scriptFirst := true
 	if v, err := decodeJSONDocument(data); err == nil && jsonLooksLikeYAMLInventory(v) {
-		first, second = ParseYAML, ParseJSON
+		scriptFirst = false
 	}
-	var firstWarnings, secondWarnings []string
-	inv, ferr := first(name, data, func(m string) { firstWarnings = append(firstWarnings, m) })
-	if ferr != nil {
-		var serr error
-		inv, serr = second(name, data, func(m string) { secondWarnings = append(secondWarnings, m) })
-		if serr != nil {
-			return nil, ferr
+	var scriptWarnings, yamlWarnings []string
+	script := func() (*kook.Inventory, error) {
+		return ParseJSON(name, data, ReadOptions{Rules: opts.Rules, Warn: func(m string) { scriptWarnings = append(scriptWarnings, m) }})
+	}
+	yaml := func() (*kook.Inventory, error) {
+		return parseYAMLPartial(name, data, ReadOptions{Rules: opts.Rules, Warn: func(m string) { yamlWarnings = append(yamlWarnings, m) }})
+	}
+	emit := func(ms []string) {
+		for _, m := range ms {
+			opts.Warn.warn("%s", m)
 		}
-		firstWarnings = secondWarnings
 	}
-	for _, m := range firstWarnings {
-		warn.warn("%s", m)
+	var inv, yinv *kook.Inventory
+	var serr, yerr error
+	if scriptFirst {
+		if inv, serr = script(); serr == nil {
+			emit(scriptWarnings)
+			return inv, nil
+		}
 	}
-	return inv, nil
+	if yinv, yerr = yaml(); yerr == nil {
+		emit(yamlWarnings)
+		return yinv, nil
+	}
+	if !scriptFirst {
+		if inv, serr = script(); serr == nil {
+			emit(scriptWarnings)
+			return inv, nil
+		}
+	}
+	emit(yamlWarnings) // Ansible shows what its yaml plugin warned before failing
+	iinv, ierr := parseINIPartial(name, data, opts)
+	if ierr == nil {
+		return withPartial(name, yinv, iinv)
+	}
+	return nil, &UnparsedError{File: name, Failures: []PluginFailure{
+		{Plugin: scriptOutput, Err: serr},
+		{Plugin: "yaml", Err: yerr, partial: yinv},
+		{Plugin: "ini", Err: ierr, partial: iinv},
+	}}
 }
 
 // jsonLooksLikeYAMLInventory reports whether a decoded document has a
@@ -291,23 +355,16 @@ func jsonLooksLikeYAMLInventory(v any) bool {
 	return false
 }
 
-// yamlDeclined reports whether ParseYAML failed because the data is not a
-// YAML inventory at all: declined by the yaml plugin (ErrNotYAMLInventory)
-// or not YAML (a syntax error, which yamlvalue.go words "YAML syntax
-// error: ..." without a sentinel to test).
-func yamlDeclined(err error) bool {
-	if errors.Is(err, ErrNotYAMLInventory) {
-		return true
-	}
-	var e *Error
-	return errors.As(err, &e) && e.Err != nil && strings.HasPrefix(e.Err.Error(), "YAML syntax error")
-}
-
 // withScriptHint adds, to the error for a file that starts with #!, that
 // kook reads inventory scripts' output but never runs them.
 func withScriptHint(name string, data []byte, err error) error {
 	if !strings.HasPrefix(string(data[:min(len(data), 2)]), "#!") {
 		return err
+	}
+	var ue *UnparsedError
+	if errors.As(err, &ue) {
+		ue.Hint = fmt.Sprintf("(%s looks like an inventory script: kook does not run scripts, give it their --list output)", name)
+		return ue
 	}
 	var e *Error
 	if errors.As(err, &e) {

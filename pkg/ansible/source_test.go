@@ -59,7 +59,7 @@ func ansibleExport(t *testing.T, source string) *kook.Inventory {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("ansible-inventory -i %s: %v\n%s", source, err, stderr.Bytes())
 	}
-	inv, err := ansible.ParseJSON("ansible-output.json", out.Bytes(), nil)
+	inv, err := ansible.ParseJSON("ansible-output.json", out.Bytes(), ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatalf("reading ansible-inventory's output: %v\n%s", err, out.Bytes())
 	}
@@ -70,9 +70,9 @@ func ansibleExport(t *testing.T, source string) *kook.Inventory {
 func readOne(t *testing.T, source string) (*kook.Inventory, []string) {
 	t.Helper()
 	var warnings []string
-	inv, err := ansible.Read([]string{source}, "", func(m string) { warnings = append(warnings, m) })
+	inv, err := ansible.Read([]string{source}, "", ansible.ReadOptions{Rules: ansible.Rules214, Warn: func(m string) { warnings = append(warnings, m) }})
 	if err != nil {
-		t.Fatalf("Read(%s): %v", source, err)
+		t.Fatalf("Read(ansible.ReadOptions{Rules: ansible.Rules214, Warn: %s}): %v", source, err)
 	}
 	return inv, warnings
 }
@@ -95,7 +95,7 @@ func TestReadCorpusDirectories(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := ansible.ParseJSON(path+".export.json", export, nil)
+			want, err := ansible.ParseJSON(path+".export.json", export, ansible.ReadOptions{Rules: ansible.Rules214})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,10 +107,10 @@ func TestReadCorpusDirectories(t *testing.T) {
 		})
 	}
 	t.Run("kubespray/sample", func(t *testing.T) {
-		_, err := ansible.Read([]string{filepath.Join(corpus, "kubespray/sample")}, "", nil)
+		_, err := ansible.Read([]string{filepath.Join(corpus, "kubespray/sample")}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 		var e *ansible.Error
 		if !errors.As(err, &e) || !strings.Contains(err.Error(), "Unable to parse") || !strings.Contains(err.Error(), "inventory.ini") {
-			t.Errorf("Read(kubespray/sample) = %v, want an *Error saying nothing is parsable and naming inventory.ini", err)
+			t.Errorf("Read(ansible.ReadOptions{Rules: ansible.Rules214, Warn: kubespray/sample}) = %v, want an *Error saying nothing is parsable and naming inventory.ini", err)
 		}
 	})
 }
@@ -149,7 +149,7 @@ func TestReadTestdataAnsible(t *testing.T) {
 				if err != nil {
 					t.Fatalf("ansible-inventory: %v\n%s", err, stderr)
 				}
-				want, err := ansible.ParseJSON("ansible-output.json", []byte(out), nil)
+				want, err := ansible.ParseJSON("ansible-output.json", []byte(out), ansible.ReadOptions{Rules: ansible.Rules214})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -184,7 +184,7 @@ func TestReadFileVars(t *testing.T) {
 		"host_vars/h1.json":     `{"b": "two"}`,
 		"host_vars/h2/vars.yml": "c: two\n",
 	})
-	got, err := ansible.Read([]string{filepath.Join(one, "hosts"), filepath.Join(two, "more.yml")}, "", nil)
+	got, err := ansible.Read([]string{filepath.Join(one, "hosts"), filepath.Join(two, "more.yml")}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func ansibleExportSources(t *testing.T, sources ...string) *kook.Inventory {
 	if err != nil {
 		t.Fatalf("ansible-inventory: %v", err)
 	}
-	inv, err := ansible.ParseJSON("ansible-output.json", out, nil)
+	inv, err := ansible.ParseJSON("ansible-output.json", out, ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,52 +259,58 @@ func TestDetectFormat(t *testing.T) {
 }
 
 // TestParseSourceFallback: a file without extension or named .yml is YAML
-// when it is a YAML inventory, INI otherwise; which error is shown depends
-// on what the file is.
+// when it is a YAML inventory, INI otherwise; when it is neither, the error
+// says what each reading found, as Ansible's warnings do.
 func TestParseSourceFallback(t *testing.T) {
-	inv, err := ansible.ParseSource("hosts", []byte("[web]\nw1\n"), "", nil)
+	inv, err := ansible.ParseSource("hosts", []byte("[web]\nw1\n"), "", ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil {
 		t.Fatalf("INI in an extension-less file: %v", err)
 	}
 	if inv.Groups["web"] == nil || !inv.Groups["web"].HasHost("w1") {
 		t.Errorf("INI in an extension-less file: web/w1 missing")
 	}
-	inv, err = ansible.ParseSource("hosts.yml", []byte("all:\n  hosts:\n    h1:\n"), "", nil)
+	inv, err = ansible.ParseSource("hosts.yml", []byte("all:\n  hosts:\n    h1:\n"), "", ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil || inv.Hosts["h1"] == nil {
 		t.Fatalf("YAML: %v", err)
 	}
-	// Neither: INI's error, as the file is not YAML.
-	_, err = ansible.ParseSource("hosts", []byte("[web\nw1\n"), "", nil)
-	iniErr := func(data string) error { _, e := ansible.ParseINI("hosts", []byte(data), nil); return e }
-	if want := iniErr("[web\nw1\n"); err == nil || err.Error() != want.Error() {
-		t.Errorf("not YAML, bad INI: got %v, want INI's %v", err, want)
-	}
-	// A YAML inventory that is wrong: YAML's error.
-	bad := "all:\n  hosts:\n    1234: {}\n"
-	_, err = ansible.ParseSource("hosts.yml", []byte(bad), "", nil)
-	_, yerr := ansible.ParseYAML("hosts.yml", []byte(bad), nil)
-	if err == nil || yerr == nil || err.Error() != yerr.Error() {
-		t.Errorf("bad YAML inventory: got %v, want YAML's %v", err, yerr)
+	// Neither (not YAML and bad INI, a YAML inventory that is wrong):
+	// both readings' errors, each at its line.
+	for _, c := range []struct{ name, data string }{
+		{"hosts", "[web\nw1\n"},
+		{"hosts.yml", "all:\n  hosts:\n    1234: {}\n"},
+	} {
+		_, err = ansible.ParseSource(c.name, []byte(c.data), "", ansible.ReadOptions{Rules: ansible.Rules214})
+		_, yerr := ansible.ParseYAML(c.name, []byte(c.data), ansible.ReadOptions{Rules: ansible.Rules214})
+		_, ierr := ansible.ParseINI(c.name, []byte(c.data), ansible.ReadOptions{Rules: ansible.Rules214})
+		want := c.name + ": no inventory plugin can read this file:\n  * yaml plugin: " + yerr.Error() + "\n  * ini plugin: " + ierr.Error()
+		var ue *ansible.UnparsedError
+		if !errors.As(err, &ue) || err.Error() != want {
+			t.Errorf("%s: got %v, want\n%s", c.name, err, want)
+		}
+		var e *ansible.Error
+		if !errors.As(err, &e) || e.Error() != yerr.Error() {
+			t.Errorf("%s: errors.As finds %v, want the first reading's %v", c.name, e, yerr)
+		}
 	}
 	// A YAML inventory written as JSON in a .json file, as Ansible reads it;
 	// a bad script document that is no YAML inventory either: JSON's error.
-	inv, err = ansible.ParseSource("inv.json", []byte(`{"all": {"children": {"web": {"hosts": {"h1": {"a": 1}}}}}}`), "", nil)
+	inv, err = ansible.ParseSource("inv.json", []byte(`{"all": {"children": {"web": {"hosts": {"h1": {"a": 1}}}}}}`), "", ansible.ReadOptions{Rules: ansible.Rules214})
 	if err != nil || inv.Hosts["h1"] == nil || inv.Hosts["h1"].Vars["a"] != int64(1) {
 		t.Errorf("YAML inventory in a .json file: %v", err)
 	}
-	_, err = ansible.ParseSource("inv.json", []byte(`{"web": {"hosts": 5}}`), "", nil)
+	_, err = ansible.ParseSource("inv.json", []byte(`{"web": {"hosts": 5}}`), "", ansible.ReadOptions{Rules: ansible.Rules214})
 	if err == nil || !strings.Contains(err.Error(), "bad data for the host list") {
 		t.Errorf("bad script document: got %v, want the script protocol's error", err)
 	}
 	// An explicit format is the only one tried.
-	if _, err := ansible.ParseSource("hosts", []byte("[web]\nw1\n"), ansible.FormatYAML, nil); err == nil {
+	if _, err := ansible.ParseSource("hosts", []byte("[web]\nw1\n"), ansible.FormatYAML, ansible.ReadOptions{Rules: ansible.Rules214}); err == nil {
 		t.Errorf("INI read with FormatYAML: no error")
 	}
-	if _, err := ansible.ParseSource("x.json", []byte(`{"g": ["h"]}`), ansible.FormatINI, nil); err == nil {
+	if _, err := ansible.ParseSource("x.json", []byte(`{"g": ["h"]}`), ansible.FormatINI, ansible.ReadOptions{Rules: ansible.Rules214}); err == nil {
 		t.Errorf("JSON read with FormatINI: no error")
 	}
 	// A script is not run: its error says so.
-	_, err = ansible.ParseSource("ec2.py", []byte("#!/usr/bin/env python3\nimport json\n"), "", nil)
+	_, err = ansible.ParseSource("ec2.py", []byte("#!/usr/bin/env python3\nimport json\n"), "", ansible.ReadOptions{Rules: ansible.Rules214})
 	if err == nil || !strings.Contains(err.Error(), "kook does not run scripts") {
 		t.Errorf("script: got %v, want a hint that scripts are not run", err)
 	}
@@ -325,7 +331,7 @@ func TestReadErrors(t *testing.T) {
 		want    string
 	}{
 		{[]string{"good", "missing"}, "missing: no such file or directory"},
-		{[]string{"good", "d"}, "d/b-bad.json:2: You defined a group 'g' with bad data for the host list: {'hosts': 1}"},
+		{[]string{"good", "d"}, "d/b-bad.json: no inventory plugin can read this file:\n  * as a script's output: d/b-bad.json:2: You defined a group 'g' with bad data for the host list: {'hosts': 1}"},
 		{[]string{"cycle1.json", "cycle2.json"}, "cycle2.json: Adding group 'a' as child to 'b' creates a recursive dependency loop."},
 		{[]string{"vars/hosts"}, "vars/group_vars/g:"},
 	}
@@ -334,14 +340,14 @@ func TestReadErrors(t *testing.T) {
 		for _, s := range tt.sources {
 			sources = append(sources, filepath.Join(dir, s))
 		}
-		inv, err := ansible.Read(sources, "", nil)
+		inv, err := ansible.Read(sources, "", ansible.ReadOptions{Rules: ansible.Rules214})
 		var e *ansible.Error
 		if err == nil || inv != nil || !errors.As(err, &e) {
-			t.Errorf("Read(%v) = %v, %v; want nil and an *Error", tt.sources, inv, err)
+			t.Errorf("Read(ansible.ReadOptions{Rules: ansible.Rules214, Warn: %v}) = %v, %v; want nil and an *Error", tt.sources, inv, err)
 			continue
 		}
 		if msg := strings.ReplaceAll(err.Error(), dir+"/", ""); !strings.HasPrefix(msg, tt.want) {
-			t.Errorf("Read(%v):\n got %s\nwant %s...", tt.sources, msg, tt.want)
+			t.Errorf("Read(ansible.ReadOptions{Rules: ansible.Rules214, Warn: %v}):\n got %s\nwant %s...", tt.sources, msg, tt.want)
 		}
 	}
 }
@@ -366,7 +372,7 @@ func TestReadStdin(t *testing.T) {
 		}()
 		saved := os.Stdin
 		os.Stdin = r
-		inv, err := ansible.Read([]string{"-"}, "", nil)
+		inv, err := ansible.Read([]string{"-"}, "", ansible.ReadOptions{Rules: ansible.Rules214})
 		os.Stdin = saved
 		r.Close()
 		if err != nil {
@@ -407,7 +413,7 @@ func TestReadWarnsOnce(t *testing.T) {
 	})
 	_, warnings := func() (*kook.Inventory, []string) {
 		var w []string
-		inv, err := ansible.Read([]string{filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")}, "", func(m string) { w = append(w, m) })
+		inv, err := ansible.Read([]string{filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")}, "", ansible.ReadOptions{Rules: ansible.Rules214, Warn: func(m string) { w = append(w, m) }})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,8 +3,8 @@ package ansible
 import (
 	"errors"
 	"strings"
-	"unicode"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
@@ -29,7 +29,19 @@ func (e notYAMLInventory) Is(target error) bool { return target == ErrNotYAMLInv
 // Ansible words them. The inventory returned is raw (not reconciled),
 // built in document order; on error it is nil and the error an *Error
 // naming the line.
-func ParseYAML(file string, data []byte, warn Warner) (*kook.Inventory, error) {
+func ParseYAML(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
+	inv, err := parseYAMLPartial(file, data, opts)
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// parseYAMLPartial is ParseYAML that also returns, on error, what the
+// yaml plugin had added to Ansible's inventory before failing (nil when
+// it failed before adding anything).
+func parseYAMLPartial(file string, data []byte, opts ReadOptions) (*kook.Inventory, error) {
+	warn := opts.Warn
 	l := &yamlLoader{file: file, warn: warn}
 	doc, err := l.load(data)
 	if err != nil {
@@ -52,7 +64,7 @@ func ParseYAML(file string, data []byte, warn Warner) (*kook.Inventory, error) {
 	yp := &yamlInventoryParser{yamlLoader: l, inv: kook.New()}
 	for i, k := range doc.keys {
 		if _, err := yp.group(k, doc.vals[i]); err != nil {
-			return nil, err
+			return yp.inv, err
 		}
 	}
 	return yp.inv, nil
@@ -73,7 +85,7 @@ func (p *yamlInventoryParser) group(key, data *yobj) (string, error) {
 	// every definition visited spends the expansion budget.
 	p.budget--
 	if p.budget < 0 {
-		return "", errorf(p.file, key.line, "YAML document expands to more than %d values beyond its own size (alias bomb?)", yamlMaxExpansion)
+		return "", limitErrorf(p.file, key.line, "YAML document expands to more than %d values beyond its own size (alias bomb?)", yamlMaxExpansion)
 	}
 	// A group may hold itself through an alias ("g: &g {children: {h: *g}}");
 	// Python recurses until its recursion limit, and so fails.
@@ -166,24 +178,12 @@ func (p *yamlInventoryParser) addGroup(key *yobj) (string, error) {
 	}
 	name := key.s
 	if _, ok := p.inv.Groups[name]; !ok {
-		if yamlInvalidGroupName(name) {
+		if pysem.InvalidVariableName(name) {
 			p.warn.warn("Invalid characters were found in group names but not replaced, use -vvvv to see details")
 		}
 		p.inv.AddGroup(name)
 	}
 	return name, nil
-}
-
-// yamlInvalidGroupName is C.INVALID_VARIABLE_NAMES (`^[\d\W]|[^\w]`, Unicode
-// aware) matching the name.
-func yamlInvalidGroupName(name string) bool {
-	for i, r := range name {
-		word := r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
-		if !word || (i == 0 && unicode.IsDigit(r)) {
-			return true
-		}
-	}
-	return false
 }
 
 // link is InventoryData.add_child: the child may also be a known host,
@@ -232,7 +232,7 @@ func (p *yamlInventoryParser) setGroupVar(group string, key, value *yobj) error 
 func (p *yamlInventoryParser) hosts(group string, pattern, vars *yobj) error {
 	p.budget-- // a hosts section shared through aliases is walked again
 	if p.budget < 0 {
-		return errorf(p.file, pattern.line, "YAML document expands to more than %d values beyond its own size (alias bomb?)", yamlMaxExpansion)
+		return limitErrorf(p.file, pattern.line, "YAML document expands to more than %d values beyond its own size (alias bomb?)", yamlMaxExpansion)
 	}
 	if pattern.kind != yoStr {
 		return errorf(p.file, pattern.line, "Host pattern %s must be a string. Enclose integers/floats in quotation marks.", yStr(pattern))
@@ -245,7 +245,7 @@ func (p *yamlInventoryParser) hosts(group string, pattern, vars *yobj) error {
 		// Each pattern is bounded by ExpandHostPattern; the file as a whole
 		// is bounded here, or a few lines of ranges would make billions.
 		if p.rangeHosts += len(names); p.rangeHosts > MaxRangeHosts {
-			return errorf(p.file, pattern.line, "host ranges in this file expand to more than %d hosts in all", MaxRangeHosts)
+			return limitErrorf(p.file, pattern.line, "host ranges in this file expand to more than %d hosts in all", MaxRangeHosts)
 		}
 	}
 	if !yTruthy(vars) {

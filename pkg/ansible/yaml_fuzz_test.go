@@ -31,7 +31,7 @@ func FuzzParseYAML(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		inv, err := ParseYAML("f.yml", data, nil)
+		inv, err := ParseYAML("f.yml", data, ReadOptions{Rules: Rules214})
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
@@ -53,7 +53,7 @@ func FuzzParseYAML(f *testing.F) {
 			}
 			return
 		}
-		back, err := ParseYAML("w.yml", buf.Bytes(), nil)
+		back, err := ParseYAML("w.yml", buf.Bytes(), ReadOptions{Rules: Rules214})
 		if err != nil {
 			t.Fatalf("written file unreadable: %v\n%s", err, buf.String())
 		}
@@ -89,7 +89,7 @@ func BenchmarkParseYAML10k(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		inv, err := ParseYAML("bench.yml", data, nil)
+		inv, err := ParseYAML("bench.yml", data, ReadOptions{Rules: Rules214})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func BenchmarkParseYAML10k(b *testing.B) {
 }
 
 func BenchmarkWriteYAML10k(b *testing.B) {
-	inv, err := ParseYAML("bench.yml", yamlBenchInventory(), nil)
+	inv, err := ParseYAML("bench.yml", yamlBenchInventory(), ReadOptions{Rules: Rules214})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func TestParseYAMLAnsible(t *testing.T) {
 				t.Fatal(err)
 			}
 			var warnings []string
-			inv, err := ParseYAML("inv.yml", data, func(m string) { warnings = append(warnings, m) })
+			inv, err := ParseYAML("inv.yml", data, ReadOptions{Rules: Rules214, Warn: func(m string) { warnings = append(warnings, m) }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +87,7 @@ func TestWriteYAMLAnsible(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			inv, err := ParseYAML(f, data, nil)
+			inv, err := ParseYAML(f, data, ReadOptions{Rules: Rules214})
 			if err != nil {
 				t.Fatal(err)
 			}

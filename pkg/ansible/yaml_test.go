@@ -192,7 +192,7 @@ func TestParseYAMLRealWorld(t *testing.T) {
 				t.Fatal(err)
 			}
 			var warnings []string
-			inv, err := ParseYAML(f, data, func(m string) { warnings = append(warnings, m) })
+			inv, err := ParseYAML(f, data, ReadOptions{Rules: Rules214, Warn: func(m string) { warnings = append(warnings, m) }})
 			if errData, e := os.ReadFile(f + ".error.txt"); e == nil {
 				if err == nil {
 					t.Fatalf("parsed, Ansible rejected it:\n%s", errData)
@@ -266,7 +266,6 @@ func TestDecodeYAMLVarsTyping(t *testing.T) {
 		{"!vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  3031", map[string]any{"__ansible_vault": "$ANSIBLE_VAULT;1.1;AES256\n3031\n"}},
 		{"!!str 12", "12"}, {"!!float 1", 1.0}, {"!!int \"0x10\"", int64(16)}, {"! 12", int64(12)}, {"!!bool tRue", true},
 		{"!!null foo", nil}, {`"yes"`, "yes"}, {"'1:20'", "1:20"},
-		{"123456789012345678901234567890", 1.2345678901234568e+29},
 		{"{1: a, 1.5: c, ~: d, true: e}", map[string]any{"1": "e", "1.5": "c", "null": "d"}},
 		{"!!omap [a: 1, b: 2]", []any{[]any{"a", int64(1)}, []any{"b", int64(2)}}},
 		{"plain multi\n  line", "plain multi line"},
@@ -307,6 +306,9 @@ func TestDecodeYAMLVarsErrors(t *testing.T) {
 		{"- 1\n- 2\n", 1, "expected dicts"},
 		{"a: 1\n---\nb: 2\n", 2, "expected a single document"},
 		{"a: &a [1, *a]\n", 1, "recursive"},
+		// Python keeps it exactly and Ansible prints it so; a float would not.
+		{"a: 1\nv: 123456789012345678901234567890\n", 2, "integer 123456789012345678901234567890 is beyond the 64-bit range"},
+		{"v: " + strings.Repeat("1", 4301) + "\n", 1, "Exceeds the limit (4300 digits)"},
 	}
 	for _, c := range cases {
 		_, err := DecodeYAMLVars("f.yml", []byte(c.yaml))
@@ -439,7 +441,7 @@ var graphCmp = []cmp.Option{varsCmp}
 // a difference between the two graphs.
 func yamlRoundTrip(t *testing.T, name string, data []byte) {
 	t.Helper()
-	inv, err := ParseYAML(name, data, nil)
+	inv, err := ParseYAML(name, data, ReadOptions{Rules: Rules214})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,7 +450,7 @@ func yamlRoundTrip(t *testing.T, name string, data []byte) {
 	if err := WriteYAML(&buf, inv); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ParseYAML("written.yml", buf.Bytes(), nil)
+	back, err := ParseYAML("written.yml", buf.Bytes(), ReadOptions{Rules: Rules214})
 	if err != nil {
 		t.Fatalf("reading back: %v\n%s", err, buf.String())
 	}
@@ -476,7 +478,7 @@ func TestWriteYAMLRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := ParseYAML(f, data, nil); err != nil {
+			if _, err := ParseYAML(f, data, ReadOptions{Rules: Rules214}); err != nil {
 				t.Skip(err)
 			}
 			yamlRoundTrip(t, f, data)
@@ -492,7 +494,7 @@ func TestWriteYAMLValues(t *testing.T) {
 	if err := WriteYAML(&buf, inv); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ParseYAML("w.yml", buf.Bytes(), nil)
+	back, err := ParseYAML("w.yml", buf.Bytes(), ReadOptions{Rules: Rules214})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, buf.String())
 	}
@@ -570,7 +572,7 @@ func TestWriteYAMLOrder(t *testing.T) {
 	if err := WriteYAML(&buf, inv); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ParseYAML("w.yml", buf.Bytes(), nil)
+	back, err := ParseYAML("w.yml", buf.Bytes(), ReadOptions{Rules: Rules214})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, buf.String())
 	}
@@ -604,7 +606,7 @@ func TestParseYAMLErrors(t *testing.T) {
 		{"g:\n  hosts: {h1: 1\n", 2, "YAML syntax error"},
 	}
 	for _, c := range cases {
-		inv, err := ParseYAML("f.yml", []byte(c.src), nil)
+		inv, err := ParseYAML("f.yml", []byte(c.src), ReadOptions{Rules: Rules214})
 		var e *Error
 		if inv != nil || !errors.As(err, &e) {
 			t.Errorf("%q: got %v, %v; want nil and an *Error", c.src, inv, err)
@@ -636,18 +638,18 @@ func TestParseYAMLNotInventory(t *testing.T) {
 		"{\"plugin\": \"x\"}": "Plugin configuration YAML file, not YAML inventory",
 	}
 	for src, msg := range cases {
-		_, err := ParseYAML("f.yml", []byte(src), nil)
+		_, err := ParseYAML("f.yml", []byte(src), ReadOptions{Rules: Rules214})
 		var e *Error
 		if !errors.Is(err, ErrNotYAMLInventory) || !errors.As(err, &e) || e.Err.Error() != msg && !strings.HasPrefix(e.Err.Error(), msg) {
 			t.Errorf("%q: got %v, want ErrNotYAMLInventory %q", src, err, msg)
 		}
 	}
 	// A byte order mark is not part of the first group's name.
-	if inv, err := ParseYAML("f.yml", []byte("\ufeffg:\n  hosts:\n    h1:\n"), nil); err != nil || inv.Groups["g"] == nil {
+	if inv, err := ParseYAML("f.yml", []byte("\ufeffg:\n  hosts:\n    h1:\n"), ReadOptions{Rules: Rules214}); err != nil || inv.Groups["g"] == nil {
 		t.Errorf("BOM: got %v, %v; want group g", inv, err)
 	}
 	// A falsy plugin key is not a plugin configuration: it is a group.
-	inv, err := ParseYAML("f.yml", []byte("plugin:\ng:\n"), nil)
+	inv, err := ParseYAML("f.yml", []byte("plugin:\ng:\n"), ReadOptions{Rules: Rules214})
 	if err != nil || inv.Groups["plugin"] == nil {
 		t.Errorf("null plugin key: got %v, %v; want a group named plugin", inv, err)
 	}
@@ -661,7 +663,7 @@ func TestParseYAMLWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	inv, err := ParseYAML("f.yml", data, func(m string) { got = append(got, m) })
+	inv, err := ParseYAML("f.yml", data, ReadOptions{Rules: Rules214, Warn: func(m string) { got = append(got, m) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -690,7 +692,7 @@ func TestParseYAMLGraph(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		inv, err := ParseYAML(name, data, nil)
+		inv, err := ParseYAML(name, data, ReadOptions{Rules: Rules214})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -763,7 +765,7 @@ func TestYAMLSyntaxErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		for _, read := range []func() error{
-			func() error { _, err := ParseYAML("f.yml", []byte(c.src), nil); return err },
+			func() error { _, err := ParseYAML("f.yml", []byte(c.src), ReadOptions{}); return err },
 			func() error { _, err := DecodeYAMLVars("f.yml", []byte(c.src)); return err },
 		} {
 			err := read()

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 
+	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
@@ -425,7 +425,7 @@ type yamlConstructor struct {
 func (c *yamlConstructor) spend(n, line int) error {
 	c.work += n
 	if c.work > yamlMaxExpansion {
-		return errorf(c.file, line, "YAML document expands to more than %d nodes through aliases (alias bomb?)", yamlMaxExpansion)
+		return limitErrorf(c.file, line, "YAML document expands to more than %d nodes through aliases (alias bomb?)", yamlMaxExpansion)
 	}
 	return nil
 }
@@ -802,7 +802,12 @@ func yamlInt(text string, line int) (*yobj, error) {
 			base = new(big.Int).Mul(base, big.NewInt(60))
 		}
 	default:
-		_, ok = n.SetString(strings.TrimSpace(v), 10)
+		// int(value): past 4,300 digits Python refuses the literal.
+		p, err := pysem.ParseInt(v)
+		if err != nil {
+			return nil, err
+		}
+		n, ok = p, true
 	}
 	if !ok || n.Sign() < 0 {
 		return bad()
@@ -1039,7 +1044,7 @@ func (l *yamlLoader) valueAt(o *yobj, depth int) (any, error) {
 	}
 	l.budget--
 	if l.budget < 0 {
-		return nil, errorf(l.file, o.line, "YAML document expands to more than %d values beyond its own size (alias bomb, or vars on a huge host range?)", yamlMaxExpansion)
+		return nil, limitErrorf(l.file, o.line, "YAML document expands to more than %d values beyond its own size (alias bomb, or vars on a huge host range?)", yamlMaxExpansion)
 	}
 	switch o.kind {
 	case yoNone:
@@ -1048,8 +1053,9 @@ func (l *yamlLoader) valueAt(o *yobj, depth int) (any, error) {
 		return o.b, nil
 	case yoInt:
 		if o.isBig() {
-			// Python ints are unbounded; past int64 keep the magnitude.
-			return o.f, nil
+			// Python ints are unbounded and Ansible prints this one as it
+			// is; a float in its place would print another inventory.
+			return nil, &Error{File: l.file, Line: o.line, Err: pysem.RangeError(o.s)}
 		}
 		return o.i, nil
 	case yoFloat:
@@ -1215,16 +1221,7 @@ func yWriteRepr(b *strings.Builder, o *yobj, depth int) {
 			b.WriteString(strconv.FormatInt(o.i, 10))
 		}
 	case yoFloat:
-		switch {
-		case math.IsNaN(o.f):
-			b.WriteString("nan")
-		case math.IsInf(o.f, 1):
-			b.WriteString("inf")
-		case math.IsInf(o.f, -1):
-			b.WriteString("-inf")
-		default:
-			b.Write(kook.AppendFloat(nil, o.f))
-		}
+		b.Write(pysem.AppendFloat(nil, o.f))
 	case yoStr, yoVault:
 		yWriteString(b, o.s)
 	case yoDate:
@@ -1258,99 +1255,29 @@ func yWriteRepr(b *strings.Builder, o *yobj, depth int) {
 
 // yWriteString writes a Python string literal as repr() does.
 func yWriteString(b *strings.Builder, s string) {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == rune(q) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(b, `\x%02x`, r)
-		case !unicode.IsPrint(r) && r != ' ':
-			switch {
-			case r <= 0xff:
-				fmt.Fprintf(b, `\x%02x`, r)
-			case r <= 0xffff:
-				fmt.Fprintf(b, `\u%04x`, r)
-			default:
-				fmt.Fprintf(b, `\U%08x`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
+	b.Write(pysem.AppendReprString(nil, s))
 }
 
-// yoInt is Python's int(o), which is how Ansible reads
-// ansible_group_priority.
+// yInt is Python's int(o), which is how Ansible reads
+// ansible_group_priority, narrowed to the int64 kook keeps (pysem.Int64).
 func yInt(o *yobj) (int64, error) {
+	var v any
 	switch o.kind {
 	case yoBool:
-		if o.b {
-			return 1, nil
-		}
-		return 0, nil
+		v = o.b
 	case yoInt:
+		v = o.i
 		if o.isBig() {
-			return 0, fmt.Errorf("integer %s does not fit in 64 bits", o.s)
+			v, _ = new(big.Int).SetString(o.s, 10)
 		}
-		return o.i, nil
 	case yoFloat:
-		switch {
-		case math.IsNaN(o.f):
-			return 0, fmt.Errorf("cannot convert float NaN to integer")
-		case math.IsInf(o.f, 0):
-			return 0, fmt.Errorf("cannot convert float infinity to integer")
-		case math.Abs(o.f) >= 1<<63:
-			return 0, fmt.Errorf("integer %s does not fit in 64 bits", yRepr(o))
-		}
-		return int64(o.f), nil
+		v = o.f
 	case yoStr:
-		if n, ok := yIntString(o.s); ok {
-			return n, nil
-		}
-		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", yRepr(o))
+		v = o.s
+	default:
+		return 0, pysem.IntTypeError(yShortCls(o))
 	}
-	return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", yShortCls(o))
-}
-
-// yIntString parses what int(str) accepts: surrounding whitespace, a
-// sign, digits with single underscores between them.
-func yIntString(s string) (int64, bool) {
-	s = strings.TrimFunc(s, unicode.IsSpace)
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
-		return 0, false
-	}
-	digits := strings.ReplaceAll(s, "_", "")
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
+	return pysem.Int64(v)
 }
 
 // ---------------------------------------------------------------------------

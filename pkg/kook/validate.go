@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode"
+
+	"github.com/kook-project/kook/internal/pysem"
 )
 
 // Warnings Validate returns, worded as Ansible words them.
@@ -172,20 +173,9 @@ func (inv *Inventory) cycles(groupNames []string) [][]string {
 	return out
 }
 
-// invalidGroupName reports whether Ansible's INVALID_VARIABLE_NAMES,
-// the Python regex ^[\d\W]|[^\w] with Unicode classes, matches name:
-// \w is a letter, a number of any kind or "_", and \d a decimal digit.
-func invalidGroupName(name string) bool {
-	for i, r := range name {
-		if i == 0 && unicode.IsDigit(r) {
-			return true
-		}
-		if !(r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r)) {
-			return true
-		}
-	}
-	return false
-}
+// invalidGroupName reports whether Ansible's INVALID_VARIABLE_NAMES
+// matches name (pysem.InvalidVariableName).
+func invalidGroupName(name string) bool { return pysem.InvalidVariableName(name) }
 
 // checkValue reports a value outside kook's value set, which the rest of
 // kook (EqualValues, AppendJSON) does not handle.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kook-project/kook/internal/pysem"
 )
 
 // Values in Vars are one of: nil, bool, int64, float64, string, []any and
@@ -340,57 +342,7 @@ func AppendFloat(dst []byte, f float64) []byte {
 	case math.IsInf(f, -1):
 		return append(dst, "-Infinity"...)
 	}
-	var buf [32]byte
-	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
-	if e[0] == '-' {
-		dst = append(dst, '-')
-		e = e[1:]
-	}
-	mant, exp, _ := bytes.Cut(e, []byte("e"))
-	x, _ := strconv.Atoi(string(exp))
-	digits := make([]byte, 0, len(mant))
-	for _, c := range mant {
-		if c != '.' {
-			digits = append(digits, c)
-		}
-	}
-	decpt := x + 1 // value = 0.DIGITS * 10^decpt
-	if decpt <= -4 || decpt > 16 {
-		dst = append(dst, digits[0])
-		if len(digits) > 1 {
-			dst = append(dst, '.')
-			dst = append(dst, digits[1:]...)
-		}
-		dst = append(dst, 'e')
-		if x < 0 {
-			dst = append(dst, '-')
-			x = -x
-		} else {
-			dst = append(dst, '+')
-		}
-		if x < 10 {
-			dst = append(dst, '0')
-		}
-		return strconv.AppendInt(dst, int64(x), 10)
-	}
-	switch {
-	case decpt <= 0:
-		dst = append(dst, "0."...)
-		for i := 0; i < -decpt; i++ {
-			dst = append(dst, '0')
-		}
-		return append(dst, digits...)
-	case decpt >= len(digits):
-		dst = append(dst, digits...)
-		for i := len(digits); i < decpt; i++ {
-			dst = append(dst, '0')
-		}
-		return append(dst, ".0"...)
-	default:
-		dst = append(dst, digits[:decpt]...)
-		dst = append(dst, '.')
-		return append(dst, digits[decpt:]...)
-	}
+	return pysem.AppendFloat(dst, f)
 }
 
 // AppendString appends s as a JSON string the way Python's json module

@@ -1,11 +1,10 @@
 package kook
 
 import (
-	"fmt"
-	"math"
 	"sort"
 	"strings"
-	"unicode"
+
+	"github.com/kook-project/kook/internal/pysem"
 )
 
 // PriorityVar is the group var Ansible reads as the group's priority
@@ -42,133 +41,32 @@ var internalVars = map[string]bool{
 func IsInternalVar(name string) bool { return internalVars[name] }
 
 // Priority returns the group's ansible_group_priority read the way Ansible
-// reads it, with Python's int(): 1 when unset, true/false as 1/0, floats
-// truncated toward zero, strings such as " 3" or "-1_000" parsed. A value
-// int() refuses (null, a list, "abc", "2.5", NaN) is an error: Ansible
-// fails to parse an inventory holding one.
+// reads it, with Python's int() (pysem.Int64): 1 when unset, true/false as
+// 1/0, floats truncated toward zero, strings such as " 3" or "-1_000"
+// parsed. A value int() refuses (null, a list, "abc", "2.5", NaN) is an
+// error, as Ansible fails to parse an inventory holding one; so is a value
+// beyond int64, which Ansible would order by and kook cannot.
 func (g *Group) Priority() (int64, error) {
 	v, ok := g.Vars[PriorityVar]
 	if !ok {
 		return 1, nil
 	}
-	return pythonInt(v)
+	return PriorityOf(v)
 }
 
-// pythonInt converts v as Python's int(v) does. Results beyond int64 are
-// clamped, which keeps their order.
-func pythonInt(v any) (int64, error) {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return 1, nil
-		}
-		return 0, nil
-	case int64:
-		return x, nil
-	case int:
-		return int64(x), nil
-	case float64:
-		switch {
-		case math.IsNaN(x):
-			return 0, fmt.Errorf("cannot convert float NaN to integer")
-		case math.IsInf(x, 0):
-			return 0, fmt.Errorf("cannot convert float infinity to integer")
-		case x >= math.MaxInt64:
-			return math.MaxInt64, nil
-		case x <= math.MinInt64:
-			return math.MinInt64, nil
-		}
-		return int64(x), nil
-	case string:
-		if n, ok := parsePythonInt(x); ok {
-			return n, nil
-		}
-		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pythonStrRepr(x))
+// PriorityOf is int(v) for a value given as ansible_group_priority, as
+// Group.set_variable computes it: pysem.Int64 of the value, an unsafe
+// string ({"__ansible_unsafe": s}) being the string s to Python.
+func PriorityOf(v any) (int64, error) {
+	if d, ok := v.(Vars); ok {
+		v = map[string]any(d)
 	}
-	return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not %s", pythonTypeName(v))
-}
-
-// parsePythonInt parses s as int(s) with base 10: surrounding whitespace,
-// a sign, Unicode decimal digits and single underscores between digits.
-func parsePythonInt(s string) (int64, bool) {
-	s = strings.TrimFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) // Python's str.isspace
-	})
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	var n uint64
-	overflow := false
-	prevDigit := false
-	for _, r := range s {
-		if r == '_' {
-			if !prevDigit {
-				return 0, false
-			}
-			prevDigit = false
-			continue
-		}
-		d, ok := decimalValue(r)
-		if !ok {
-			return 0, false
-		}
-		prevDigit = true
-		if n > (math.MaxUint64-9)/10 {
-			overflow = true
-		} else {
-			n = n*10 + uint64(d)
+	if m, ok := v.(map[string]any); ok && len(m) == 1 {
+		if s, ok := m["__ansible_unsafe"].(string); ok {
+			v = s
 		}
 	}
-	if !prevDigit {
-		return 0, false // empty, or a trailing underscore
-	}
-	switch {
-	case neg && (overflow || n > 1<<63):
-		return math.MinInt64, true
-	case neg:
-		return -int64(n), true
-	case overflow || n > math.MaxInt64:
-		return math.MaxInt64, true
-	}
-	return int64(n), true
-}
-
-// decimalValue returns the value of a Unicode decimal digit (category Nd).
-// Unicode lays every decimal digit set out as a run of ten code points
-// from zero to nine, and adjacent runs are whole sets.
-func decimalValue(r rune) (int, bool) {
-	if r >= '0' && r <= '9' {
-		return int(r - '0'), true
-	}
-	if !unicode.IsDigit(r) {
-		return 0, false
-	}
-	pos := 0
-	for unicode.IsDigit(r - rune(pos) - 1) {
-		pos++
-	}
-	return pos % 10, true
-}
-
-func pythonStrRepr(s string) string {
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		return `"` + s + `"`
-	}
-	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
-}
-
-func pythonTypeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "'NoneType'"
-	case []any:
-		return "'list'"
-	case map[string]any, Vars:
-		return "'dict'"
-	}
-	return fmt.Sprintf("'%T'", v)
+	return pysem.Int64(v)
 }
 
 // Depths returns every group's depth as Ansible computes it: "all" is 0 and

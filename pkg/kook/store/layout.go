@@ -68,6 +68,10 @@ type meta struct {
 	// Writer identifies the write that last set meta (the log says which
 	// write was last).
 	Writer string
+	// Rules names the inventory-reading rules (an Ansible version such as
+	// "2.19") of the import that wrote the inventory; empty when no import
+	// recorded any. Older binaries ignore it.
+	Rules string
 }
 
 func (m meta) encode() []byte {
@@ -77,6 +81,10 @@ func (m meta) encode() []byte {
 	b = strconv.AppendInt(b, int64(m.GroupBuckets), 10)
 	b = append(b, `,"host_buckets":`...)
 	b = strconv.AppendInt(b, int64(m.HostBuckets), 10)
+	if m.Rules != "" {
+		b = append(b, `,"rules":`...)
+		b = kook.AppendString(b, m.Rules)
+	}
 	b = append(b, `,"schema":`...)
 	b = strconv.AppendInt(b, m.Schema, 10)
 	b = append(b, `,"seq":`...)
@@ -112,6 +120,7 @@ func parseMeta(path string, data []byte) (meta, error) {
 	gb, _ := obj["group_buckets"].(int64)
 	m.Seq, _ = obj["seq"].(int64)
 	m.Writer, _ = obj["writer"].(string)
+	m.Rules, _ = obj["rules"].(string)
 	m.HostBuckets, m.GroupBuckets = int(hb), int(gb)
 	if !genName.MatchString(m.Current) || !validCount(m.HostBuckets) || !validCount(m.GroupBuckets) {
 		return m, fmt.Errorf("%s is corrupt: %s", path, data)

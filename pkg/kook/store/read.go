@@ -126,6 +126,15 @@ func (s *Store) noInventory() error {
 	return fmt.Errorf("%w under %s on ZooKeeper %s: nothing was ever imported there", ErrNoInventory, s.cfg.Root, s.servers)
 }
 
+// Rules returns the reading rules recorded by the last import that set
+// them ("" when none did) and whether the root holds an inventory at all.
+func (s *Store) Rules(ctx context.Context) (rules string, exists bool, err error) {
+	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	defer cancel()
+	h, err := s.readHead(ctx)
+	return h.meta.Rules, h.exists, err
+}
+
 // Load reads the whole inventory as one consistent snapshot. A root that
 // holds no inventory gives an error wrapping ErrNoInventory.
 func (s *Store) Load(ctx context.Context) (*kook.Inventory, Version, error) {

@@ -27,6 +27,10 @@ type WriteOptions struct {
 	// What says what the write does, for the change log ("import
 	// fleet.yml"); default "replace the inventory".
 	What string
+	// Rules, when set, is recorded in the inventory's metadata as the
+	// reading rules of the sources written (see Store.Rules); a write
+	// that changes nothing else still records them.
+	Rules string
 }
 
 // Result describes a successful write.
@@ -159,6 +163,9 @@ func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.
 func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[string]int64, inv *kook.Inventory, opts WriteOptions) (Result, error) {
 	m := sn.meta
 	m.Schema = Schema
+	if opts.Rules != "" {
+		m.Rules = opts.Rules
+	}
 	hostRecs, groupRecs, err := encodeInventory(inv, oldPos, &m.Seq)
 	if err != nil {
 		return Result{}, err
@@ -214,7 +221,7 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 		}
 		oldH, newH := diff(hostB, sn.hostData, sn.hostVer, func(i, n int) string { return hostBucketPath(gen, i, n) })
 		oldG, newG := diff(groupB, sn.groupData, sn.groupVer, func(i, n int) string { return groupBucketPath(gen, i, n) })
-		if len(sets) == 0 {
+		if len(sets) == 0 && m.Rules == sn.meta.Rules {
 			res.Version = sn.version()
 			if opts.Progress != nil {
 				opts.Progress(0, 0)
@@ -230,7 +237,7 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 			}
 			n := len(sets)
 			ops := append(sets, checks...)
-			if newSeq {
+			if newSeq || m.Rules != sn.meta.Rules {
 				ops = append(ops, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: sn.stat.Version})
 			} else {
 				ops = append(ops, &zk.CheckVersionRequest{Path: s.metaP, Version: sn.stat.Version})
