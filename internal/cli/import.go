@@ -126,6 +126,9 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 			return 0, err
 		}
 		changes := kook.Diff(cur, plan(cur, src, cmd.Prune))
+		for _, c := range changes {
+			fmt.Fprintln(env.Stdout, c.String())
+		}
 		// The rules are part of what is checked: the inventory may hold
 		// what other rules made of the same files, and the import would
 		// record the new ones.
