@@ -128,7 +128,7 @@ func TestCheckAndPrune(t *testing.T) {
 		t.Fatalf("--check after a change: exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if !strings.Contains(string(r.stdout), "app01.example.com") || !strings.Contains(string(r.stdout), "weight") {
-		t.Errorf("--check does not name the changed var:\n%s", r.stdout)
+		t.Errorf("--check does not name the changed var:\n%s%s", r.stdout, r.stderr)
 	}
 
 	// Something only ZooKeeper has: merge keeps it, --prune removes it.

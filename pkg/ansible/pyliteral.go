@@ -1009,35 +1009,42 @@ func pyToKook(v *pyVal, top bool) (any, error) {
 		}
 		return out, nil
 	case pyDict:
-		out := make(map[string]any, len(v.keys))
-		for i, k := range v.keys {
-			var key any
-			switch k.kind {
-			case pyStr, pyNone, pyBool, pyInt, pyFloat:
-				kv, err := pyToKook(k, false)
-				if err != nil {
-					return nil, err
-				}
-				key = kv
-			default:
-				return nil, fmt.Errorf("keys must be str, int, float, bool or None, not %s", pyTypeNames[k.kind])
-			}
-			ks, err := kook.KeyString(key)
-			if err != nil {
-				return nil, err
-			}
-			if _, dup := out[ks]; dup {
-				return nil, fmt.Errorf("dict keys collide once written as strings: %q", ks)
-			}
-			x, err := pyToKook(v.items[i], false)
-			if err != nil {
-				return nil, err
-			}
-			out[ks] = x
-		}
-		return out, nil
+		return pyDictToKook(v, func(x *pyVal) (any, error) { return pyToKook(x, false) })
 	}
 	return nil, beyondKook{fmt.Errorf("Object of type %s is not JSON serializable", pyTypeNames[v.kind])}
+}
+
+// pyDictToKook converts a dict the way json.dumps prints it: keys that are
+// str, int, float, bool or None become strings (two that print alike are
+// an error, kook could keep only one), values go through conv.
+func pyDictToKook(v *pyVal, conv func(*pyVal) (any, error)) (any, error) {
+	out := make(map[string]any, len(v.keys))
+	for i, k := range v.keys {
+		var key any
+		switch k.kind {
+		case pyStr, pyNone, pyBool, pyInt, pyFloat:
+			kv, err := pyToKook(k, false)
+			if err != nil {
+				return nil, err
+			}
+			key = kv
+		default:
+			return nil, fmt.Errorf("keys must be str, int, float, bool or None, not %s", pyTypeNames[k.kind])
+		}
+		ks, err := kook.KeyString(key)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := out[ks]; dup {
+			return nil, fmt.Errorf("dict keys collide once written as strings: %q", ks)
+		}
+		x, err := conv(v.items[i])
+		if err != nil {
+			return nil, err
+		}
+		out[ks] = x
+	}
+	return out, nil
 }
 
 // --- writing ----------------------------------------------------------------

@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/kook-project/kook/internal/pysem"
-	"github.com/kook-project/kook/pkg/kook"
 )
 
 // iniValueRules is iniValue under the given rules. ansible-core 2.19's
@@ -67,33 +66,7 @@ func pyToKook219(v *pyVal) (any, error) {
 	case pyTuple, pyList:
 		return pyToKook219List(v.items)
 	case pyDict:
-		out := make(map[string]any, len(v.keys))
-		for i, k := range v.keys {
-			var key any
-			switch k.kind {
-			case pyStr, pyNone, pyBool, pyInt, pyFloat:
-				kv, err := pyToKook(k, false)
-				if err != nil {
-					return nil, err
-				}
-				key = kv
-			default:
-				return nil, fmt.Errorf("keys must be str, int, float, bool or None, not %s", pyTypeNames[k.kind])
-			}
-			ks, err := kook.KeyString(key)
-			if err != nil {
-				return nil, err
-			}
-			if _, dup := out[ks]; dup {
-				return nil, fmt.Errorf("dict keys collide once written as strings: %q", ks)
-			}
-			x, err := pyToKook219(v.items[i])
-			if err != nil {
-				return nil, err
-			}
-			out[ks] = x
-		}
-		return out, nil
+		return pyDictToKook(v, pyToKook219)
 	}
 	return pyToKook(v, true)
 }
