@@ -88,8 +88,13 @@ func (s *Store) checkEmptyRoot(ctx context.Context) error {
 	}
 	// Leftover generations and coordination state (locks, maintenance...),
 	// which may come before any inventory, are not "something kook did
-	// not write".
-	kids = slices.DeleteFunc(kids, func(k string) bool { return genName.MatchString(k) || IsStateNode(k) })
+	// not write"; nor are meta, the log and the queue, which a concurrent
+	// first write (bootstrap) creates between our read of meta and this
+	// listing: the root then counts as empty here, and the writer's own
+	// bootstrap loses the race on meta and reads again.
+	kids = slices.DeleteFunc(kids, func(k string) bool {
+		return genName.MatchString(k) || IsStateNode(k) || k == "meta" || k == "log" || k == "queue"
+	})
 	if len(kids) > 0 {
 		sort.Strings(kids)
 		if len(kids) > 5 {
