@@ -314,7 +314,7 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 		// changed from the empty inventory Apply starts from.
 		changed = kook.Summary{HostsAdded: res.Hosts, GroupsAdded: res.Groups}
 	}
-	fmt.Fprintf(env.Stderr, "imported %s, %s into %s (version %v) under Ansible %s rules in %s; wrote %s; %s\n",
+	fmt.Fprintf(env.Stderr, "imported %s, %s into %s (version %v) under %s in %s; wrote %s; %s\n",
 		nouns(res.Hosts, "host"), nouns(res.Groups, "group"), cfg.Root, res.Version, rules,
 		time.Since(start).Round(time.Millisecond), nouns(res.BucketsWritten, "bucket"), changed)
 	// A writer with full credentials applies what hosts that may not

@@ -157,7 +157,6 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 			return err
 		}
 		if cachedFresh(cached.Version, key, time.Now()) {
-			closeSoon()
 			growPipe(env.Stdout)
 			// WriteTo checks the entry before it writes a byte: a
 			// damaged one is dropped and the answer read afresh.

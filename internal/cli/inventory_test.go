@@ -73,7 +73,7 @@ func TestStat(t *testing.T) {
 	r := mustRun(t, 0, Inventory, env, "", "--stat")
 	want := regexp.MustCompile(`^servers     ` + regexp.QuoteMeta(addr) + `
 root        ` + regexp.QuoteMeta(root) + `
-schema      1
+schema      \d+
 generation  (g\d{10})
 hosts       4
 groups      5

@@ -190,7 +190,6 @@ var entries = []entry{
 // Python, by entry and input, with the reason. Each must still differ: a
 // fix shows up as a failure asking to remove its entry.
 var knownDifferences = map[[3]string]string{
-	{"2.14", "yaml_plain", "\u00857"}:                    "PyYAML reads U+0085 (NEL) as a line break, goccy/go-yaml as a character: YAML reader internals (helper yamlfast)",
 	{"2.14", "ini", "{1}"}:                               "kook refuses a set literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
 	{"2.14", "ini", "1j"}:                                "kook refuses a complex literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
 	{"2.14", "ini", "{3, 1, 2}"}:                         "kook refuses a set literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
@@ -200,7 +199,6 @@ var knownDifferences = map[[3]string]string{
 	{"2.14", "ini", "{0, 8, 16, 64, 1099511627776, -8}"}: "kook refuses a set literal before int() sees it (ansible-core 2.14 cannot print one); both refuse",
 	{"2.19", "ini", "{'b', 'a'}"}:                        "a set of strings is listed in an order that changes with each Python process (hash randomisation): kook refuses it",
 	{"2.19", "ini_var", "{'b', 'a'}"}:                    "a set of strings is listed in an order that changes with each Python process (hash randomisation): kook refuses it",
-	{"2.19", "yaml_plain", "\u00857"}:                    "PyYAML reads U+0085 (NEL) as a line break, goccy/go-yaml as a character: YAML reader internals (helper yamlfast)",
 }
 
 // intMessages start the errors Python's int() raises; where the oracle

@@ -203,5 +203,5 @@ func checkValue(v any) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("value of type %T is not an inventory value", v)
+	return fmt.Errorf("value of type %T cannot be stored in an inventory", v)
 }

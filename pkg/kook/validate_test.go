@@ -213,8 +213,8 @@ func TestValidateErrors(t *testing.T) {
 				inv.AddGroup("f").Vars = Vars{PriorityVar: 2.5} // int(2.5) is fine
 			},
 			want: []string{
-				`host "h": var "deep": ["k"]: [0]: value of type float32 is not an inventory value`,
-				`host "h": var "n": value of type int is not an inventory value`,
+				`host "h": var "deep": ["k"]: [0]: value of type float32 cannot be stored in an inventory`,
+				`host "h": var "n": value of type int cannot be stored in an inventory`,
 				`group "g": ansible_group_priority: invalid literal for int() with base 10: 'high'`,
 			},
 		},

@@ -22,7 +22,7 @@ func TestValueOutsideValueSet(t *testing.T) {
 	}
 	_, v0 := mustLoad(t, s)
 	const hostWant = `host "host004321.example.com": var "bad": value of type chan int cannot be stored in an inventory`
-	const groupWant = `group "group0007": var "bad"["x"]: value of type func() cannot be stored in an inventory`
+	const groupWant = `group "group0007": var "bad": ["x"]: value of type func() cannot be stored in an inventory`
 
 	withBadHost := good.Clone()
 	withBadHost.Hosts["host004321.example.com"].Vars["bad"] = make(chan int)
