@@ -175,7 +175,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 			return err
 		}
 		closeSoon()
-		if cmd.Export && cmd.Format != "json" {
+		if cmd.Export && (cmd.Format == "yaml" || cmd.Format == "ini") {
 			// What kook-import --prune --if-version takes back, so that an
 			// edited export does not undo what changed meanwhile.
 			fmt.Fprintf(env.Stdout, "# kook version: %v\n", v)
