@@ -196,14 +196,7 @@ var jsonMemo = struct {
 
 func decodeJSONDocumentOnce(data []byte) (any, *jsonSyntaxError) {
 	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, size := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && size == 1 {
-				break
-			}
-			off += size
-		}
+		off := firstInvalidUTF8(data)
 		return nil, &jsonSyntaxError{"contains characters that cannot be interpreted as UTF-8", off}
 	}
 	if bytes.HasPrefix(data, []byte("\ufeff")) {
@@ -557,4 +550,18 @@ func jsonPythonPosition(data []byte, off int) string {
 	col := utf8.RuneCount(data[lineStart:off]) + 1
 	char := utf8.RuneCount(data[:off])
 	return "line " + strconv.Itoa(line) + " column " + strconv.Itoa(col) + " (char " + strconv.Itoa(char) + ")"
+}
+
+// firstInvalidUTF8 returns the offset of data's first byte that is not
+// part of valid UTF-8, or len(data): where a reader blames bad encoding.
+func firstInvalidUTF8(data []byte) int {
+	off := 0
+	for off < len(data) {
+		r, size := utf8.DecodeRune(data[off:])
+		if r == utf8.RuneError && size == 1 {
+			break
+		}
+		off += size
+	}
+	return off
 }

@@ -42,14 +42,7 @@ type yComposer struct {
 // empty.
 func yamlParse(file string, data []byte) (*ynode, error) {
 	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, size := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && size == 1 {
-				break
-			}
-			off += size
-		}
+		off := firstInvalidUTF8(data)
 		return nil, errorf(file, 1+bytes.Count(data[:off], []byte{'\n'}), "invalid UTF-8 in YAML")
 	}
 	for off, r := range string(data) {
