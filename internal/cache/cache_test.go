@@ -225,3 +225,75 @@ func TestDamagedEntry(t *testing.T) {
 		t.Errorf("Data of a damaged entry: %v", err)
 	}
 }
+
+// writes records every Write it is given.
+type writes struct{ calls [][]byte }
+
+func (w *writes) Write(p []byte) (int, error) {
+	w.calls = append(w.calls, bytes.Clone(p))
+	return len(p), nil
+}
+
+// TestWriteToOnePass: a good entry goes out byte for byte in one Write; an
+// entry damaged at its very end, or cut or grown after Get opened it,
+// gives ErrCorrupt with no Write at all, however large the answer (the
+// check is not done on a prefix already written).
+func TestWriteToOnePass(t *testing.T) {
+	answer := bytes.Repeat([]byte(`{"host000001.example.com": {"a": [1, 2, 3]}}`+"\n"), 60_000) // 2.7 MB
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, p string, whole []byte)
+	}{
+		{"good", func(*testing.T, string, []byte) {}},
+		{"last byte changed", func(t *testing.T, p string, whole []byte) {
+			d := bytes.Clone(whole)
+			d[len(d)-1] ^= 1
+			if err := os.WriteFile(p, d, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"cut after Get", func(t *testing.T, p string, whole []byte) {
+			if err := os.Truncate(p, int64(len(whole)-1)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"grown after Get", func(t *testing.T, p string, whole []byte) {
+			f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Write([]byte("\n"))
+			f.Close()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := At(t.TempDir())
+			if err := c.Put(servers, "/kook", "v", answer); err != nil {
+				t.Fatal(err)
+			}
+			p := c.path(servers, "/kook")
+			whole, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, ok := c.Get(servers, "/kook")
+			if !ok {
+				t.Fatal("no entry")
+			}
+			defer e.Close()
+			// The damage lands in the file Get opened (written in place).
+			tc.damage(t, p, whole)
+			var w writes
+			n, err := e.WriteTo(&w)
+			if tc.name == "good" {
+				if err != nil || n != int64(len(answer)) || len(w.calls) != 1 || !bytes.Equal(w.calls[0], answer) {
+					t.Fatalf("WriteTo = %d, %v in %d writes; want the %d-byte answer in one", n, err, len(w.calls), len(answer))
+				}
+				return
+			}
+			if !errors.Is(err, ErrCorrupt) || n != 0 || len(w.calls) != 0 {
+				t.Fatalf("WriteTo = %d, %v in %d writes; want ErrCorrupt and no write", n, err, len(w.calls))
+			}
+		})
+	}
+}
