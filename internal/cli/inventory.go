@@ -157,12 +157,17 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 			return err
 		}
 		if cachedFresh(cached.Version, key, time.Now()) {
-			growPipe(env.Stdout)
-			// WriteTo checks the entry before it writes a byte: a
-			// damaged one is dropped and the answer read afresh.
-			_, err := cached.WriteTo(env.Stdout)
-			if !errors.Is(err, cache.ErrCorrupt) {
+			// The entry is read once and checked before a byte of it is
+			// written: a damaged one is dropped and the answer read
+			// afresh, on the session still open for that.
+			list, err := cached.Data()
+			if err == nil {
 				closeSoon()
+				growPipe(env.Stdout)
+				_, err = env.Stdout.Write(list)
+				return err
+			}
+			if !errors.Is(err, cache.ErrCorrupt) {
 				return err
 			}
 			c.Remove(cfg.Servers, cfg.Root)

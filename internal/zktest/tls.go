@@ -197,11 +197,11 @@ func StartTLS(tb testing.TB, files TLSFiles, clientAuth ClientAuth) *Server {
 		}
 	}
 	return startOwned(tb, "zktest-tls-", func(dir string) (*Server, error) {
-		return startNewTLS(dir, &tlsSetup{files: files, clientAuth: clientAuth})
+		return startNewTLS(dir, &tlsSetup{files: files, clientAuth: clientAuth}, false)
 	})
 }
 
-func startNewTLS(dir string, ts *tlsSetup) (*Server, error) {
+func startNewTLS(dir string, ts *tlsSetup, production bool) (*Server, error) {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port, err := freePort()
@@ -214,7 +214,7 @@ func startNewTLS(dir string, ts *tlsSetup) (*Server, error) {
 		if port == ts.port {
 			continue
 		}
-		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, port: port, tls: ts,
+		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, port: port, tls: ts, production: production,
 			TLSAddr: fmt.Sprintf("127.0.0.1:%d", ts.port)}
 		if err := s.writeConfig(); err != nil {
 			return nil, err
@@ -254,4 +254,22 @@ func (ts *tlsSetup) serving(addr string) bool {
 		return false
 	}
 	return answersSrvr(c)
+}
+
+// StartTLSProcess is StartProcess for a server that also serves TLS, as
+// StartTLS sets it up: a program such as the benchmark driver measures
+// kook over mutual TLS with it. The caller stops it.
+func StartTLSProcess(dir string, files TLSFiles, clientAuth ClientAuth) (*Server, error) {
+	if _, err := os.Stat(ZooKeeperJar); err != nil {
+		return nil, fmt.Errorf("ZooKeeper is not installed (%v); install it with `make deps`", err)
+	}
+	for _, jar := range NettyJars {
+		if _, err := os.Stat(jar); err != nil {
+			return nil, fmt.Errorf("TLS needs %s (Debian package libnetty-java): %v", jar, err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return startNewTLS(dir, &tlsSetup{files: files, clientAuth: clientAuth}, true)
 }

@@ -132,7 +132,7 @@ type Store struct {
 	acl     []zk.ACL
 	metaP   string
 	logP    string
-	actor   Actor
+	actor   func() Actor
 
 	mu          sync.Mutex
 	lastDialErr error
@@ -185,7 +185,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf(`bad ZooKeeper root %q: want an absolute path such as /kook, without a trailing "/", "//", "." or ".."`, cfg.Root)
 	}
 	s := &Store{cfg: cfg, servers: strings.Join(cfg.Servers, ","), metaP: cfg.Root + "/meta", logP: cfg.Root + "/log"}
-	s.actor = defaultActor(cfg)
+	// Who writes is looked up (user database, host name) only when a
+	// write records it: a reader such as kook-inventory never needs it.
+	s.actor = sync.OnceValue(func() Actor { return defaultActor(cfg) })
 	s.acl = zk.WorldACL(zk.PermAll)
 	var user, password string
 	if cfg.Digest != "" {
