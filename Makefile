@@ -19,13 +19,16 @@ BINARIES = kook-inventory kook-import kook
 # dynamic linker cost one of them. (Go's own DNS resolver and user lookup
 # then serve; the bench builds the same way, through the environment.)
 STATIC  ?= CGO_ENABLED=0
+# The version --version prints: git's description of the tree built.
+VERSION ?= $(shell git describe --always --dirty --tags 2>/dev/null)
+LDFLAGS  = -X github.com/kook-project/kook/internal/cli.stamped=$(VERSION)
 
 .PHONY: build deps test test-short vet fuzz bench demo zk-start zk-stop clean install uninstall
 
 build:
-	$(STATIC) $(GO) build -o bin/kook-inventory ./cmd/kook-inventory
-	$(STATIC) $(GO) build -o bin/kook-import ./cmd/kook-import
-	$(STATIC) $(GO) build -o bin/kook ./cmd/kook
+	$(STATIC) $(GO) build -ldflags "$(LDFLAGS)" -o bin/kook-inventory ./cmd/kook-inventory
+	$(STATIC) $(GO) build -ldflags "$(LDFLAGS)" -o bin/kook-import ./cmd/kook-import
+	$(STATIC) $(GO) build -ldflags "$(LDFLAGS)" -o bin/kook ./cmd/kook
 
 install: build
 	install -d "$(DESTDIR)$(BINDIR)"
