@@ -18,43 +18,11 @@ import (
 )
 
 // tlsServer serves TLS on loopback with files' server certificate and
-// echoes one line; clientAuth says what it asks of clients.
+// echoes what it reads; clientAuth says what it asks of clients. TLS 1.2,
+// as ZooKeeper 3.8 speaks by default: a refused client certificate then
+// fails the handshake itself.
 func tlsServer(t *testing.T, files zktest.TLSFiles, clientAuth tls.ClientAuthType) string {
-	t.Helper()
-	pair, err := tls.LoadX509KeyPair(files.ServerPEM, files.ServerPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caPEM, err := os.ReadFile(files.CA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(caPEM)
-	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
-		Certificates: []tls.Certificate{pair}, ClientCAs: pool, ClientAuth: clientAuth,
-		// TLS 1.2, as ZooKeeper 3.8 speaks by default: a refused client
-		// certificate then fails the handshake itself.
-		MaxVersion: tls.VersionTLS12,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				io.Copy(c, io.LimitReader(c, 5))
-			}()
-		}
-	}()
-	return l.Addr().String()
+	return zktest.EchoTLS(t, files, clientAuth, tls.VersionTLS12)
 }
 
 // plainServer accepts TCP and closes at once, as ZooKeeper's plain port

@@ -16,30 +16,7 @@ import (
 // files and echoes what it reads: a TLS 1.3 ticket arrives after the
 // handshake, so the client reads once to receive it.
 func server(t *testing.T, files zktest.TLSFiles, maxVersion uint16) string {
-	t.Helper()
-	pair, err := tls.LoadX509KeyPair(files.ServerPEM, files.ServerPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}, MaxVersion: maxVersion})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				io.Copy(c, io.LimitReader(c, 1))
-			}()
-		}
-	}()
-	return l.Addr().String()
+	return zktest.EchoTLS(t, files, tls.NoClientCert, maxVersion)
 }
 
 // dial connects to addr with cache and returns whether the session was

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -272,4 +273,44 @@ func StartTLSProcess(dir string, files TLSFiles, clientAuth ClientAuth) (*Server
 		return nil, err
 	}
 	return startNewTLS(dir, &tlsSetup{files: files, clientAuth: clientAuth}, true)
+}
+
+// EchoTLS serves TLS on loopback with files' server certificate, up to
+// maxVersion, trusting files.CA for client certificates and asking for
+// them as clientAuth says, and echoes the first 5 bytes each client sends:
+// a stand-in for tests of TLS clients that need no ZooKeeper. It stops
+// when the test ends.
+func EchoTLS(tb testing.TB, files TLSFiles, clientAuth tls.ClientAuthType, maxVersion uint16) string {
+	tb.Helper()
+	pair, err := tls.LoadX509KeyPair(files.ServerPEM, files.ServerPEM)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(files.CA)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
+		Certificates: []tls.Certificate{pair}, ClientCAs: pool, ClientAuth: clientAuth, MaxVersion: maxVersion,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				io.Copy(c, io.LimitReader(c, 5))
+			}()
+		}
+	}()
+	return l.Addr().String()
 }

@@ -222,8 +222,12 @@ func TestScanGarbled(t *testing.T) {
 	}
 }
 
-// TestLoadEncodedCorrupt checks that LoadEncoded names a corrupt bucket.
-func TestLoadEncodedCorrupt(t *testing.T) {
+// TestLoadCorrupt checks that both whole reads name what is corrupt: a
+// bucket that does not scan and a graph that does not hold alike (they
+// share one assembly), and, for Load, which decodes the vars that the scan
+// only steps over (LoadEncoded prints them as they are), the host or group
+// whose vars are damaged.
+func TestLoadCorrupt(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)
 	res, err := s.Replace(ctx, fleet(5), WriteOptions{})
@@ -233,13 +237,26 @@ func TestLoadEncodedCorrupt(t *testing.T) {
 	gen := s.cfg.Root + "/" + res.Version.Generation
 	hostP, groupP := hostBucketPath(gen, 0, 1), groupBucketPath(gen, 0, 1)
 	const okGroups = `{"all":{},"ungrouped":{}}`
-	for _, c := range []struct{ hosts, groups, want string }{
-		{`{"a":{"vars":{`, okGroups, hostP + " is corrupt"},
-		{`{"a":{"groups":{"all":"x"}}}`, okGroups, hostP + " is corrupt"},
-		{`{"a":{"groups":{"nosuch":1}}}`, okGroups, `group "nosuch", which does not exist`},
-		{`{}`, `{"all":{"children":["gone"]},"ungrouped":{}}`, `child "gone", which does not exist`},
-		{`{}`, `{"all":{}}`, "lacks the group"},
-		{`{}`, `{"all":{"vars":[]}}`, groupP + " is corrupt"},
+	reads := []struct {
+		name string
+		read func() error
+	}{
+		{"LoadEncoded", func() error { _, _, err := s.LoadEncoded(ctx); return err }},
+		{"Load", func() error { _, _, err := s.Load(ctx); return err }},
+	}
+	for _, c := range []struct {
+		hosts, groups, want string
+		loadOnly            bool
+	}{
+		{`{"a":{"vars":{`, okGroups, hostP + " is corrupt", false},
+		{`{"a":{"groups":{"all":"x"}}}`, okGroups, hostP + " is corrupt", false},
+		{`{"a":{"groups":{"nosuch":1}}}`, okGroups, `group "nosuch", which does not exist`, false},
+		{`{}`, `{"all":{"children":["gone"]},"ungrouped":{}}`, `child "gone", which does not exist`, false},
+		{`{}`, `{"all":{}}`, "lacks the group", false},
+		{`{}`, `{"all":{"vars":[]}}`, groupP + " is corrupt", false},
+		{`{"a":{"vars":{"x":nul},"groups":{"all":1}}}`, okGroups, `corrupt: host "a": vars`, true},
+		{`{"a":{"file_vars":{"x":[1,}},"groups":{"all":1}}}`, okGroups, `corrupt: host "a": file_vars`, true},
+		{`{}`, `{"all":{"vars":{"y":tru}},"ungrouped":{}}`, `corrupt: group "all": vars`, true},
 	} {
 		if _, err := s.conn.Set(hostP, []byte(c.hosts), -1); err != nil {
 			t.Fatal(err)
@@ -247,38 +264,13 @@ func TestLoadEncodedCorrupt(t *testing.T) {
 		if _, err := s.conn.Set(groupP, []byte(c.groups), -1); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := s.LoadEncoded(ctx)
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("hosts %s, groups %s: got %v, want an error with %q", c.hosts, c.groups, err, c.want)
-		}
-	}
-}
-
-// TestLoadCorruptVars checks that Load, which decodes the vars the scan
-// only stepped over, names the host or group whose vars are damaged.
-func TestLoadCorruptVars(t *testing.T) {
-	ctx := context.Background()
-	s := open(t)
-	res, err := s.Replace(ctx, fleet(5), WriteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen := s.cfg.Root + "/" + res.Version.Generation
-	hostP, groupP := hostBucketPath(gen, 0, 1), groupBucketPath(gen, 0, 1)
-	for _, c := range []struct{ hosts, groups, want string }{
-		{`{"a":{"vars":{"x":nul},"groups":{"all":1}}}`, `{"all":{},"ungrouped":{}}`, `host "a": vars`},
-		{`{"a":{"file_vars":{"x":[1,}},"groups":{"all":1}}}`, `{"all":{},"ungrouped":{}}`, `host "a": file_vars`},
-		{`{}`, `{"all":{"vars":{"y":tru}},"ungrouped":{}}`, `group "all": vars`},
-	} {
-		if _, err := s.conn.Set(hostP, []byte(c.hosts), -1); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.conn.Set(groupP, []byte(c.groups), -1); err != nil {
-			t.Fatal(err)
-		}
-		_, _, err := s.Load(ctx)
-		if err == nil || !strings.Contains(err.Error(), "corrupt") || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("hosts %s, groups %s: got %v, want a corrupt inventory naming %s", c.hosts, c.groups, err, c.want)
+		for _, r := range reads {
+			if c.loadOnly && r.name != "Load" {
+				continue
+			}
+			if err := r.read(); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s of hosts %s, groups %s: got %v, want an error with %q", r.name, c.hosts, c.groups, err, c.want)
+			}
 		}
 	}
 }
