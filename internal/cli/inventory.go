@@ -139,18 +139,18 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	}
 	// Closing the session waits for the server to log its end, which no
 	// answer depends on: the close is sent once ZooKeeper has told all it
-	// will, and the process does not wait for the server to confirm it. A
-	// reader's session holds nothing (no ephemeral node, no watch); were
-	// the request not out before the process ends, the server would
-	// expire the session after its timeout, as it does for a crash.
-	closing := false
+	// will, while the answer is written, and the process waits only for
+	// the request to be out (store.CloseSoon).
+	var closeSent <-chan struct{}
 	closeSoon := func() {
-		if !closing {
-			closing = true
-			go st.Close()
+		if closeSent == nil {
+			closeSent = st.CloseSoon()
 		}
 	}
-	defer closeSoon()
+	defer func() {
+		closeSoon()
+		<-closeSent
+	}()
 
 	if cmd.List && cached != nil {
 		key, err := statList(ctx, st)
