@@ -40,7 +40,7 @@ func (c *groupAddCmd) Run(k *kookRun) error {
 	if c.Group == kook.All || c.Group == kook.Ungrouped {
 		return usageError{fmt.Errorf("every inventory has the group %q: set its vars with kook group set", c.Group)}
 	}
-	vars, err := parseAssignments(c.Assign)
+	vars, err := k.parseAssignments(c.Assign)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ type groupSetCmd struct {
 
 // Run sets the group's vars in one write.
 func (c *groupSetCmd) Run(k *kookRun) error {
-	vars, err := parseAssignments(c.Assign)
+	vars, err := k.parseAssignments(c.Assign)
 	if err != nil {
 		return err
 	}

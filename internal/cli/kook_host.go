@@ -44,7 +44,7 @@ func (c *hostAddCmd) Run(k *kookRun) error {
 			k.warn(warning)
 		}
 	}
-	vars, err := parseAssignments(c.Assign)
+	vars, err := k.parseAssignments(c.Assign)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ type hostSetCmd struct {
 
 // Run sets the vars in one write that reads the host's bucket only.
 func (c *hostSetCmd) Run(k *kookRun) error {
-	vars, err := parseAssignments(c.Assign)
+	vars, err := k.parseAssignments(c.Assign)
 	if err != nil {
 		return err
 	}
