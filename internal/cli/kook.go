@@ -86,6 +86,26 @@ func (k *kookRun) store() (*store.Store, error) {
 	return st, nil
 }
 
+// writer is store for the verbs that write the inventory. A kook that may
+// write is a trusted writer (store.Register): before its own write it
+// applies what hosts that may not write have filed, so that a host filed
+// at boot is there for the write that names it. Trouble applying them is
+// said once on stderr and never fails the verb's own write.
+func (k *kookRun) writer() (*store.Store, error) {
+	st, err := k.store()
+	if err != nil {
+		return nil, err
+	}
+	n, err := st.ApplyRegistrations(k.ctx)
+	if n > 0 {
+		fmt.Fprintf(k.env.Stderr, "kook: applied %s\n", nouns(n, "filed registration"))
+	}
+	if err != nil {
+		k.warn(fmt.Sprintf("filed registrations not applied: %v", err))
+	}
+	return st, nil
+}
+
 // warn prints a warning for the person at the terminal.
 func (k *kookRun) warn(msg string) { fmt.Fprintf(k.env.Stderr, "warning: %s\n", msg) }
 
