@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -159,6 +160,7 @@ func (c *Client) ReadState(ctx context.Context) (*State, error) {
 			if it.lock {
 				var h Holder
 				if json.Unmarshal(data, &h) == nil {
+					_, h.Seq, _ = splitSeq(path.Base(it.path))
 					s.Locks[it.host] = h
 				}
 			} else {
