@@ -19,28 +19,7 @@ import (
 // created under all; a registrar identity files and kook-import or
 // `kook register --apply` applies; bad usage exits 2.
 func TestKookRegister(t *testing.T) {
-	srv := zktest.Start(t)
-	dir := t.TempDir()
-	conf := func(name, digest string) string {
-		p := filepath.Join(dir, name)
-		body := "hosts: " + srv.Addr + "\nroot: /regtest\n"
-		if digest != "" {
-			body += "digest: " + digest + "\n"
-		}
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	op := map[string]string{"KOOK_CONFIG": conf("op.yml", "admin:op-pw"), "XDG_CACHE_HOME": t.TempDir(), "KOOK_REGISTRAR": "boot:boot-pw"}
-	reg := map[string]string{"KOOK_CONFIG": conf("reg.yml", "boot:boot-pw"), "XDG_CACHE_HOME": t.TempDir()}
-	src := filepath.Join(dir, "a.ini")
-	if err := os.WriteFile(src, []byte("[web]\nweb01\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, _, errs := runEnv(Import, op, src); code != 0 {
-		t.Fatalf("import: %s", errs)
-	}
+	srv, op, reg, src := registrarRoot(t)
 	for range 2 {
 		code, out, errs := runEnv(Kook, op, "register", "db01", "--group", "db", "port=5432", "note=two words", "flag=True")
 		if code != 0 || out != "" || !strings.Contains(errs, "registered db01") {
@@ -104,6 +83,35 @@ func TestKookRegister(t *testing.T) {
 	}
 }
 
+// registrarRoot starts a ZooKeeper of its own (digest ACLs on the root's
+// parents would lock other tests out of the shared one) holding an
+// inventory at /regtest imported from src, and returns the environments
+// of the operator (full credentials; KOOK_REGISTRAR names the registrar)
+// and of the registrar (boot:boot-pw).
+func registrarRoot(t *testing.T) (srv *zktest.Server, op, reg map[string]string, src string) {
+	t.Helper()
+	srv = zktest.Start(t)
+	dir := t.TempDir()
+	conf := func(name, digest string) string {
+		p := filepath.Join(dir, name)
+		body := "hosts: " + srv.Addr + "\nroot: /regtest\ndigest: " + digest + "\n"
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	op = map[string]string{"KOOK_CONFIG": conf("op.yml", "admin:op-pw"), "XDG_CACHE_HOME": t.TempDir(), "KOOK_REGISTRAR": "boot:boot-pw"}
+	reg = map[string]string{"KOOK_CONFIG": conf("reg.yml", "boot:boot-pw"), "XDG_CACHE_HOME": t.TempDir()}
+	src = filepath.Join(dir, "a.ini")
+	if err := os.WriteFile(src, []byte("[web]\nweb01\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runEnv(Import, op, src); code != 0 {
+		t.Fatalf("import: %s", errs)
+	}
+	return srv, op, reg, src
+}
+
 func openTestStore(t *testing.T, addr, digest string) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.Config{Servers: []string{addr}, Root: "/regtest", Digest: digest})
@@ -119,28 +127,8 @@ func openTestStore(t *testing.T, addr, digest string) *store.Store {
 // filed, so a write may name a host filed a moment before; a writer that
 // may not apply them still writes, and says so once on stderr.
 func TestKookWritesApplyFiled(t *testing.T) {
-	// A server of its own: digest ACLs on the root's parents would lock
-	// other tests out of the shared one.
-	srv := zktest.Start(t)
-	root := "/applytest"
-	dir := t.TempDir()
-	conf := func(name, digest string) string {
-		p := filepath.Join(dir, name)
-		body := "hosts: " + srv.Addr + "\nroot: " + root + "\ndigest: " + digest + "\n"
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	op := map[string]string{"KOOK_CONFIG": conf("op.yml", "admin:op-pw"), "XDG_CACHE_HOME": t.TempDir(), "KOOK_REGISTRAR": "boot:boot-pw"}
-	reg := map[string]string{"KOOK_CONFIG": conf("reg.yml", "boot:boot-pw"), "XDG_CACHE_HOME": t.TempDir()}
-	src := filepath.Join(dir, "a.ini")
-	if err := os.WriteFile(src, []byte("[web]\nweb01\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, _, errs := runEnv(Import, op, src); code != 0 {
-		t.Fatalf("import: %s", errs)
-	}
+	srv, op, reg, _ := registrarRoot(t)
+	root := "/regtest"
 	if code, _, errs := runEnv(Kook, op, "register", "--open-queue"); code != 0 {
 		t.Fatalf("--open-queue: %s", errs)
 	}
@@ -151,11 +139,7 @@ func TestKookWritesApplyFiled(t *testing.T) {
 			t.Fatalf("registrar filing %s: %d %s", host, code, errs)
 		}
 	}
-	st, err := store.Open(context.Background(), store.Config{Servers: []string{srv.Addr}, Root: root, Digest: "admin:op-pw"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTestStore(t, srv.Addr, "admin:op-pw")
 	registered := func(host string) bool {
 		t.Helper()
 		inv, _, err := st.Load(context.Background())
