@@ -308,13 +308,11 @@ func lowestPerName(kids []string) (first map[string]string, others map[string]in
 	return first, others
 }
 
-// ForceUnlock deletes the holder of host's lock and returns who it was;
-// the next contender, if any, gets the lock. The holder's command goes on
+// ForceUnlock deletes the holder of host's lock, recording it in the lock
+// log as forced, and returns who it was; the next contender, if any, gets
+// the lock. The holder's command goes on
 // running unaware: this is for a lock whose holder is gone for good.
 func (c *Client) ForceUnlock(ctx context.Context, host string) (Holder, error) {
-	if err := c.ensureParents(); err != nil {
-		return Holder{}, err
-	}
 	for {
 		list, err := c.contenders(host)
 		if errors.Is(err, zk.ErrNoNode) || (err == nil && len(list) == 0) {
@@ -335,10 +333,16 @@ func (c *Client) ForceUnlock(ctx context.Context, host string) (Holder, error) {
 		if err != nil {
 			return Holder{}, err
 		}
-		if _, err := c.conn.Multi(ops...); err != nil {
+		_, err = c.conn.Multi(ops...)
+		if errors.Is(err, zk.ErrNoNode) {
+			// The holder left meanwhile, or the root has no lock log
+			// (made by an older kook): delete without a record.
+			err = c.conn.Delete(p, -1)
 			if errors.Is(err, zk.ErrNoNode) {
 				continue
 			}
+		}
+		if err != nil {
 			return Holder{}, c.zkErr("delete", p, err)
 		}
 		return h, nil
