@@ -169,7 +169,7 @@ func waitStarted(t *testing.T, g *gatedWatch, b *Client) {
 	ctx := context.Background()
 	var probes []string
 	for i := 0; i < 100; i++ {
-		probes = append(probes, fmt.Sprintf("probe%d", i))
+		probes = append(probes, fmt.Sprintf("probe%03d", i)) // name order is creation order
 		if err := b.MaintOn(ctx, probes[i:], Maint{Owner: "o", Reason: "probe", Since: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +205,7 @@ func TestWatchMaintExpires(t *testing.T) {
 	}
 	g := startGatedWatch(t, w)
 	waitStarted(t, g, b)
-	until := time.Now().Add(1500 * time.Millisecond)
+	until := time.Now().Add(3 * time.Second)
 	if err := b.MaintOn(ctx, []string{"h1"}, Maint{Owner: "o", Reason: "short", Since: time.Now(), Until: &until}); err != nil {
 		t.Fatal(err)
 	}
