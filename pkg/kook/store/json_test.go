@@ -2,6 +2,7 @@ package store
 
 import (
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -128,9 +129,20 @@ func TestBucketLayout(t *testing.T) {
 	if m, _ := chooseBuckets(many, n); m != n {
 		t.Errorf("current count not kept: %d -> %d", n, m)
 	}
-	m := meta{Schema: 1, Current: "g0000000001", HostBuckets: 4, GroupBuckets: 1, Seq: 5, Writer: "x"}
-	got, err := parseMeta("/m", m.encode())
-	if err != nil || got != m {
-		t.Errorf("meta round trip: %+v %v", got, err)
+	for _, m := range []meta{
+		{Schema: 1, Current: "g0000000001", HostBuckets: 4, GroupBuckets: 1, Seq: 5, Writer: "x"},
+		{Schema: 4, Current: "g0000000001", HostBuckets: 4, GroupBuckets: 2, Seq: 5, SeqZxid: 77, Writer: "x",
+			HostGens: []int64{1, 9, 1, 12}, GroupGens: []int64{9, 9}},
+	} {
+		got, err := parseMeta("/m", m.encode())
+		if err != nil || !reflect.DeepEqual(got, m) {
+			t.Errorf("meta round trip: %+v %v", got, err)
+		}
+	}
+	for _, bad := range []string{`"host_gens":[1,2,3]`, `"host_gens":[1,2,3,"x"]`, `"group_gens":{}`} {
+		data := `{"current":"g0000000001","group_buckets":2,"host_buckets":4,"schema":4,"seq":0,` + bad + `}`
+		if _, err := parseMeta("/m", []byte(data)); err == nil {
+			t.Errorf("a manifest %s was accepted", bad)
+		}
 	}
 }

@@ -191,15 +191,8 @@ func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) 
 		}
 		m := h.meta
 		root := s.cfg.Root
-		gen := root + "/" + m.Current
 		hb, gb := m.HostBuckets, m.GroupBuckets
-		paths := make([]string, 0, hb+gb)
-		for i := 0; i < hb; i++ {
-			paths = append(paths, hostBucketPath(gen, i, hb))
-		}
-		for i := 0; i < gb; i++ {
-			paths = append(paths, groupBucketPath(gen, i, gb))
-		}
+		paths := bucketPaths(root, m)
 		if mode == scanFull {
 			sn.hosts = make([][]hostEntry, hb)
 			sn.groups = make([][]groupEntry, gb)
@@ -261,10 +254,11 @@ func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) 
 			}
 		}
 		if !whole {
-			for i, bst := range stats {
-				if bst == nil {
-					return nil, fmt.Errorf("ZooKeeper node %s is missing: the inventory under %s is corrupt", paths[i], root)
-				}
+			if gone, err := s.bucketGone(ctx, h, paths, stats); err != nil {
+				return nil, err
+			} else if gone {
+				lastMove = fmt.Errorf("the inventory kept changing while being read")
+				continue
 			}
 			if listRoot {
 				// A writer needs the versions of one state to write at,

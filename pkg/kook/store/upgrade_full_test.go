@@ -29,7 +29,7 @@ func TestUpgradeSchema1ByFullWrite(t *testing.T) {
 		t.Fatalf("after the upgrading write (-want +got):\n%s", d)
 	}
 	data, _, err := s.conn.Get(s.metaP)
-	if err != nil || !strings.Contains(string(data), `"schema":3`) {
+	if err != nil || !strings.Contains(string(data), `"schema":4`) {
 		t.Errorf("meta after the upgrade: %s, %v", data, err)
 	}
 }

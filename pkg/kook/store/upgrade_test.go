@@ -13,13 +13,16 @@ import (
 	"github.com/kook-project/kook/pkg/kook"
 )
 
-// fixtureSchema1 is testdata/schema1-root.json: every znode of a root that
+// loadFixture loads testdata/schema1-root.json: every znode of a root that
 // kook at commit 6dd708c (schema 1) wrote with a Replace of
 // fixtureInventory's first part, then AddMember("g2", "late01") and
 // SetHostVar("h01", "x", "y"). Paths are relative to the root.
-func loadFixture(t *testing.T, s *Store) {
+func loadFixture(t *testing.T, s *Store) { loadFixtureFile(t, s, "testdata/schema1-root.json") }
+
+// loadFixtureFile creates under s's root every znode the file holds.
+func loadFixtureFile(t *testing.T, s *Store, file string) {
 	t.Helper()
-	data, err := os.ReadFile("testdata/schema1-root.json")
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +100,7 @@ func TestUpgradeSchema1(t *testing.T) {
 		t.Errorf("g2 holds %v; want late01, late02 at the end", g)
 	}
 	data, _, err := s.conn.Get(s.metaP)
-	if err != nil || !strings.Contains(string(data), `"schema":3`) {
+	if err != nil || !strings.Contains(string(data), `"schema":4`) {
 		t.Errorf("meta after the upgrade: %s, %v", data, err)
 	}
 	entries, err := s.Log(ctx, LogQuery{})
