@@ -13,7 +13,7 @@ import (
 // head is what every read and write starts from: meta and the stat of the
 // change log's parent, read in one round trip.
 //
-// In schema 3 every commit sets the log parent's data (to its writer id,
+// Since schema 3 every commit sets the log parent's data (to its writer id,
 // unconditionally: no writer conflicts on it) and creates one log entry
 // under it, in the same multi as the change. So the log parent's mzxid is
 // the zxid of the last commit: that is the inventory's version, which

@@ -70,6 +70,30 @@ func TestUpgradeSchema3(t *testing.T) {
 	}
 }
 
+// TestUpgradeSchema3ByFullWrite: the first write to a schema-3 root may be
+// a whole one (kook-import); it upgrades the root as a small write does.
+func TestUpgradeSchema3ByFullWrite(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	loadFixtureFile(t, s, "testdata/schema3-root.json")
+	if _, err := s.Update(ctx, func(inv *kook.Inventory) error {
+		inv.AddMember("g3", "late03")
+		return nil
+	}, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := fixtureInventory(t)
+	want.AddMember("g3", "late03")
+	want.Reconcile()
+	got, _ := mustLoad(t, s)
+	if d := diffInv(want, got); d != "" {
+		t.Fatalf("after the upgrading write (-want +got):\n%s", d)
+	}
+	if m := mustMeta(t, s); m.Schema != Schema {
+		t.Errorf("meta after the upgrade is schema %d", m.Schema)
+	}
+}
+
 // manyBuckets makes writes under it spread a fleet over hundreds of small
 // buckets, and s's multis small, so that a change of a few hundred hosts
 // spans 300+ buckets and cannot fit one multi, as a medium change of a
