@@ -47,6 +47,9 @@ type Result struct {
 	Hosts, Groups int
 	// Created is true when the root held no inventory before this write.
 	Created bool
+	// Summary counts what the write changed, as kook.DiffSummary of the
+	// inventory before and after it would; zero when Created.
+	Summary kook.Summary
 }
 
 // maxAttempts bounds how often a write retries after a conflict.
@@ -235,6 +238,11 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 		if err := bucketChanges(c, kook.KindGroup, oldG, newG); err != nil {
 			return Result{}, err
 		}
+		if !res.Created {
+			if res.Summary, err = summarize(oldH, newH, oldG, newG, oldPos, inv); err != nil {
+				return Result{}, err
+			}
+		}
 		if len(sets) < len(hostB)+len(groupB) && (len(sets) >= maxMultiOps || size+maxLogEntry > s.maxMulti()) {
 			// Too many for one multi, yet not every bucket: the changed
 			// ones are written copy-on-write. This write read every
@@ -274,6 +282,11 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 		}
 		if err := bucketChanges(c, kook.KindGroup, sn.groupData, groupB); err != nil {
 			return Result{}, err
+		}
+		if !res.Created {
+			if res.Summary, err = summarize(sn.hostData, hostB, sn.groupData, groupB, oldPos, inv); err != nil {
+				return Result{}, err
+			}
 		}
 	}
 	v, err := s.writeGeneration(ctx, sn, &m, hostB, groupB, c, opts)
