@@ -22,8 +22,9 @@ func IsReservedName(name string) bool { return reservedNames[name] }
 // CheckReserved returns an error naming every group, host var or group
 // var that uses a reserved name (see IsReservedName).
 func (inv *Inventory) CheckReserved() error {
+	// Maps are walked as they are: what is found is sorted at the end.
 	var bad []string
-	for _, g := range inv.GroupNames() {
+	for g := range inv.Groups {
 		if IsReservedName(g) {
 			bad = append(bad, fmt.Sprintf("group %q", g))
 		}
@@ -38,7 +39,7 @@ func (inv *Inventory) CheckReserved() error {
 			}
 		}
 	}
-	for _, h := range inv.HostNames() {
+	for h := range inv.Hosts {
 		for k := range inv.Hosts[h].Vars {
 			if IsReservedName(k) {
 				bad = append(bad, fmt.Sprintf("var %q of host %q", k, h))

@@ -75,20 +75,20 @@ func TestAssignPositions(t *testing.T) {
 		}
 	}
 	hosts := []string{"a", "b", "c", "d"}
-	p := assignPositions(hosts, nil, &seq)
+	p := assignPositions(hosts, "g", groupPositions(nil), &seq)
 	order(hosts, p)
 	old := map[string]int64{}
 	for i, h := range hosts {
 		old[h] = p[i]
 	}
 	// Unchanged order keeps every position.
-	p2 := assignPositions(hosts, old, &seq)
+	p2 := assignPositions(hosts, "g", groupPositions{"g": old}, &seq)
 	if !cmp.Equal(p, p2) {
 		t.Errorf("unchanged order moved: %v -> %v", p, p2)
 	}
 	// Insert in the middle, prepend, append, move: only those get new positions.
 	h3 := []string{"z", "a", "x", "b", "d", "c", "y"}
-	p3 := assignPositions(h3, old, &seq)
+	p3 := assignPositions(h3, "g", groupPositions{"g": old}, &seq)
 	order(h3, p3)
 	kept := 0
 	for i, h := range h3 {
@@ -102,7 +102,7 @@ func TestAssignPositions(t *testing.T) {
 	// No room between neighbours: the group is renumbered.
 	tight := map[string]int64{"a": 1, "b": 2}
 	h4 := []string{"a", "x", "b"}
-	p4 := assignPositions(h4, tight, &seq)
+	p4 := assignPositions(h4, "g", groupPositions{"g": tight}, &seq)
 	order(h4, p4)
 }
 

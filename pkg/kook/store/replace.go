@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/kook-project/kook/pkg/kook"
 )
@@ -65,21 +67,20 @@ func (s *Store) replaceFromOnce(ctx context.Context, next func(int) (*kook.Inven
 	return s.write(ctx, sn, sn.positions(), inv, opts)
 }
 
-// positions returns every group's members with their positions, from a
+// positions returns where every host stood in every group, from a
 // snapshot read with scanEncoded, and raises meta.Seq above them all, as
 // inventory does.
-func (sn *snapshot) positions() map[string]map[string]int64 {
-	pos := map[string]map[string]int64{}
+func (sn *snapshot) positions() hostPositions {
+	n := 0
+	for _, b := range sn.encHosts {
+		n += len(b)
+	}
+	pos := make(hostPositions, n)
 	maxPos := int64(-1 << 62)
 	for _, b := range sn.encHosts {
 		for _, h := range b {
+			pos[h.name] = h.groups
 			for _, m := range h.groups {
-				g := pos[string(m.group)]
-				if g == nil {
-					g = map[string]int64{}
-					pos[string(m.group)] = g
-				}
-				g[h.name] = m.pos
 				maxPos = max(maxPos, m.pos)
 			}
 		}
@@ -96,9 +97,10 @@ func (sn *snapshot) positions() map[string]map[string]int64 {
 // it was is unchanged. Vars compare as their canonical JSON. A group's
 // hosts changed when a member of it moved, came or went and the group's
 // order (by position, then name, as stored: oldPos) is not inv's.
-func summarize(oldH, newH, oldG, newG [][]byte, oldPos map[string]map[string]int64, inv *kook.Inventory) (kook.Summary, error) {
+func summarize(oldH, newH, oldG, newG [][]byte, oldPos storedPositions, inv *kook.Inventory) (kook.Summary, error) {
 	var sum kook.Summary
 	hosts := map[string]encHost{}
+	left := map[string][]string{} // group: hosts of the rewritten buckets that were members
 	for _, d := range oldH {
 		list, err := scanHostBucket(d)
 		if err != nil {
@@ -106,6 +108,9 @@ func summarize(oldH, newH, oldG, newG [][]byte, oldPos map[string]map[string]int
 		}
 		for _, h := range list {
 			hosts[h.name] = h
+			for _, m := range h.groups {
+				left[string(m.group)] = append(left[string(m.group)], h.name)
+			}
 		}
 	}
 	moved := map[string]bool{} // groups a member moved in, came to or left
@@ -188,34 +193,30 @@ func summarize(oldH, newH, oldG, newG [][]byte, oldPos map[string]map[string]int
 		if counted[g] || groups[g] != nil || inv.Groups[g] == nil {
 			continue // added, removed, or counted already
 		}
-		if !slices.Equal(storedOrder(oldPos[g]), inv.Groups[g].Hosts) {
+		if !slices.Equal(storedOrder(g, append(left[g], inv.Groups[g].Hosts...), oldPos), inv.Groups[g].Hosts) {
 			sum.GroupsChanged++
 		}
 	}
 	return sum, nil
 }
 
-// storedOrder is a group's hosts in the order the store gives them: by
-// position, then name.
-func storedOrder(pos map[string]int64) []string {
-	list := make([]memberPos, 0, len(pos))
-	for h, p := range pos {
-		list = append(list, memberPos{p, h})
+// storedOrder is group's hosts in the order the store gives them (by
+// position, then name), of the candidates, which include every stored
+// member and maybe others.
+func storedOrder(group string, candidates []string, old storedPositions) []string {
+	var list []memberPos
+	seen := map[string]bool{}
+	for _, h := range candidates {
+		if p, ok := old.of(group, h); ok && !seen[h] {
+			seen[h] = true
+			list = append(list, memberPos{p, h})
+		}
 	}
 	slices.SortFunc(list, func(a, b memberPos) int {
-		if a.pos != b.pos {
-			if a.pos < b.pos {
-				return -1
-			}
-			return 1
+		if c := cmp.Compare(a.pos, b.pos); c != 0 {
+			return c
 		}
-		if a.host < b.host {
-			return -1
-		}
-		if a.host > b.host {
-			return 1
-		}
-		return 0
+		return strings.Compare(a.host, b.host)
 	})
 	out := make([]string, len(list))
 	for i, m := range list {

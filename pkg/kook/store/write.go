@@ -153,7 +153,7 @@ func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.
 	if _, err := inv.Validate(); err != nil {
 		return Result{}, err
 	}
-	return s.write(ctx, sn, oldPos, inv, opts)
+	return s.write(ctx, sn, groupPositions(oldPos), inv, opts)
 }
 
 // write makes the store equal inv, given the snapshot it read.
@@ -164,7 +164,7 @@ func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.
 // out new membership positions (meta.Seq moves) or switches generations,
 // and otherwise checks meta's version, so that a generation switch fences
 // it.
-func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[string]int64, inv *kook.Inventory, opts WriteOptions) (Result, error) {
+func (s *Store) write(ctx context.Context, sn *snapshot, oldPos storedPositions, inv *kook.Inventory, opts WriteOptions) (Result, error) {
 	m := sn.meta
 	m.Schema = Schema
 	if opts.Rules != "" {
@@ -300,7 +300,7 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 
 // encodeInventory encodes every host and group record, giving members
 // their positions (kept from oldPos where the order allows).
-func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, seq *int64) (hosts, groups []record, err error) {
+func encodeInventory(inv *kook.Inventory, oldPos storedPositions, seq *int64) (hosts, groups []record, err error) {
 	// Hosts are numbered so that memberships gather in a slice: a map of
 	// slices keyed by host name cost a third of an import's encoding.
 	index := make(map[string]int, len(inv.Hosts))
@@ -324,7 +324,7 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 			if members[k], errs[k] = memberIndexes(inv, name, index); errs[k] != nil {
 				continue
 			}
-			positions[k], _ = keptPositions(g.Hosts, oldPos[name])
+			positions[k], _ = keptPositions(g.Hosts, name, oldPos)
 			var rec []byte
 			rec, errs[k] = groupRecord(name, g.Vars, g.FileVars, g.Children)
 			groups[k] = record{name, rec}
@@ -338,7 +338,7 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 	count := make([]int32, len(list)+1)
 	for k, name := range names {
 		if positions[k] == nil {
-			positions[k] = assignPositions(inv.Groups[name].Hosts, oldPos[name], seq)
+			positions[k] = assignPositions(inv.Groups[name].Hosts, name, oldPos, seq)
 		}
 		for _, j := range members[k] {
 			count[j+1]++
