@@ -14,13 +14,16 @@ export KOOK_ROOT ?= /kook-demo
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 BINARIES = kook-inventory kook-import kook
+# The version --version prints: git's description of the tree built.
+VERSION ?= $(shell git describe --always --dirty --tags 2>/dev/null)
+LDFLAGS  = -X github.com/kook-project/kook/internal/cli.stamped=$(VERSION)
 
 .PHONY: build deps test test-short vet fuzz bench demo zk-start zk-stop clean install uninstall
 
 build:
-	$(GO) build -o bin/kook-inventory ./cmd/kook-inventory
-	$(GO) build -o bin/kook-import ./cmd/kook-import
-	$(GO) build -o bin/kook ./cmd/kook
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kook-inventory ./cmd/kook-inventory
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kook-import ./cmd/kook-import
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kook ./cmd/kook
 
 install: build
 	install -d "$(DESTDIR)$(BINDIR)"

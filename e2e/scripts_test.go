@@ -125,11 +125,17 @@ func TestMakeInstall(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("make install: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// make stamps git's description of the tree, which -buildvcs=false
+	// or a missing .git would otherwise leave as "(devel)".
+	describe, _ := exec.Command("git", "-C", testutil.RepoRoot(), "describe", "--always", "--dirty", "--tags").Output()
 	for _, name := range []string{"kook-inventory", "kook-import", "kook"} {
 		p := filepath.Join(dest, "opt", "kook", "bin", name)
 		out, err := exec.Command(p, "--version").Output()
 		if err != nil || !strings.HasPrefix(string(out), name+" ") {
 			t.Errorf("%s --version: %q, %v", p, out, err)
+		}
+		if want := strings.TrimSpace(string(describe)); want != "" && string(out) != name+" "+want+"\n" {
+			t.Errorf("%s --version: %q, want %q", p, out, name+" "+want)
 		}
 	}
 }

@@ -2,9 +2,18 @@ package cli
 
 import "runtime/debug"
 
-// Version names the build: the module version when built by `go install
-// module@version`, else the VCS revision the binary was built from.
+// stamped is the version `make build` writes in with -ldflags -X (git
+// describe): the Go toolchain's own VCS stamp is missing wherever
+// GOFLAGS=-buildvcs=false or the tree is not a git checkout.
+var stamped string
+
+// Version names the build: what `make build` stamped, else the module
+// version when built by `go install module@version`, else the VCS
+// revision the binary was built from, else "(devel)".
 func Version() string {
+	if stamped != "" {
+		return stamped
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "(unknown)"
