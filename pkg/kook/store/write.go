@@ -301,6 +301,9 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos storedPositions,
 // encodeInventory encodes every host and group record, giving members
 // their positions (kept from oldPos where the order allows).
 func encodeInventory(inv *kook.Inventory, oldPos storedPositions, seq *int64) (hosts, groups []record, err error) {
+	if oldPos == nil {
+		oldPos = groupPositions(nil) // nothing stored
+	}
 	// Hosts are numbered so that memberships gather in a slice: a map of
 	// slices keyed by host name cost a third of an import's encoding.
 	index := make(map[string]int, len(inv.Hosts))
