@@ -33,64 +33,10 @@ func TestUpgradeSchema3(t *testing.T) {
 	if m := mustMeta(t, s); m.Schema != 3 {
 		t.Fatalf("fixture is schema %d", m.Schema)
 	}
-	if err := s.AddMember(ctx, "g2", "late02"); err != nil {
-		t.Fatal(err)
-	}
-	want.AddMember("g2", "late02")
-	want.Reconcile()
-	got, v1 := mustLoad(t, s)
-	if d := diffInv(want, got); d != "" {
-		t.Fatalf("after the upgrading write (-want +got):\n%s", d)
-	}
-	if v1 == v0 {
-		t.Errorf("version did not move: %v", v1)
-	}
-	if g := got.Groups["g2"].Hosts; g[len(g)-1] != "late02" || g[len(g)-2] != "late01" {
-		t.Errorf("g2 holds %v; want late01, late02 at the end", g)
-	}
-	if m := mustMeta(t, s); m.Schema != Schema {
-		t.Errorf("meta after the upgrade is schema %d", m.Schema)
-	}
+	upgradeBySmallWrite(t, s, want, v0)
 	entries, err := s.Log(ctx, LogQuery{})
 	if err != nil || len(entries) != 4 || entries[0].Hosts["late02"] != LogAdded || entries[3].What != "import fixture" {
 		t.Errorf("log after the upgrade: %+v, %v", entries, err)
-	}
-	// The upgraded root takes every kind of write.
-	if _, err := s.Update(ctx, func(inv *kook.Inventory) error {
-		inv.AddMember("g3", "late03")
-		return nil
-	}, WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	want.AddMember("g3", "late03")
-	want.Reconcile()
-	got, _ = mustLoad(t, s)
-	if d := diffInv(want, got); d != "" {
-		t.Fatalf("after a full write (-want +got):\n%s", d)
-	}
-}
-
-// TestUpgradeSchema3ByFullWrite: the first write to a schema-3 root may be
-// a whole one (kook-import); it upgrades the root as a small write does.
-func TestUpgradeSchema3ByFullWrite(t *testing.T) {
-	ctx := context.Background()
-	s := open(t)
-	loadFixtureFile(t, s, "testdata/schema3-root.json")
-	if _, err := s.Update(ctx, func(inv *kook.Inventory) error {
-		inv.AddMember("g3", "late03")
-		return nil
-	}, WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	want := fixtureInventory(t)
-	want.AddMember("g3", "late03")
-	want.Reconcile()
-	got, _ := mustLoad(t, s)
-	if d := diffInv(want, got); d != "" {
-		t.Fatalf("after the upgrading write (-want +got):\n%s", d)
-	}
-	if m := mustMeta(t, s); m.Schema != Schema {
-		t.Errorf("meta after the upgrade is schema %d", m.Schema)
 	}
 }
 
@@ -104,6 +50,26 @@ func manyBuckets(t *testing.T) *Store {
 	targetBucket = 2 << 10
 	t.Cleanup(func() { targetBucket = old })
 	return open(t, func(c *Config) { c.MaxBuffer = 160 << 10 })
+}
+
+// mediumRoot is a manyBuckets store holding fleet(4000), which it returns.
+func mediumRoot(t *testing.T) (*Store, *kook.Inventory) {
+	t.Helper()
+	s := manyBuckets(t)
+	inv := fleet(4000)
+	if _, err := s.Replace(context.Background(), inv, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return s, inv
+}
+
+// roundEdits sets the var "round" of hosts to round.
+func roundEdits(hosts []string, round int64) []HostEdit {
+	edits := make([]HostEdit, len(hosts))
+	for i, h := range hosts {
+		edits[i] = HostEdit{Name: h, Set: kook.Vars{"round": round}}
+	}
+	return edits
 }
 
 // spread returns every step-th host of inv, in name order.
@@ -156,22 +122,16 @@ func checkManifest(t *testing.T, s *Store) {
 // what it replaced is deleted; new members still go to the end.
 func TestMediumChangeCopyOnWrite(t *testing.T) {
 	ctx := context.Background()
-	s := manyBuckets(t)
-	inv := fleet(4000)
-	if _, err := s.Replace(ctx, inv, WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	s, inv := mediumRoot(t)
 	if m := mustMeta(t, s); m.HostBuckets < 300 {
 		t.Fatalf("only %d host buckets", m.HostBuckets)
 	}
 	hosts := spread(inv, 7)
 	_, v0 := mustLoad(t, s)
-	var edits []HostEdit
 	for _, h := range hosts {
-		edits = append(edits, HostEdit{Name: h, Set: kook.Vars{"round": int64(1)}})
 		inv.Hosts[h].Vars["round"] = int64(1)
 	}
-	changed, err := s.EditHosts(ctx, "set round", edits)
+	changed, err := s.EditHosts(ctx, "set round", roundEdits(hosts, 1))
 	if err != nil || len(changed) != len(hosts) {
 		t.Fatalf("EditHosts: %d changed, %v", len(changed), err)
 	}
@@ -293,11 +253,7 @@ func TestMediumChangeReadersNeverMix(t *testing.T) {
 		})
 	}
 	for round := int64(1); round <= 6; round++ {
-		var edits []HostEdit
-		for _, h := range hosts {
-			edits = append(edits, HostEdit{Name: h, Set: kook.Vars{"round": round}})
-		}
-		if _, err := s.EditHosts(ctx, "round", edits); err != nil {
+		if _, err := s.EditHosts(ctx, "round", roundEdits(hosts, round)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -323,19 +279,11 @@ func TestMediumChangeReadersNeverMix(t *testing.T) {
 // the previous inventory intact; the next write deletes what it built.
 func TestMediumChangeKilledWriter(t *testing.T) {
 	ctx := context.Background()
-	s := manyBuckets(t)
-	inv := fleet(4000)
-	if _, err := s.Replace(ctx, inv, WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	s, inv := mediumRoot(t)
 	before := countGens(t, s)
 	killed := errors.New("killed")
 	testHookBeforeSwitch = func() error { return killed }
-	var edits []HostEdit
-	for _, h := range spread(inv, 7) {
-		edits = append(edits, HostEdit{Name: h, Set: kook.Vars{"round": int64(1)}})
-	}
-	_, err := s.EditHosts(ctx, "killed", edits)
+	_, err := s.EditHosts(ctx, "killed", roundEdits(spread(inv, 7), 1))
 	testHookBeforeSwitch = nil
 	if !errors.Is(err, killed) {
 		t.Fatalf("EditHosts: %v", err)

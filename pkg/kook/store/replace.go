@@ -3,8 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -23,35 +21,13 @@ import (
 // modify; an error from it is returned as it is and nothing is written.
 // The Result's Summary counts what changed.
 func (s *Store) ReplaceFrom(ctx context.Context, next func(storedHosts int) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
-	var err error
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		if attempt > 0 {
-			s.retries.Add(1)
-			if err := sleep(ctx, attempt); err != nil {
-				return Result{}, err
-			}
-		}
-		var res Result
-		res, err = s.replaceFromOnce(ctx, next, opts)
-		if err == nil || !errors.Is(err, ErrConflict) || opts.ExpectVersion != nil {
-			return res, err
-		}
-	}
-	return Result{}, fmt.Errorf("gave up after %d attempts: %w", maxAttempts, err)
+	return s.retryWrite(ctx, opts, func() (Result, error) { return s.replaceFromOnce(ctx, next, opts) })
 }
 
 func (s *Store) replaceFromOnce(ctx context.Context, next func(int) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
-	rctx, cancel := s.opContext(ctx, s.cfg.Timeout)
-	defer cancel()
-	sn, err := s.snapshotMode(rctx, true, scanEncoded)
+	sn, err := s.readForWrite(ctx, scanEncoded, opts)
 	if err != nil {
 		return Result{}, err
-	}
-	if opts.ExpectVersion != nil && *opts.ExpectVersion != sn.version() {
-		return Result{}, fmt.Errorf("the inventory under %s is at version %v, not %v: %w", s.cfg.Root, sn.version(), *opts.ExpectVersion, ErrConflict)
-	}
-	if !sn.exists {
-		sn = emptySnapshot()
 	}
 	stored := 0
 	for _, b := range sn.encHosts {

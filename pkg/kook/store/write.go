@@ -99,6 +99,12 @@ func (s *Store) Apply(ctx context.Context, fn func(cur *kook.Inventory) (*kook.I
 }
 
 func (s *Store) update(ctx context.Context, fn func(*kook.Inventory) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
+	return s.retryWrite(ctx, opts, func() (Result, error) { return s.updateOnce(ctx, fn, opts) })
+}
+
+// retryWrite runs once, a whole write on fresh data, again after each
+// conflict with another writer (a few times), unless ExpectVersion is set.
+func (s *Store) retryWrite(ctx context.Context, opts WriteOptions, once func() (Result, error)) (Result, error) {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
@@ -108,7 +114,7 @@ func (s *Store) update(ctx context.Context, fn func(*kook.Inventory) (*kook.Inve
 			}
 		}
 		var res Result
-		res, err = s.updateOnce(ctx, fn, opts)
+		res, err = once()
 		if err == nil || !errors.Is(err, ErrConflict) || opts.ExpectVersion != nil {
 			return res, err
 		}
@@ -130,17 +136,9 @@ func sleep(ctx context.Context, attempt int) error {
 }
 
 func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
-	rctx, cancel := s.opContext(ctx, s.cfg.Timeout)
-	defer cancel()
-	sn, err := s.snapshot(rctx, true)
+	sn, err := s.readForWrite(ctx, scanFull, opts)
 	if err != nil {
 		return Result{}, err
-	}
-	if opts.ExpectVersion != nil && *opts.ExpectVersion != sn.version() {
-		return Result{}, fmt.Errorf("the inventory under %s is at version %v, not %v: %w", s.cfg.Root, sn.version(), *opts.ExpectVersion, ErrConflict)
-	}
-	if !sn.exists {
-		sn = emptySnapshot()
 	}
 	old, oldPos, err := sn.inventory(true)
 	if err != nil {
@@ -154,6 +152,25 @@ func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.
 		return Result{}, err
 	}
 	return s.write(ctx, sn, groupPositions(oldPos), inv, opts)
+}
+
+// readForWrite reads the snapshot a full write starts from, with the
+// root's children, each bucket read in mode; it refuses an inventory not
+// at opts.ExpectVersion, and gives an empty root as the empty inventory.
+func (s *Store) readForWrite(ctx context.Context, mode scanMode, opts WriteOptions) (*snapshot, error) {
+	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	defer cancel()
+	sn, err := s.snapshotMode(ctx, true, mode)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ExpectVersion != nil && *opts.ExpectVersion != sn.version() {
+		return nil, fmt.Errorf("the inventory under %s is at version %v, not %v: %w", s.cfg.Root, sn.version(), *opts.ExpectVersion, ErrConflict)
+	}
+	if !sn.exists {
+		sn = emptySnapshot()
+	}
+	return sn, nil
 }
 
 // write makes the store equal inv, given the snapshot it read.
