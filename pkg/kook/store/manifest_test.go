@@ -195,6 +195,21 @@ func TestMediumChangeCopyOnWrite(t *testing.T) {
 	if g := got.Groups["group0001"].Hosts; g[len(g)-1] != "zz-late" {
 		t.Errorf("group0001 ends with %v", g[len(g)-3:])
 	}
+	// A full write of two hosts lands in place, wherever meta says their
+	// buckets are.
+	res, err = s.ReplaceFrom(ctx, func(int) (*kook.Inventory, error) {
+		inv.Hosts[hosts[5]].Vars["round"] = int64(4)
+		inv.Hosts["host000002.example.com"].Vars["round"] = int64(4)
+		return inv, nil
+	}, WriteOptions{})
+	if err != nil || res.NewGeneration || res.BucketsWritten != 2 || res.Summary.HostsChanged != 2 {
+		t.Fatalf("ReplaceFrom: %+v, %v", res, err)
+	}
+	got, _ = mustLoad(t, s)
+	if d := diffInv(inv, got); d != "" {
+		t.Fatalf("after an in-place full write (-want +got):\n%s", d)
+	}
+	checkManifest(t, s)
 
 	// A change of the bucket count still builds a whole generation, and
 	// leaves nothing of the manifest behind.
