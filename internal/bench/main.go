@@ -181,6 +181,14 @@ func run(sizeList string, load time.Duration, runs int) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
+	fmt.Println()
+	lf, err := measureList(work, zk.Addr, all, runs)
+	if err != nil {
+		return err
+	}
+	if err := printList(lf); err != nil {
+		return err
+	}
 	wall, cpu, err := blockMappingRead(40000)
 	if err != nil {
 		return err

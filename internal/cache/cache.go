@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -21,26 +22,29 @@ import (
 
 // format changes whenever what kook-inventory caches changes shape, so an
 // upgraded binary never serves an older binary's answer.
-const format = "kook-cache-2"
+const format = "kook-cache-3"
 
 // An entry is one header line, then the answer:
 //
-//	kook-cache-2 VERSION LENGTH CRC
+//	kook-cache-3 VERSION LENGTH CRC
 //
-// LENGTH (16 hex digits) and CRC (8 hex digits, CRC-32C of the answer) are
+// LENGTH (16 hex digits) and CRC (8 hex digits, CRC-32 (IEEE) of the answer) are
 // fixed-width so that Commit can fill them in over the placeholder Create
 // wrote: the answer streams through the Writer and is never held whole. A
 // truncated entry fails the length check in Get, a damaged one the
-// checksum in WriteTo and Data, which then write nothing.
+// checksum in Data, which then returns nothing of it.
 
 // maxHeader bounds the header line.
 const maxHeader = 256
 
-// ErrCorrupt is returned by WriteTo and Data for an entry whose answer
-// does not match its checksum; they have written nothing.
+// ErrCorrupt is returned by Data for an entry whose answer does not match
+// its length or checksum; it returns nothing of the answer.
 var ErrCorrupt = errors.New("cache: entry is damaged")
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// crcTable is CRC-32's IEEE polynomial: with PCLMULQDQ, which x86-64 and
+// arm64 servers have, Go checksums it twice as fast as CRC-32C, and an
+// unchanged 100,000-host answer (30 MB) is checked on every --list.
+var crcTable = crc32.IEEETable
 
 func header(version string, length int64, sum uint32) string {
 	return fmt.Sprintf("%s %s %016x %08x\n", format, version, length, sum)
@@ -66,7 +70,7 @@ func At(dir string) *Cache { return &Cache{dir: dir} }
 
 // Entry is one cached answer, open for reading. Get reads only its header,
 // so finding out that an answer is stale costs nothing like reading it;
-// the answer itself is read by WriteTo or Data, from the file Get opened,
+// the answer itself is read by Data, from the file Get opened,
 // so it always goes with the version Get saw even if a Commit replaces
 // the entry meanwhile.
 type Entry struct {
@@ -76,6 +80,8 @@ type Entry struct {
 	body    int64 // offset of the answer in f
 	length  int64
 	sum     uint32
+	data    []byte // the whole file, once Data loaded it
+	unmap   func() // releases data; nil when there is nothing to release
 }
 
 func (c *Cache) path(servers []string, root string) string {
@@ -110,32 +116,58 @@ func (c *Cache) Get(servers []string, root string) (*Entry, bool) {
 	return &Entry{Version: fields[1], Saved: info.ModTime(), f: f, body: body, length: length, sum: uint32(sum)}, true
 }
 
-// WriteTo copies the answer to w, so that a large answer is never held in
-// memory. It first reads the answer once to check it against its checksum
-// (from the page cache, at the speed of CRC-32C: a few milliseconds for
-// tens of megabytes), and returns ErrCorrupt without writing anything when
-// it does not match.
-func (e *Entry) WriteTo(w io.Writer) (int64, error) {
-	h := crc32.New(castagnoli)
-	if n, err := io.Copy(h, io.NewSectionReader(e.f, e.body, e.length+1)); err != nil {
-		return 0, fmt.Errorf("cache: %w", err)
-	} else if n != e.length || h.Sum32() != e.sum {
-		return 0, ErrCorrupt
+// Data returns the whole answer after checking it against its length
+// and checksum: ErrCorrupt when it does not match, so that nothing of a
+// damaged answer is ever written anywhere. The answer is read once: on
+// Linux the entry's file is mapped (its pages come straight from the page
+// cache, so a 30 MB answer costs no copy and no page faults), elsewhere it
+// is read into memory. The bytes stay valid until Close and must not be
+// changed.
+func (e *Entry) Data() (data []byte, err error) {
+	if e.data == nil {
+		if e.data, e.unmap, err = load(e.f, e.body+e.length); err != nil {
+			e.data = nil
+			return nil, fmt.Errorf("cache: %w", err)
+		}
 	}
-	return io.Copy(w, io.NewSectionReader(e.f, e.body, e.length))
+	// A file cut short while it is mapped faults on the pages it lost;
+	// the fault is a damaged entry, not a crash.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			// Only a memory fault (which has an address) is the file's
+			// doing; anything else is a bug to crash on.
+			if _, ok := r.(interface{ Addr() uintptr }); !ok {
+				panic(r)
+			}
+			data, err = nil, ErrCorrupt
+		}
+	}()
+	if int64(len(e.data)) != e.body+e.length {
+		return nil, ErrCorrupt
+	}
+	answer := e.data[e.body:]
+	if crc32.Checksum(answer, crcTable) != e.sum {
+		return nil, ErrCorrupt
+	}
+	// The size is checked again on the file itself: it may have been cut
+	// or grown since Get.
+	if info, err := e.f.Stat(); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	} else if info.Size() != e.body+e.length {
+		return nil, ErrCorrupt
+	}
+	return answer, nil
 }
 
-// Data reads the whole answer.
-func (e *Entry) Data() ([]byte, error) {
-	var buf bytes.Buffer
-	if _, err := e.WriteTo(&buf); err != nil {
-		return nil, err
+// Close releases the entry's file, and the answer Data returned.
+func (e *Entry) Close() error {
+	if e.unmap != nil {
+		e.unmap()
+		e.data, e.unmap = nil, nil
 	}
-	return buf.Bytes(), nil
+	return e.f.Close()
 }
-
-// Close releases the entry's file.
-func (e *Entry) Close() error { return e.f.Close() }
 
 // Writer makes a new entry: Create starts it, Write adds to its answer and
 // Commit puts it in the place of the old one.
@@ -177,7 +209,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.err == nil {
 		_, w.err = w.f.Write(p)
 		w.length += int64(len(p))
-		w.sum = crc32.Update(w.sum, castagnoli, p)
+		w.sum = crc32.Update(w.sum, crcTable, p)
 	}
 	return len(p), nil
 }

@@ -3,6 +3,7 @@ package cache
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -73,14 +74,12 @@ func TestLargeAnswer(t *testing.T) {
 		t.Fatal("no entry")
 	}
 	defer e.Close()
-	var buf bytes.Buffer
-	if _, err := e.WriteTo(&buf); err != nil || !bytes.Equal(buf.Bytes(), data) {
-		t.Fatalf("WriteTo: %v, %d bytes, want %d", err, buf.Len(), len(data))
+	if got, err := e.Data(); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("Data: %v, %d bytes, want %d", err, len(got), len(data))
 	}
-	// A second copy starts from the answer's beginning again.
-	buf.Reset()
-	if _, err := e.WriteTo(&buf); err != nil || !bytes.Equal(buf.Bytes(), data) {
-		t.Fatalf("second WriteTo: %v, %d bytes", err, buf.Len())
+	// A second read gives the whole answer again.
+	if got, err := e.Data(); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("second Data: %v, %d bytes", err, len(got))
 	}
 }
 
@@ -164,14 +163,14 @@ func TestBadEntries(t *testing.T) {
 	c := At(dir)
 	for _, content := range []string{
 		"",
-		"kook-cache-2 v",                   // no newline
-		"kook-cache-1 v\n{}",               // an older format
-		"kook-cache-2\n{}",                 // no version
-		"kook-cache-2 v w\n{}",             // no length and checksum
-		"kook-cache-2 v 2 0\n{}",           // not fixed-width
+		"kook-cache-3 v", // no newline
+		fmt.Sprintf("kook-cache-2 v %016x %08x\n{}\n", 3, crc32.Checksum([]byte("{}\n"), crc32.MakeTable(crc32.Castagnoli))), // the last format, whole
+		"kook-cache-3\n{}",                 // no version
+		"kook-cache-3 v w\n{}",             // no length and checksum
+		"kook-cache-3 v 2 0\n{}",           // not fixed-width
 		strings.Repeat("x", 1000) + "\n{}", // a header past maxHeader
-		header("v", 3, crc32.Checksum([]byte("{}\n"), castagnoli)) + "{}",     // truncated
-		header("v", 3, crc32.Checksum([]byte("{}\n"), castagnoli)) + "{}\n\n", // grown
+		header("v", 3, crc32.Checksum([]byte("{}\n"), crcTable)) + "{}",     // truncated
+		header("v", 3, crc32.Checksum([]byte("{}\n"), crcTable)) + "{}\n\n", // grown
 	} {
 		if err := os.WriteFile(c.path(servers, "/kook"), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
@@ -217,11 +216,83 @@ func TestDamagedEntry(t *testing.T) {
 		t.Fatal("an entry of the right length was not found")
 	}
 	defer e.Close()
-	var out bytes.Buffer
-	if n, err := e.WriteTo(&out); !errors.Is(err, ErrCorrupt) || n != 0 || out.Len() != 0 {
-		t.Errorf("WriteTo of a damaged entry = %d, %v and wrote %q; want ErrCorrupt and nothing", n, err, out.Bytes())
+	if d, err := e.Data(); !errors.Is(err, ErrCorrupt) || d != nil {
+		t.Errorf("Data of a damaged entry = %q, %v; want ErrCorrupt and nothing", d, err)
 	}
-	if _, err := e.Data(); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("Data of a damaged entry: %v", err)
+}
+
+// TestDataOnePass: a good entry's answer comes back byte for byte; an
+// entry damaged at its very end, or cut (by a byte, or by whole pages of a
+// file already mapped) or grown after Get opened it, gives ErrCorrupt and
+// nothing of the answer, however large it is.
+func TestDataOnePass(t *testing.T) {
+	answer := bytes.Repeat([]byte(`{"host000001.example.com": {"a": [1, 2, 3]}}`+"\n"), 60_000) // 2.7 MB
+	for _, tc := range []struct {
+		name string
+		// readFirst reads the answer once before the damage, so that the
+		// file is mapped when it is cut.
+		readFirst bool
+		damage    func(t *testing.T, p string, whole []byte)
+	}{
+		{"good", false, func(*testing.T, string, []byte) {}},
+		{"last byte changed", false, func(t *testing.T, p string, whole []byte) {
+			d := bytes.Clone(whole)
+			d[len(d)-1] ^= 1
+			if err := os.WriteFile(p, d, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"cut by a byte after Get", false, func(t *testing.T, p string, whole []byte) {
+			if err := os.Truncate(p, int64(len(whole)-1)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"cut to half while mapped", true, func(t *testing.T, p string, whole []byte) {
+			if err := os.Truncate(p, int64(len(whole)/2)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"grown after Get", false, func(t *testing.T, p string, whole []byte) {
+			f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Write([]byte("\n"))
+			f.Close()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := At(t.TempDir())
+			if err := c.Put(servers, "/kook", "v", answer); err != nil {
+				t.Fatal(err)
+			}
+			p := c.path(servers, "/kook")
+			whole, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, ok := c.Get(servers, "/kook")
+			if !ok {
+				t.Fatal("no entry")
+			}
+			defer e.Close()
+			if tc.readFirst {
+				if _, err := e.Data(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The damage lands in the file Get opened (written in place).
+			tc.damage(t, p, whole)
+			d, err := e.Data()
+			if tc.name == "good" {
+				if err != nil || !bytes.Equal(d, answer) {
+					t.Fatalf("Data = %d bytes, %v; want the %d-byte answer", len(d), err, len(answer))
+				}
+				return
+			}
+			if !errors.Is(err, ErrCorrupt) || d != nil {
+				t.Fatalf("Data = %d bytes, %v; want ErrCorrupt and nothing", len(d), err)
+			}
+		})
 	}
 }

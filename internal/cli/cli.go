@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kook-project/kook/internal/config"
+	"github.com/kook-project/kook/internal/tickets"
 	"github.com/kook-project/kook/pkg/ansible"
 	"github.com/kook-project/kook/pkg/kook/store"
 )
@@ -129,7 +130,10 @@ func openWith(ctx context.Context, cfg config.Config, program string, args []str
 		OnEvent:        onEvent,
 	}
 	if cfg.TLS.Enabled() {
-		d, err := tlsDialer(cfg.TLS, cfg.Timeout)
+		// Tickets let the next process resume this one's TLS session;
+		// without a cache directory each connection makes a full handshake.
+		store, _ := tickets.Open()
+		d, err := tlsDialer(cfg.TLS, cfg.Timeout, store)
 		if err != nil {
 			return nil, err
 		}

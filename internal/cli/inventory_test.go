@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kook-project/kook/internal/cache"
 )
 
 // TestUnwrittenRoot: a root nothing was imported into (a mistyped
@@ -62,6 +64,35 @@ func TestDamagedCacheNotServed(t *testing.T) {
 		if again, _ := os.ReadFile(entries[0]); string(again) != string(data) {
 			t.Errorf("%s cache entry was not rewritten", name)
 		}
+	}
+}
+
+// TestGoodCacheServedExactly: an entry whose version is current is what
+// --list prints, byte for byte, without reading the inventory: an answer
+// kept under the current version (here one that differs from the
+// inventory, which only the cache can hold) comes out as it was kept.
+func TestGoodCacheServedExactly(t *testing.T) {
+	env, addr, root := zkRoot(t)
+	cacheDir := noCache(t)
+	mustRun(t, 0, Import, env, chainYAML, "-")
+	mustRun(t, 0, Inventory, env, "", "--list")
+	entries, _ := filepath.Glob(filepath.Join(cacheDir, "kook", "*.json"))
+	if len(entries) != 1 {
+		t.Fatalf("cache entries after --list: %v", entries)
+	}
+	c := cache.At(filepath.Join(cacheDir, "kook"))
+	e, ok := c.Get([]string{addr}, root)
+	if !ok {
+		t.Fatal("no cache entry for the root")
+	}
+	version := e.Version
+	e.Close()
+	kept := []byte("{\"_meta\": {\"hostvars\": {}}, \"all\": {\"children\": [\"ungrouped\"]}, \"marker\": \"\u00e9\"}\n")
+	if err := c.Put([]string{addr}, root, version, kept); err != nil {
+		t.Fatal(err)
+	}
+	if r := mustRun(t, 0, Inventory, env, "", "--list"); r.stdout != string(kept) || r.stderr != "" {
+		t.Errorf("--list with a current cache entry printed %q, stderr %q; want the kept answer %q", r.stdout, r.stderr, kept)
 	}
 }
 

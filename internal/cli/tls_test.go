@@ -3,6 +3,7 @@ package cli
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -12,47 +13,16 @@ import (
 	"time"
 
 	"github.com/kook-project/kook/internal/config"
+	"github.com/kook-project/kook/internal/tickets"
 	"github.com/kook-project/kook/internal/zktest"
 )
 
 // tlsServer serves TLS on loopback with files' server certificate and
-// echoes one line; clientAuth says what it asks of clients.
+// echoes what it reads; clientAuth says what it asks of clients. TLS 1.2,
+// as ZooKeeper 3.8 speaks by default: a refused client certificate then
+// fails the handshake itself.
 func tlsServer(t *testing.T, files zktest.TLSFiles, clientAuth tls.ClientAuthType) string {
-	t.Helper()
-	pair, err := tls.LoadX509KeyPair(files.ServerPEM, files.ServerPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caPEM, err := os.ReadFile(files.CA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(caPEM)
-	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
-		Certificates: []tls.Certificate{pair}, ClientCAs: pool, ClientAuth: clientAuth,
-		// TLS 1.2, as ZooKeeper 3.8 speaks by default: a refused client
-		// certificate then fails the handshake itself.
-		MaxVersion: tls.VersionTLS12,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				io.Copy(c, io.LimitReader(c, 5))
-			}()
-		}
-	}()
-	return l.Addr().String()
+	return zktest.EchoTLS(t, files, clientAuth, tls.VersionTLS12)
 }
 
 // plainServer accepts TCP and closes at once, as ZooKeeper's plain port
@@ -105,7 +75,7 @@ func TestTLSDialer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dial, err := tlsDialer(tt.conf, 2*time.Second)
+			dial, err := tlsDialer(tt.conf, 2*time.Second, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +125,7 @@ func TestTLSDialerTimeout(t *testing.T) {
 			go func() { <-stop; c.Close() }() // accepted, never answered
 		}
 	}()
-	dial, err := tlsDialer(config.TLS{CA: files.CA}, 300*time.Millisecond)
+	dial, err := tlsDialer(config.TLS{CA: files.CA}, 300*time.Millisecond, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,10 +160,100 @@ func TestTLSDialerFiles(t *testing.T) {
 		{"missing cert", config.TLS{CA: files.CA, Cert: missing, Key: files.ClientKey}, "tls client certificate: open " + missing},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tlsDialer(tt.conf, time.Second)
+			_, err := tlsDialer(tt.conf, time.Second, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestTLSResumesWithZooKeeper: ZooKeeper's TLS server (Netty, TLS 1.2 by
+// default) resumes the session of a kept ticket, so a second process
+// spares the full handshake; kook-inventory --list works over it and
+// keeps its ticket 0600 in the cache directory.
+func TestTLSResumesWithZooKeeper(t *testing.T) {
+	files := zktest.NewTLSFiles(t)
+	zks := zktest.StartTLS(t, files, zktest.ClientAuthNeed)
+	conf := config.TLS{CA: files.CA, Cert: files.ClientCert, Key: files.ClientKey}
+	store := tickets.At(filepath.Join(t.TempDir(), "kook"))
+	dial, err := tlsDialer(conf, 5*time.Second, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{false, true, true} {
+		c, err := dial("tcp", zks.TLSAddr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.(*tls.Conn).ConnectionState().DidResume; got != want {
+			t.Errorf("connection %d: resumed %v, want %v", i+1, got, want)
+		}
+		c.Close()
+	}
+
+	cacheDir := noCache(t)
+	root := zktest.UniqueRoot(t)
+	plain := map[string]string{"KOOK_ZK": zks.Addr, "KOOK_ROOT": root, "KOOK_CONFIG": writeFile(t, "kook.yml", "")}
+	mustRun(t, 0, Import, plain, chainYAML, "-")
+	want := mustRun(t, 0, Inventory, plain, "", "--list", "--no-cache").stdout
+	cfg := writeFile(t, "kook-tls.yml", "hosts: "+zks.TLSAddr+"\ntls:\n  ca: "+files.CA+"\n  cert: "+files.ClientCert+"\n  key: "+files.ClientKey+"\n")
+	if err := os.Chmod(cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"KOOK_ROOT": root, "KOOK_CONFIG": cfg}
+	for i := 0; i < 2; i++ { // the first run keeps a ticket, the second resumes it
+		if r := mustRun(t, 0, Inventory, env, "", "--list"); r.stdout != want || r.stderr != "" {
+			t.Fatalf("run %d over TLS: stdout %q, stderr %q; want %q", i+1, r.stdout, r.stderr, want)
+		}
+	}
+	paths, _ := filepath.Glob(filepath.Join(cacheDir, "kook", "tls-*.ticket"))
+	if len(paths) != 1 {
+		t.Fatalf("ticket files after --list over TLS: %v", paths)
+	}
+	if info, err := os.Stat(paths[0]); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("ticket file %s: mode %v, %v; want 0600", paths[0], info.Mode().Perm(), err)
+	}
+}
+
+// TestVerifyResumed: crypto/tls trusts what a resumed session says was
+// verified; verifyResumed checks the server certificate again, so that a
+// ticket file never makes a server trusted that the configured CA does not
+// vouch for.
+func TestVerifyResumed(t *testing.T) {
+	trusted, other := zktest.NewTLSFiles(t), zktest.NewTLSFiles(t)
+	leaf := func(files zktest.TLSFiles) []*x509.Certificate {
+		pair, err := tls.LoadX509KeyPair(files.ServerPEM, files.ServerPEM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(pair.Certificate[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []*x509.Certificate{c}
+	}
+	caPEM, err := os.ReadFile(trusted.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	verify := verifyResumed(pool)
+	for _, tc := range []struct {
+		name string
+		cs   tls.ConnectionState
+		ok   bool
+	}{
+		{"resumed, signed by the CA", tls.ConnectionState{DidResume: true, ServerName: "127.0.0.1", PeerCertificates: leaf(trusted)}, true},
+		{"resumed, signed by another CA", tls.ConnectionState{DidResume: true, ServerName: "127.0.0.1", PeerCertificates: leaf(other)}, false},
+		{"resumed, for another name", tls.ConnectionState{DidResume: true, ServerName: "zk.example.com", PeerCertificates: leaf(trusted)}, false},
+		{"resumed, no certificate", tls.ConnectionState{DidResume: true, ServerName: "127.0.0.1"}, false},
+		{"full handshake (verified by crypto/tls)", tls.ConnectionState{ServerName: "127.0.0.1", PeerCertificates: leaf(other)}, true},
+	} {
+		err := verify(tc.cs)
+		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, errResumedUntrusted)) {
+			t.Errorf("%s: %v, want ok=%v", tc.name, err, tc.ok)
+		}
 	}
 }

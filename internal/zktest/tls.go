@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -197,11 +198,11 @@ func StartTLS(tb testing.TB, files TLSFiles, clientAuth ClientAuth) *Server {
 		}
 	}
 	return startOwned(tb, "zktest-tls-", func(dir string) (*Server, error) {
-		return startNewTLS(dir, &tlsSetup{files: files, clientAuth: clientAuth})
+		return startNewTLS(dir, &tlsSetup{files: files, clientAuth: clientAuth}, false)
 	})
 }
 
-func startNewTLS(dir string, ts *tlsSetup) (*Server, error) {
+func startNewTLS(dir string, ts *tlsSetup, production bool) (*Server, error) {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port, err := freePort()
@@ -214,7 +215,7 @@ func startNewTLS(dir string, ts *tlsSetup) (*Server, error) {
 		if port == ts.port {
 			continue
 		}
-		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, port: port, tls: ts,
+		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, port: port, tls: ts, production: production,
 			TLSAddr: fmt.Sprintf("127.0.0.1:%d", ts.port)}
 		if err := s.writeConfig(); err != nil {
 			return nil, err
@@ -254,4 +255,62 @@ func (ts *tlsSetup) serving(addr string) bool {
 		return false
 	}
 	return answersSrvr(c)
+}
+
+// StartTLSProcess is StartProcess for a server that also serves TLS, as
+// StartTLS sets it up: a program such as the benchmark driver measures
+// kook over mutual TLS with it. The caller stops it.
+func StartTLSProcess(dir string, files TLSFiles, clientAuth ClientAuth) (*Server, error) {
+	if _, err := os.Stat(ZooKeeperJar); err != nil {
+		return nil, fmt.Errorf("ZooKeeper is not installed (%v); install it with `make deps`", err)
+	}
+	for _, jar := range NettyJars {
+		if _, err := os.Stat(jar); err != nil {
+			return nil, fmt.Errorf("TLS needs %s (Debian package libnetty-java): %v", jar, err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return startNewTLS(dir, &tlsSetup{files: files, clientAuth: clientAuth}, true)
+}
+
+// EchoTLS serves TLS on loopback with files' server certificate, up to
+// maxVersion, trusting files.CA for client certificates and asking for
+// them as clientAuth says, and echoes the first 5 bytes each client sends:
+// a stand-in for tests of TLS clients that need no ZooKeeper. It stops
+// when the test ends.
+func EchoTLS(tb testing.TB, files TLSFiles, clientAuth tls.ClientAuthType, maxVersion uint16) string {
+	tb.Helper()
+	pair, err := tls.LoadX509KeyPair(files.ServerPEM, files.ServerPEM)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(files.CA)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
+		Certificates: []tls.Certificate{pair}, ClientCAs: pool, ClientAuth: clientAuth, MaxVersion: maxVersion,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				io.Copy(c, io.LimitReader(c, 5))
+			}()
+		}
+	}()
+	return l.Addr().String()
 }

@@ -144,7 +144,7 @@ func (s *Store) logEntry(writer string, c *change) []byte {
 	if s.cfg.NoChangeLog {
 		return append(b, '}')
 	}
-	a := s.actor
+	a := s.actor()
 	b = append(b, `,"who":`...)
 	b = kook.AppendString(b, a.Who)
 	b = append(b, `,"program":`...)

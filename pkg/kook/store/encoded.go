@@ -1,11 +1,8 @@
 package store
 
 import (
-	"cmp"
 	"context"
-	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/kook-project/kook/pkg/kook"
@@ -22,7 +19,7 @@ import (
 func (s *Store) LoadEncoded(ctx context.Context) (*kook.Encoded, Version, error) {
 	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	defer cancel()
-	sn, err := s.snapshotMode(ctx, false, scanEncoded)
+	sn, err := s.snapshot(ctx, false)
 	if err != nil {
 		return nil, Version{}, err
 	}
@@ -188,112 +185,6 @@ func scanGroupBucket(data []byte) ([]kook.EncodedGroup, error) {
 		err = d.end()
 	}
 	return out, err
-}
-
-// encoded assembles the Encoded inventory from a snapshot read with
-// scanEncoded, with the same checks and the same member order as
-// inventory: members sorted by position, then name.
-func (sn *snapshot) encoded() (*kook.Encoded, error) {
-	nh, ng := 0, 0
-	for _, b := range sn.encHosts {
-		nh += len(b)
-	}
-	for _, b := range sn.encGroups {
-		ng += len(b)
-	}
-	enc := &kook.Encoded{Hosts: make([]kook.EncodedHost, nh), Groups: make([]kook.EncodedGroup, 0, ng)}
-	for _, b := range sn.encGroups {
-		enc.Groups = append(enc.Groups, b...)
-	}
-	slices.SortFunc(enc.Groups, func(a, b kook.EncodedGroup) int { return strings.Compare(a.Name, b.Name) })
-	index := make(map[string]int32, len(enc.Groups))
-	for i, g := range enc.Groups {
-		index[g.Name] = int32(i)
-	}
-
-	// Each membership's group is looked up once, and each group's members
-	// get their exact room in one array.
-	hosts := make([]*encHost, 0, nh)
-	names := make([]string, 0, nh)
-	size := make([]int, len(enc.Groups))
-	nm := 0
-	for _, b := range sn.encHosts {
-		for i := range b {
-			h := &b[i]
-			hosts, names = append(hosts, h), append(names, h.name)
-			for j := range h.groups {
-				m := &h.groups[j]
-				gi, ok := index[string(m.group)]
-				if !ok {
-					return nil, fmt.Errorf("the inventory is corrupt: host %q is in group %q, which does not exist", h.name, m.group)
-				}
-				m.index = gi
-				size[gi]++
-			}
-			nm += len(h.groups)
-		}
-	}
-	all := make([]rankPos, nm)
-	members := make([][]rankPos, len(enc.Groups))
-	off := 0
-	for i, n := range size {
-		members[i] = all[off : off : off+n]
-		off += n
-	}
-	// Hosts are taken in name order, so each group's members come out
-	// ordered by name: when the group's order is that too, as it often
-	// is, they are already sorted.
-	for rank, i := range kook.NameOrder(names) {
-		h := hosts[i]
-		enc.Hosts[rank] = kook.EncodedHost{Name: h.name, Vars: h.vars, FileVars: h.fileVars}
-		for _, m := range h.groups {
-			members[m.index] = append(members[m.index], rankPos{m.pos, int32(rank)})
-		}
-	}
-	hostNames := make([]string, nm)
-	off = 0
-	for i, list := range members {
-		if len(list) == 0 {
-			continue
-		}
-		if !slices.IsSortedFunc(list, compareRankPos) {
-			slices.SortFunc(list, compareRankPos)
-		}
-		g := hostNames[off : off+len(list) : off+len(list)]
-		off += len(list)
-		for j, m := range list {
-			g[j] = enc.Hosts[m.rank].Name
-		}
-		enc.Groups[i].Hosts = g
-	}
-
-	for _, g := range enc.Groups {
-		for _, c := range g.Children {
-			if _, ok := index[c]; !ok {
-				return nil, fmt.Errorf("the inventory is corrupt: group %q has child %q, which does not exist", g.Name, c)
-			}
-		}
-	}
-	_, okAll := index[kook.All]
-	_, okUngrouped := index[kook.Ungrouped]
-	if !okAll || !okUngrouped {
-		return nil, fmt.Errorf("the inventory is corrupt: it lacks the group %q or %q", kook.All, kook.Ungrouped)
-	}
-	return enc, nil
-}
-
-// rankPos is a member of a group: its position there, and its host's
-// index in name order, which stands for the name when positions tie.
-type rankPos struct {
-	pos  int64
-	rank int32
-}
-
-func compareRankPos(a, b rankPos) int {
-	if a.pos != b.pos {
-		return cmp.Compare(a.pos, b.pos)
-	}
-	return cmp.Compare(a.rank, b.rank)
 }
 
 // DecodeVars decodes a vars object as LoadEncoded keeps it (canonical

@@ -471,31 +471,6 @@ func (d *decoder) groupRecord(name string) (groupEntry, error) {
 	return e, err
 }
 
-// decodeHostBucket decodes a whole host bucket.
-func decodeHostBucket(data []byte) ([]hostEntry, error) {
-	return decodeBucket(data, (*decoder).hostRecord)
-}
-
-// decodeGroupBucket decodes a whole group bucket.
-func decodeGroupBucket(data []byte) ([]groupEntry, error) {
-	return decodeBucket(data, (*decoder).groupRecord)
-}
-
-// decodeBucket decodes every record of a bucket with rec.
-func decodeBucket[E any](data []byte, rec func(d *decoder, name string) (E, error)) ([]E, error) {
-	d := newDecoder(data, nil)
-	var out []E
-	err := d.names(func(name string) error {
-		e, err := rec(d, name)
-		out = append(out, e)
-		return err
-	})
-	if err == nil {
-		err = d.end()
-	}
-	return out, err
-}
-
 // splitBucket cuts a bucket into its records without decoding them, for
 // small writes that change one record and keep the others byte for byte.
 func splitBucket(data []byte) ([]record, error) {

@@ -60,10 +60,8 @@ type snapshot struct {
 	groupData [][]byte
 	hostVer   []int32
 	groupVer  []int32
-	hosts     [][]hostEntry // decoded, per bucket (scanFull)
-	groups    [][]groupEntry
-	encHosts  [][]encHost // scanned, per bucket (scanEncoded)
-	encGroups [][]kook.EncodedGroup
+	hosts     [][]encHost // scanned, per bucket: vars left as spans of hostData
+	groups    [][]kook.EncodedGroup
 	kids      []string // children of the root, when asked for
 }
 
@@ -163,22 +161,11 @@ func (s *Store) Load(ctx context.Context) (*kook.Inventory, Version, error) {
 // pipelined, and makes the buckets agree with one meta: at once when none
 // was written after meta, else by re-reading the changed ones (settle), or,
 // with listRoot, which writers use, by starting over. With listRoot it also
-// lists the root's children (for collecting old generations).
+// lists the root's children (for collecting old generations). Each bucket
+// is scanned as it arrives, while later reads are in flight: records cut
+// out, memberships read, vars left as spans (assemble.go puts them
+// together, and decodes the vars only for those who need values).
 func (s *Store) snapshot(ctx context.Context, listRoot bool) (*snapshot, error) {
-	return s.snapshotMode(ctx, listRoot, scanFull)
-}
-
-// scanMode says how snapshotMode reads the buckets it gets.
-type scanMode int
-
-const (
-	scanFull    scanMode = iota // decode every record (hosts, groups)
-	scanEncoded                 // slice out vars, decode the rest (encHosts, encGroups)
-)
-
-// snapshotMode is snapshot with a choice of how buckets are read; either
-// way each bucket is read as it arrives, while later reads are in flight.
-func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) (*snapshot, error) {
 	var lastMove error
 	for attempt := 0; attempt < 20; attempt++ {
 		h, err := s.readHead(ctx)
@@ -193,13 +180,8 @@ func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) 
 		root := s.cfg.Root
 		hb, gb := m.HostBuckets, m.GroupBuckets
 		paths := bucketPaths(root, m)
-		if mode == scanFull {
-			sn.hosts = make([][]hostEntry, hb)
-			sn.groups = make([][]groupEntry, gb)
-		} else {
-			sn.encHosts = make([][]encHost, hb)
-			sn.encGroups = make([][]kook.EncodedGroup, gb)
-		}
+		sn.hosts = make([][]encHost, hb)
+		sn.groups = make([][]kook.EncodedGroup, gb)
 		var kidsErr error
 		kidsDone := make(chan struct{})
 		if listRoot {
@@ -212,15 +194,10 @@ func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) 
 		}
 		each := func(i int, d []byte) error {
 			var err error
-			switch {
-			case mode == scanEncoded && i < hb:
-				sn.encHosts[i], err = scanHostBucket(d)
-			case mode == scanEncoded:
-				sn.encGroups[i-hb], err = scanGroupBucket(d)
-			case i < hb:
-				sn.hosts[i], err = decodeHostBucket(d)
-			default:
-				sn.groups[i-hb], err = decodeGroupBucket(d)
+			if i < hb {
+				sn.hosts[i], err = scanHostBucket(d)
+			} else {
+				sn.groups[i-hb], err = scanGroupBucket(d)
 			}
 			if err != nil {
 				return fmt.Errorf("ZooKeeper node %s is corrupt: %v", paths[i], err)
@@ -298,85 +275,4 @@ func (s *Store) snapshotMode(ctx context.Context, listRoot bool, mode scanMode) 
 		return sn, nil
 	}
 	return nil, lastMove
-}
-
-type memberPos struct {
-	pos  int64
-	host string
-}
-
-// inventory assembles the graph. With positions it also returns every
-// group's members with their positions (for writes that keep them).
-func (sn *snapshot) inventory(positions bool) (*kook.Inventory, map[string]map[string]int64, error) {
-	if !sn.exists {
-		return kook.New(), nil, nil
-	}
-	nh, ng := 0, 0
-	for _, b := range sn.hosts {
-		nh += len(b)
-	}
-	for _, b := range sn.groups {
-		ng += len(b)
-	}
-	inv := &kook.Inventory{Hosts: make(map[string]*kook.Host, nh), Groups: make(map[string]*kook.Group, ng)}
-	for _, b := range sn.groups {
-		for _, e := range b {
-			inv.Groups[e.name] = &kook.Group{Name: e.name, Vars: e.vars, FileVars: e.fileVars, Children: e.children}
-		}
-	}
-	members := make(map[string][]memberPos, ng)
-	maxPos := int64(-1 << 62)
-	for _, b := range sn.hosts {
-		for _, e := range b {
-			inv.Hosts[e.name] = &kook.Host{Name: e.name, Vars: e.vars, FileVars: e.fileVars}
-			for _, m := range e.groups {
-				members[m.group] = append(members[m.group], memberPos{m.pos, e.name})
-				if m.pos > maxPos {
-					maxPos = m.pos
-				}
-			}
-		}
-	}
-	if maxPos >= sn.meta.Seq {
-		sn.meta.Seq = maxPos + positionStride
-	}
-	var pos map[string]map[string]int64
-	if positions {
-		pos = make(map[string]map[string]int64, len(members))
-	}
-	for name, list := range members {
-		g := inv.Groups[name]
-		if g == nil {
-			return nil, nil, fmt.Errorf("the inventory is corrupt: host %q is in group %q, which does not exist", list[0].host, name)
-		}
-		sort.Slice(list, func(i, j int) bool {
-			if list[i].pos != list[j].pos {
-				return list[i].pos < list[j].pos
-			}
-			return list[i].host < list[j].host
-		})
-		g.Hosts = make([]string, len(list))
-		var p map[string]int64
-		if positions {
-			p = make(map[string]int64, len(list))
-			pos[name] = p
-		}
-		for i, m := range list {
-			g.Hosts[i] = m.host
-			if p != nil {
-				p[m.host] = m.pos
-			}
-		}
-	}
-	for _, g := range inv.Groups {
-		for _, c := range g.Children {
-			if inv.Groups[c] == nil {
-				return nil, nil, fmt.Errorf("the inventory is corrupt: group %q has child %q, which does not exist", g.Name, c)
-			}
-		}
-	}
-	if inv.Groups[kook.All] == nil || inv.Groups[kook.Ungrouped] == nil {
-		return nil, nil, fmt.Errorf("the inventory is corrupt: it lacks the group %q or %q", kook.All, kook.Ungrouped)
-	}
-	return inv, pos, nil
 }

@@ -281,7 +281,7 @@ func (s *Store) file(ctx context.Context, r Registration, wait bool) (string, er
 	} else {
 		acl = zk.WorldACL(zk.PermAll)
 	}
-	data, err := encodeRegistration(r, s.actor.Who, wait)
+	data, err := encodeRegistration(r, s.actor().Who, wait)
 	if err != nil {
 		return "", err
 	}

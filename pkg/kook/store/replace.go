@@ -25,12 +25,12 @@ func (s *Store) ReplaceFrom(ctx context.Context, next func(storedHosts int) (*ko
 }
 
 func (s *Store) replaceFromOnce(ctx context.Context, next func(int) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
-	sn, err := s.readForWrite(ctx, scanEncoded, opts)
+	sn, err := s.readForWrite(ctx, opts)
 	if err != nil {
 		return Result{}, err
 	}
 	stored := 0
-	for _, b := range sn.encHosts {
+	for _, b := range sn.hosts {
 		stored += len(b)
 	}
 	inv, err := next(stored)
@@ -44,16 +44,16 @@ func (s *Store) replaceFromOnce(ctx context.Context, next func(int) (*kook.Inven
 }
 
 // positions returns where every host stood in every group, from a
-// snapshot read with scanEncoded, and raises meta.Seq above them all, as
+// snapshot, and raises meta.Seq above them all, as
 // inventory does.
 func (sn *snapshot) positions() hostPositions {
 	n := 0
-	for _, b := range sn.encHosts {
+	for _, b := range sn.hosts {
 		n += len(b)
 	}
 	pos := make(hostPositions, n)
 	maxPos := int64(-1 << 62)
-	for _, b := range sn.encHosts {
+	for _, b := range sn.hosts {
 		for _, h := range b {
 			pos[h.name] = h.groups
 			for _, m := range h.groups {
@@ -174,6 +174,12 @@ func summarize(oldH, newH, oldG, newG [][]byte, oldPos storedPositions, inv *koo
 		}
 	}
 	return sum, nil
+}
+
+// memberPos is a member of a group: its position there and its name.
+type memberPos struct {
+	pos  int64
+	host string
 }
 
 // storedOrder is group's hosts in the order the store gives them (by

@@ -43,18 +43,18 @@ func fleetBuckets(tb testing.TB, inv *kook.Inventory) (hosts, groups [][]byte) {
 	return hosts, groups
 }
 
-// scanSnapshot is what snapshotMode does with the buckets for LoadEncoded.
+// scanSnapshot is what snapshot does with the buckets it reads.
 func scanSnapshot(hosts, groups [][]byte) (*snapshot, error) {
-	sn := &snapshot{head: head{exists: true}, encHosts: make([][]encHost, len(hosts)), encGroups: make([][]kook.EncodedGroup, len(groups))}
+	sn := &snapshot{head: head{exists: true}, hosts: make([][]encHost, len(hosts)), groups: make([][]kook.EncodedGroup, len(groups))}
 	for i, d := range hosts {
 		var err error
-		if sn.encHosts[i], err = scanHostBucket(d); err != nil {
+		if sn.hosts[i], err = scanHostBucket(d); err != nil {
 			return nil, err
 		}
 	}
 	for i, d := range groups {
 		var err error
-		if sn.encGroups[i], err = scanGroupBucket(d); err != nil {
+		if sn.groups[i], err = scanGroupBucket(d); err != nil {
 			return nil, err
 		}
 	}
@@ -222,8 +222,12 @@ func TestScanGarbled(t *testing.T) {
 	}
 }
 
-// TestLoadEncodedCorrupt checks that LoadEncoded names a corrupt bucket.
-func TestLoadEncodedCorrupt(t *testing.T) {
+// TestLoadCorrupt checks that both whole reads name what is corrupt: a
+// bucket that does not scan and a graph that does not hold alike (they
+// share one assembly), and, for Load, which decodes the vars that the scan
+// only steps over (LoadEncoded prints them as they are), the host or group
+// whose vars are damaged.
+func TestLoadCorrupt(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)
 	res, err := s.Replace(ctx, fleet(5), WriteOptions{})
@@ -233,13 +237,26 @@ func TestLoadEncodedCorrupt(t *testing.T) {
 	gen := s.cfg.Root + "/" + res.Version.Generation
 	hostP, groupP := hostBucketPath(gen, 0, 1), groupBucketPath(gen, 0, 1)
 	const okGroups = `{"all":{},"ungrouped":{}}`
-	for _, c := range []struct{ hosts, groups, want string }{
-		{`{"a":{"vars":{`, okGroups, hostP + " is corrupt"},
-		{`{"a":{"groups":{"all":"x"}}}`, okGroups, hostP + " is corrupt"},
-		{`{"a":{"groups":{"nosuch":1}}}`, okGroups, `group "nosuch", which does not exist`},
-		{`{}`, `{"all":{"children":["gone"]},"ungrouped":{}}`, `child "gone", which does not exist`},
-		{`{}`, `{"all":{}}`, "lacks the group"},
-		{`{}`, `{"all":{"vars":[]}}`, groupP + " is corrupt"},
+	reads := []struct {
+		name string
+		read func() error
+	}{
+		{"LoadEncoded", func() error { _, _, err := s.LoadEncoded(ctx); return err }},
+		{"Load", func() error { _, _, err := s.Load(ctx); return err }},
+	}
+	for _, c := range []struct {
+		hosts, groups, want string
+		loadOnly            bool
+	}{
+		{`{"a":{"vars":{`, okGroups, hostP + " is corrupt", false},
+		{`{"a":{"groups":{"all":"x"}}}`, okGroups, hostP + " is corrupt", false},
+		{`{"a":{"groups":{"nosuch":1}}}`, okGroups, `group "nosuch", which does not exist`, false},
+		{`{}`, `{"all":{"children":["gone"]},"ungrouped":{}}`, `child "gone", which does not exist`, false},
+		{`{}`, `{"all":{}}`, "lacks the group", false},
+		{`{}`, `{"all":{"vars":[]}}`, groupP + " is corrupt", false},
+		{`{"a":{"vars":{"x":nul},"groups":{"all":1}}}`, okGroups, `corrupt: host "a": vars`, true},
+		{`{"a":{"file_vars":{"x":[1,}},"groups":{"all":1}}}`, okGroups, `corrupt: host "a": file_vars`, true},
+		{`{}`, `{"all":{"vars":{"y":tru}},"ungrouped":{}}`, `corrupt: group "all": vars`, true},
 	} {
 		if _, err := s.conn.Set(hostP, []byte(c.hosts), -1); err != nil {
 			t.Fatal(err)
@@ -247,15 +264,20 @@ func TestLoadEncodedCorrupt(t *testing.T) {
 		if _, err := s.conn.Set(groupP, []byte(c.groups), -1); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := s.LoadEncoded(ctx)
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("hosts %s, groups %s: got %v, want an error with %q", c.hosts, c.groups, err, c.want)
+		for _, r := range reads {
+			if c.loadOnly && r.name != "Load" {
+				continue
+			}
+			if err := r.read(); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s of hosts %s, groups %s: got %v, want an error with %q", r.name, c.hosts, c.groups, err, c.want)
+			}
 		}
 	}
 }
 
-// checkEncoded fails unless assembling the scanned buckets gives the
-// Encode of assembling the decoded ones.
+// checkEncoded fails unless assembling the scanned buckets gives what the
+// oracle gives from the decoded ones: the same Encode for --list (encoded),
+// the same inventory and positions for Load and the writers (inventory).
 func checkEncoded(t *testing.T, hosts, groups [][]byte) {
 	t.Helper()
 	sn, err := scanSnapshot(hosts, groups)
@@ -266,23 +288,42 @@ func checkEncoded(t *testing.T, hosts, groups [][]byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full := &snapshot{head: head{exists: true}, hosts: make([][]hostEntry, len(hosts)), groups: make([][]groupEntry, len(groups))}
-	for i, d := range hosts {
-		if full.hosts[i], err = decodeHostBucket(d); err != nil {
+	var dh [][]hostEntry
+	var dg [][]groupEntry
+	for _, d := range hosts {
+		b, err := decodeHostBucket(d)
+		if err != nil {
 			t.Fatal(err)
 		}
+		dh = append(dh, b)
 	}
-	for i, d := range groups {
-		if full.groups[i], err = decodeGroupBucket(d); err != nil {
+	for _, d := range groups {
+		b, err := decodeGroupBucket(d)
+		if err != nil {
 			t.Fatal(err)
 		}
+		dg = append(dg, b)
 	}
-	inv, _, err := full.inventory(false)
+	want, wantPos, err := oracleInventory(dh, dg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := mustEncode(t, inv); !enc.Equal(want) {
-		t.Fatalf("encoded differs from inventory().Encode():\n%s\n%s", renderEncoded(t, want), renderEncoded(t, enc))
+	if wantEnc := mustEncode(t, want); !enc.Equal(wantEnc) {
+		t.Fatalf("encoded differs from the oracle's Encode:\n%s\n%s", renderEncoded(t, wantEnc), renderEncoded(t, enc))
+	}
+	sn, err = scanSnapshot(hosts, groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, gotPos, err := sn.inventory(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := diffInv(want, got); diff != "" {
+		t.Fatalf("inventory differs from the oracle's (-oracle +inventory):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantPos, gotPos); diff != "" {
+		t.Fatalf("positions differ from the oracle's (-oracle +inventory):\n%s", diff)
 	}
 }
 
@@ -318,4 +359,89 @@ func FuzzScanHostBucket(f *testing.F) {
 	f.Add([]byte(`{"a":{"groups":{"g":-5,"h":0},"vars":{"x":"}]\"{"}},"b":{}}`))
 	f.Add([]byte(`{"\u00e9":{"groups":{"g\"q":7}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) { checkScan(t, data) })
+}
+
+// The oracle: the store once read its buckets this way, decoding every
+// record whole (with the per-record decoder the small writes still use)
+// and putting the graph together on its own. assemble must agree with it.
+
+// decodeHostBucket decodes a whole host bucket.
+func decodeHostBucket(data []byte) ([]hostEntry, error) {
+	return decodeBucket(data, (*decoder).hostRecord)
+}
+
+// decodeGroupBucket decodes a whole group bucket.
+func decodeGroupBucket(data []byte) ([]groupEntry, error) {
+	return decodeBucket(data, (*decoder).groupRecord)
+}
+
+// decodeBucket decodes every record of a bucket with rec.
+func decodeBucket[E any](data []byte, rec func(d *decoder, name string) (E, error)) ([]E, error) {
+	d := newDecoder(data, nil)
+	var out []E
+	err := d.names(func(name string) error {
+		e, err := rec(d, name)
+		out = append(out, e)
+		return err
+	})
+	if err == nil {
+		err = d.end()
+	}
+	return out, err
+}
+
+// oracleInventory assembles decoded buckets: members sorted by position,
+// then name, with the positions returned per group and host.
+func oracleInventory(hosts [][]hostEntry, groups [][]groupEntry) (*kook.Inventory, map[string]map[string]int64, error) {
+	type memberPos struct {
+		pos  int64
+		host string
+	}
+	inv := kook.New()
+	for _, b := range groups {
+		for _, e := range b {
+			inv.Groups[e.name] = &kook.Group{Name: e.name, Vars: e.vars, FileVars: e.fileVars, Children: e.children}
+		}
+	}
+	members := map[string][]memberPos{}
+	for _, b := range hosts {
+		for _, e := range b {
+			inv.Hosts[e.name] = &kook.Host{Name: e.name, Vars: e.vars, FileVars: e.fileVars}
+			for _, m := range e.groups {
+				members[m.group] = append(members[m.group], memberPos{m.pos, e.name})
+			}
+		}
+	}
+	pos := map[string]map[string]int64{}
+	for name, list := range members {
+		g := inv.Groups[name]
+		if g == nil {
+			return nil, nil, fmt.Errorf("host %q is in group %q, which does not exist", list[0].host, name)
+		}
+		slices.SortFunc(list, func(a, b memberPos) int {
+			switch {
+			case a.pos < b.pos:
+				return -1
+			case a.pos > b.pos:
+				return 1
+			}
+			return strings.Compare(a.host, b.host)
+		})
+		pos[name] = map[string]int64{}
+		for _, m := range list {
+			g.Hosts = append(g.Hosts, m.host)
+			pos[name][m.host] = m.pos
+		}
+	}
+	for _, g := range inv.Groups {
+		for _, c := range g.Children {
+			if inv.Groups[c] == nil {
+				return nil, nil, fmt.Errorf("group %q has child %q, which does not exist", g.Name, c)
+			}
+		}
+	}
+	if inv.Groups[kook.All] == nil || inv.Groups[kook.Ungrouped] == nil {
+		return nil, nil, fmt.Errorf("it lacks the group %q or %q", kook.All, kook.Ungrouped)
+	}
+	return inv, pos, nil
 }

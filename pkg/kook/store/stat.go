@@ -34,7 +34,7 @@ func (s *Store) Stat(ctx context.Context) (Stat, error) {
 	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	defer cancel()
 	st := Stat{Servers: slices.Clone(s.cfg.Servers), Root: s.cfg.Root}
-	sn, err := s.snapshotMode(ctx, false, scanEncoded)
+	sn, err := s.snapshot(ctx, false)
 	if err != nil {
 		return Stat{}, err
 	}
@@ -44,10 +44,10 @@ func (s *Store) Stat(ctx context.Context) (Stat, error) {
 	}
 	st.Exists = true
 	st.Schema, st.Generation = sn.meta.Schema, sn.meta.Current
-	for _, b := range sn.encHosts {
+	for _, b := range sn.hosts {
 		st.Hosts += len(b)
 	}
-	for _, b := range sn.encGroups {
+	for _, b := range sn.groups {
 		st.Groups += len(b)
 	}
 	return st, nil

@@ -133,12 +133,14 @@ type Store struct {
 	acl     []zk.ACL
 	metaP   string
 	logP    string
-	actor   Actor
+	actor   func() Actor
 
 	mu          sync.Mutex
 	lastDialErr error
 
 	retries atomic.Int64
+
+	closeWritten atomic.Pointer[chan struct{}] // set by CloseSoon, closed by the next write
 }
 
 // maxMulti is the most one multi request of this store may carry:
@@ -186,7 +188,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf(`bad ZooKeeper root %q: want an absolute path such as /kook, without a trailing "/", "//", "." or ".."`, cfg.Root)
 	}
 	s := &Store{cfg: cfg, servers: strings.Join(cfg.Servers, ","), metaP: cfg.Root + "/meta", logP: cfg.Root + "/log"}
-	s.actor = defaultActor(cfg)
+	// Who writes is looked up (user database, host name) only when a
+	// write records it: a reader such as kook-inventory never needs it.
+	s.actor = sync.OnceValue(func() Actor { return defaultActor(cfg) })
 	s.acl = zk.WorldACL(zk.PermAll)
 	var user, password string
 	if cfg.Digest != "" {
@@ -260,6 +264,29 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// CloseSoon starts ending the session and returns a channel closed once
+// the request to end it has been written to the connection, or after at
+// most 100 ms. A process that exits next waits on the channel, not for
+// ZooKeeper to confirm (the server logs the end first, which costs it a
+// disk write): once written, the request is served whether or not the
+// process is still there. Without the wait the process may end before the
+// request is out, and the server expires the session only after its
+// timeout.
+func (s *Store) CloseSoon() <-chan struct{} {
+	written := make(chan struct{})
+	s.closeWritten.Store(&written)
+	go s.conn.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-written:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}()
+	return done
 }
 
 // Close ends the session. It returns quickly even when ZooKeeper is gone.
@@ -353,6 +380,16 @@ type notingConn struct {
 	net.Conn
 	s    *Store
 	addr string
+}
+
+// Write tells CloseSoon that what was queued before it is out: the
+// close request, or in the rare case a ping went first, that ping.
+func (c *notingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	if w := c.s.closeWritten.Swap(nil); w != nil {
+		close(*w)
+	}
+	return n, err
 }
 
 func (c *notingConn) Read(b []byte) (int, error) {

@@ -136,7 +136,7 @@ func sleep(ctx context.Context, attempt int) error {
 }
 
 func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
-	sn, err := s.readForWrite(ctx, scanFull, opts)
+	sn, err := s.readForWrite(ctx, opts)
 	if err != nil {
 		return Result{}, err
 	}
@@ -155,12 +155,12 @@ func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.
 }
 
 // readForWrite reads the snapshot a full write starts from, with the
-// root's children, each bucket read in mode; it refuses an inventory not
-// at opts.ExpectVersion, and gives an empty root as the empty inventory.
-func (s *Store) readForWrite(ctx context.Context, mode scanMode, opts WriteOptions) (*snapshot, error) {
+// root's children; it refuses an inventory not at opts.ExpectVersion, and
+// gives an empty root as the empty inventory.
+func (s *Store) readForWrite(ctx context.Context, opts WriteOptions) (*snapshot, error) {
 	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	defer cancel()
-	sn, err := s.snapshotMode(ctx, true, mode)
+	sn, err := s.snapshot(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -611,7 +611,7 @@ func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, host
 // returns the version and meta it committed. meta's
 // version is checked as it was read in h, so the write conflicts with any
 // other that set meta since. Once committed, the replaced buckets are
-// deleted (readers still reading them start again: see snapshotMode); a
+// deleted (readers still reading them start again: see bucketGone); a
 // writer killed before its commit leaves a generation meta never names,
 // which collect deletes.
 func (s *Store) writeOverlay(ctx context.Context, h head, m meta, sets []any, checks []any, c *change, progress func(done, total int)) (Version, meta, error) {
