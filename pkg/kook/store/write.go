@@ -611,7 +611,7 @@ func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, host
 // returns the version and meta it committed. meta's
 // version is checked as it was read in h, so the write conflicts with any
 // other that set meta since. Once committed, the replaced buckets are
-// deleted (readers still reading them start again: see snapshotMode); a
+// deleted (readers still reading them start again: see bucketGone); a
 // writer killed before its commit leaves a generation meta never names,
 // which collect deletes.
 func (s *Store) writeOverlay(ctx context.Context, h head, m meta, sets []any, checks []any, c *change, progress func(done, total int)) (Version, meta, error) {
