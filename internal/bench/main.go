@@ -42,9 +42,16 @@ func main() {
 	sizes := flag.String("sizes", "10000,100000", "fleet sizes, comma separated")
 	load := flag.Duration("load", 60*time.Second, "how long the writer runs during the --list under load figure (0 skips it)")
 	runs := flag.Int("runs", 15, "runs of each command; the median is reported")
-	only := flag.String("only", "", "run only these figures: register")
+	only := flag.String("only", "", "run only these figures: register, write")
 	coordSize = flag.Int("coord", 10000, "fleet size of the coordination figures (0 skips them)")
 	flag.Parse()
+	if *only == "write" {
+		if err := runWrite(*sizes); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *only == "register" {
 		if err := runRegister(); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -199,6 +206,9 @@ func run(sizeList string, load time.Duration, runs int) error {
 		if err := printCoord(cf, *coordSize); err != nil {
 			return err
 		}
+	}
+	if err := writeFigureLines(work, zk.Addr, parseSizes(sizeList)); err != nil {
+		return err
 	}
 	return registerFigureLines(work, zk.Addr)
 }

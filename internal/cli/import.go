@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -266,39 +265,43 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 	if isTerminal(env.Stderr) {
 		opts.Progress = newProgress(env.Stderr, "importing")
 	}
-	// Apply loads the stored inventory before it calls fn, so the load
-	// overlaps the parse; a source that fails stops it before any write.
+	// The store is read before the sources are needed, so the read
+	// overlaps the parse; a source that fails stops the write before
+	// anything is written.
 	var src *kook.Inventory
 	ready := func() error {
 		if src != nil {
 			return nil
 		}
 		// ansible.ReadFrom reconciles what it returns, so with --prune the
-		// sources are the plan as they are (Apply does not modify them).
+		// sources are the plan as they are (the store does not modify them).
 		var err error
 		src, err = sources()
 		return err
 	}
-	var summary func() kook.Summary
-	res, err := st.Apply(ctx, func(cur *kook.Inventory) (*kook.Inventory, error) {
-		if err := ready(); err != nil {
-			return nil, err
-		}
-		// Plan returns a reconciled inventory, so Apply need not
-		// reconcile it again.
-		next, err := kook.Plan(cur, src, planOpts)
-		if err != nil {
-			return nil, err
-		}
-		// Only the counts are printed: building every Change of a large
-		// first import would cost more than the import's own encoding.
-		// They are counted on another core while the store encodes next;
-		// neither side modifies cur or next.
-		counted := make(chan kook.Summary, 1)
-		go func() { counted <- kook.DiffSummary(cur, next) }()
-		summary = sync.OnceValue(func() kook.Summary { return <-counted })
-		return next, nil
-	}, opts)
+	var res store.Result
+	if cmd.Prune {
+		// Only the number of stored hosts is needed: the store then reads
+		// no value, and compares what it would write bucket by bucket.
+		res, err = st.ReplaceFrom(ctx, func(stored int) (*kook.Inventory, error) {
+			if err := ready(); err != nil {
+				return nil, err
+			}
+			if err := kook.CheckPrune(stored, src, planOpts); err != nil {
+				return nil, err
+			}
+			return src, nil
+		}, opts)
+	} else {
+		res, err = st.Apply(ctx, func(cur *kook.Inventory) (*kook.Inventory, error) {
+			if err := ready(); err != nil {
+				return nil, err
+			}
+			// Plan returns a reconciled inventory, so Apply need not
+			// reconcile it again.
+			return kook.Plan(cur, src, planOpts)
+		}, opts)
+	}
 	if opts.Progress != nil {
 		opts.Progress(-1, -1)
 	}
@@ -308,7 +311,7 @@ func (cmd *importCmd) apply(env Env, cfg config.Config, st *store.Store, sources
 	if err != nil {
 		return 0, err
 	}
-	changed := summary()
+	changed := res.Summary
 	if res.Created {
 		// The root held nothing: all and ungrouped are new too, not
 		// changed from the empty inventory Apply starts from.

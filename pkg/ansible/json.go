@@ -2,7 +2,9 @@ package ansible
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/kook-project/kook/internal/pysem"
 	"github.com/kook-project/kook/pkg/kook"
@@ -114,7 +116,33 @@ func (p *scriptParser) document(top any) error {
 		return p.errAt(metaOff, "Improperly formatted host information for %s: '%s' object has no attribute 'get'",
 			p.order[0], jsonPyTypeName(meta))
 	}
-	for _, host := range p.order {
+	// Every host in p.order is in the inventory already (a group listed
+	// it), so each range of hosts only reads the inventory's map and fills
+	// its own hosts' vars: a large fleet's ranges go on every core. The
+	// first bad host in order is the one reported.
+	workers := min(runtime.GOMAXPROCS(0), len(p.order)/4096)
+	if workers <= 1 {
+		return p.hostvars(hostvars, p.order)
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			errs[w] = p.hostvars(hostvars, p.order[w*len(p.order)/workers:(w+1)*len(p.order)/workers])
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hostvars sets the vars _meta.hostvars gives hosts, which exist.
+func (p *scriptParser) hostvars(hostvars *jsonObject, hosts []string) error {
+	for _, host := range hosts {
 		v, off, ok := hostvars.get(host)
 		if !ok {
 			continue
@@ -123,7 +151,7 @@ func (p *scriptParser) document(top any) error {
 		if !ok {
 			return p.errAt(off, "Invalid data from file, expected dictionary and got: %s", jsonPyStr(v))
 		}
-		h := p.inv.AddHost(host)
+		h := p.inv.Hosts[host]
 		for i, k := range vars.keys {
 			h.Vars[k] = jsonVarValue(vars.vals[i], unsafe)
 		}

@@ -3,9 +3,11 @@ package ansible_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -332,5 +334,52 @@ func TestJSONCorpusRoundTrip(t *testing.T) {
 				t.Errorf("round trip changed the inventory (-first +second):\n%s\nwritten:\n%s", diff, buf.Bytes())
 			}
 		})
+	}
+}
+
+// TestParseJSONLargeHostvars: a document large enough that _meta.hostvars
+// is read on several cores gives every host its vars, and of two bad
+// entries reports the first in the order the hosts were listed, as one
+// core would.
+func TestParseJSONLargeHostvars(t *testing.T) {
+	const n = 20000
+	doc := func(bad ...int) []byte {
+		var b strings.Builder
+		b.WriteString(`{"web": {"hosts": [`)
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `"h%05d"`, i)
+		}
+		b.WriteString("]},\n\"_meta\": {\"hostvars\": {\n")
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteString(",\n")
+			}
+			if slices.Contains(bad, i) {
+				fmt.Fprintf(&b, `"h%05d": "bad%d"`, i, i)
+				continue
+			}
+			fmt.Fprintf(&b, `"h%05d": {"n": %d}`, i, i)
+		}
+		b.WriteString("}}}\n")
+		return []byte(b.String())
+	}
+	inv, err := ansible.ParseJSON("big.json", doc(), ansible.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		if v := inv.Hosts[fmt.Sprintf("h%05d", i)].Vars["n"]; v != int64(i) {
+			t.Fatalf("h%05d has n=%v", i, v)
+		}
+	}
+	for _, bad := range [][]int{{3000, 16000}, {12000, 19000}} {
+		_, err := ansible.ParseJSON("big.json", doc(bad...), ansible.ReadOptions{})
+		want := fmt.Sprintf("big.json:%d: Invalid data from file, expected dictionary and got: bad%d", bad[0]+3, bad[0])
+		if err == nil || err.Error() != want {
+			t.Errorf("bad hosts %v: %v, want %s", bad, err, want)
+		}
 	}
 }

@@ -49,8 +49,8 @@ func (e *CycleError) Error() string {
 // remove every stored host wraps ErrEmptySources unless AllowEmpty.
 func Plan(cur, src *Inventory, opts ImportOptions) (*Inventory, error) {
 	if opts.Prune {
-		if len(src.Hosts) == 0 && len(cur.Hosts) > 0 && !opts.AllowEmpty {
-			return nil, fmt.Errorf("%w: --prune would remove all %d stored hosts; nothing written (give --allow-empty to empty the inventory on purpose)", ErrEmptySources, len(cur.Hosts))
+		if err := CheckPrune(len(cur.Hosts), src, opts); err != nil {
+			return nil, err
 		}
 		return src, nil
 	}
@@ -62,6 +62,16 @@ func Plan(cur, src *Inventory, opts ImportOptions) (*Inventory, error) {
 	}
 	next.Reconcile()
 	return next, nil
+}
+
+// CheckPrune is Plan's check of a Prune, for a caller that knows only how
+// many hosts are stored: sources without a host may not remove every
+// stored host (ErrEmptySources) unless AllowEmpty.
+func CheckPrune(storedHosts int, src *Inventory, opts ImportOptions) error {
+	if len(src.Hosts) == 0 && storedHosts > 0 && !opts.AllowEmpty {
+		return fmt.Errorf("%w: --prune would remove all %d stored hosts; nothing written (give --allow-empty to empty the inventory on purpose)", ErrEmptySources, storedHosts)
+	}
+	return nil
 }
 
 // path returns the groups on a chain of child links from one group down to

@@ -41,7 +41,13 @@ func (inv *Inventory) Validate() (warnings []string, err error) {
 			bad("group %q is missing", name)
 		}
 	}
-	hostNames := inv.HostNames()
+	// Hosts are looked at in name order, for the order of the problems,
+	// only when a first pass in map order finds one: sorting a large
+	// fleet's names and each host's keys cost more than the checks.
+	var hostNames []string
+	if !inv.hostsValid() {
+		hostNames = inv.HostNames()
+	}
 	for _, name := range hostNames {
 		h := inv.Hosts[name]
 		switch {
@@ -128,6 +134,50 @@ func (inv *Inventory) Validate() (warnings []string, err error) {
 		}
 	}
 	return warnings, errors.Join(errs...)
+}
+
+// hostsValid reports whether Validate's checks of the hosts themselves
+// (names, values) all pass, without sorting or allocating anything.
+func (inv *Inventory) hostsValid() bool {
+	for name, h := range inv.Hosts {
+		if h == nil || name == "" || h.Name != name {
+			return false
+		}
+		for _, v := range h.Vars {
+			if !validValue(v) {
+				return false
+			}
+		}
+		for _, v := range h.FileVars {
+			if !validValue(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validValue reports whether checkValue accepts v.
+func validValue(v any) bool {
+	switch x := v.(type) {
+	case nil, bool, int64, float64, string:
+		return true
+	case []any:
+		for _, e := range x {
+			if !validValue(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, e := range x {
+			if !validValue(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // cycles returns one cycle per link that closes one, found by walking

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -301,11 +301,17 @@ func varLabel(k string) string { return fmt.Sprintf("var %q", k) }
 func keyLabel(k string) string { return fmt.Sprintf("[%q]", k) }
 
 func appendObject[M ~map[string]any](dst []byte, m M, label func(string) string) ([]byte, error) {
-	keys := make([]string, 0, len(m))
+	// Most objects are small: their keys are sorted on the stack, which
+	// spares an allocation for every host and group a write encodes.
+	var small [16]string
+	keys := small[:0]
+	if len(m) > len(small) {
+		keys = make([]string, 0, len(m))
+	}
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	dst = append(dst, '{')
 	for i, k := range keys {
 		if i > 0 {

@@ -71,7 +71,7 @@ func benchEncode(b *testing.B, n int) {
 	skipBig(b, n)
 	inv := cachedFleet(n)
 	seq := int64(0)
-	hosts, _, err := encodeInventory(inv, nil, &seq)
+	hosts, _, err := encodeInventory(inv, groupPositions(nil), &seq)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func benchEncode(b *testing.B, n int) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		hosts, groups, err := encodeInventory(inv, oldPos, &seq)
+		hosts, groups, err := encodeInventory(inv, groupPositions(oldPos), &seq)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 // head is what every read and write starts from: meta and the stat of the
 // change log's parent, read in one round trip.
 //
-// In schema 3 every commit sets the log parent's data (to its writer id,
+// Since schema 3 every commit sets the log parent's data (to its writer id,
 // unconditionally: no writer conflicts on it) and creates one log entry
 // under it, in the same multi as the change. So the log parent's mzxid is
 // the zxid of the last commit: that is the inventory's version, which
@@ -39,6 +39,15 @@ func (h head) zxid() int64 {
 		z = h.log.Mzxid
 	}
 	return z
+}
+
+// seqBase is the zxid small writes measure new positions from: meta's
+// mzxid unless meta records an older base (meta.SeqZxid).
+func (h head) seqBase() int64 {
+	if h.meta.SeqZxid != 0 {
+		return h.meta.SeqZxid
+	}
+	return h.stat.Mzxid
 }
 
 func (h head) version() Version {
@@ -189,7 +198,7 @@ func emptySnapshot() *snapshot {
 // upgrade, meta set by this upgrade alone, and the buckets are checked by
 // the write's own commit.
 func (s *Store) adopt(ctx context.Context, sn *snapshot) error {
-	if sn.exists && sn.log != nil {
+	if sn.exists && sn.log != nil && sn.meta.Schema >= Schema {
 		return nil
 	}
 	var writer string
@@ -220,20 +229,27 @@ func (s *Store) adopt(ctx context.Context, sn *snapshot) error {
 }
 
 // upgrade brings a root of an older schema to this one in place: it adds
-// the change log and sets meta's schema, fencing every writer of the old
-// schema that read meta before. Buckets are kept as they are: schema 3
-// reads schema 1's records.
+// the change log when there is none and sets meta's schema, fencing every
+// writer of the old schema that read meta before; from then on binaries
+// of an older schema refuse the root. Buckets are kept as they are: schema
+// 4 reads schema 1's records, and a meta without a manifest keeps every
+// bucket in the current generation. It keeps the base of small writes'
+// positions (head.seqBase), which setting meta would otherwise move back.
 // It returns the writer id it set in meta.
 func (s *Store) upgrade(ctx context.Context, h head) (string, error) {
 	m := h.meta
 	m.Schema = Schema
 	m.Writer = newWriterID()
+	ops := []any{&zk.SetDataRequest{Path: s.metaP, Data: nil, Version: h.stat.Version}}
+	if h.log == nil {
+		ops = append(ops, &zk.CreateRequest{Path: s.logP, Data: []byte(m.Writer), Acl: s.acl})
+	} else {
+		m.SeqZxid = h.seqBase()
+	}
+	ops[0].(*zk.SetDataRequest).Data = m.encode()
 	cctx, cancel := s.opContext(ctx, s.cfg.Timeout)
 	defer cancel()
-	_, err := s.multi(cctx, []any{
-		&zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: h.stat.Version},
-		&zk.CreateRequest{Path: s.logP, Data: []byte(m.Writer), Acl: s.acl},
-	})
+	_, err := s.multi(cctx, ops)
 	switch {
 	case err == nil:
 		return m.Writer, nil

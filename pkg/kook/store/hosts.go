@@ -17,7 +17,7 @@ func (s *Store) MissingHosts(ctx context.Context, names []string) ([]string, err
 	if !h.exists {
 		return names, nil
 	}
-	t := &txn{s: s, ctx: ctx, head: h, gen: s.cfg.Root + "/" + h.meta.Current, buckets: map[string]*tbucket{}, change: &change{}}
+	t := &txn{s: s, ctx: ctx, head: h, root: s.cfg.Root, buckets: map[string]*tbucket{}, change: &change{}}
 	paths := make([]string, len(names))
 	for i, n := range names {
 		paths[i] = t.hostPath(n)

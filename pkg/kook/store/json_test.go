@@ -2,6 +2,7 @@ package store
 
 import (
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -74,20 +75,20 @@ func TestAssignPositions(t *testing.T) {
 		}
 	}
 	hosts := []string{"a", "b", "c", "d"}
-	p := assignPositions(hosts, nil, &seq)
+	p := assignPositions(hosts, "g", groupPositions(nil), &seq)
 	order(hosts, p)
 	old := map[string]int64{}
 	for i, h := range hosts {
 		old[h] = p[i]
 	}
 	// Unchanged order keeps every position.
-	p2 := assignPositions(hosts, old, &seq)
+	p2 := assignPositions(hosts, "g", groupPositions{"g": old}, &seq)
 	if !cmp.Equal(p, p2) {
 		t.Errorf("unchanged order moved: %v -> %v", p, p2)
 	}
 	// Insert in the middle, prepend, append, move: only those get new positions.
 	h3 := []string{"z", "a", "x", "b", "d", "c", "y"}
-	p3 := assignPositions(h3, old, &seq)
+	p3 := assignPositions(h3, "g", groupPositions{"g": old}, &seq)
 	order(h3, p3)
 	kept := 0
 	for i, h := range h3 {
@@ -101,7 +102,7 @@ func TestAssignPositions(t *testing.T) {
 	// No room between neighbours: the group is renumbered.
 	tight := map[string]int64{"a": 1, "b": 2}
 	h4 := []string{"a", "x", "b"}
-	p4 := assignPositions(h4, tight, &seq)
+	p4 := assignPositions(h4, "g", groupPositions{"g": tight}, &seq)
 	order(h4, p4)
 }
 
@@ -128,9 +129,20 @@ func TestBucketLayout(t *testing.T) {
 	if m, _ := chooseBuckets(many, n); m != n {
 		t.Errorf("current count not kept: %d -> %d", n, m)
 	}
-	m := meta{Schema: 1, Current: "g0000000001", HostBuckets: 4, GroupBuckets: 1, Seq: 5, Writer: "x"}
-	got, err := parseMeta("/m", m.encode())
-	if err != nil || got != m {
-		t.Errorf("meta round trip: %+v %v", got, err)
+	for _, m := range []meta{
+		{Schema: 1, Current: "g0000000001", HostBuckets: 4, GroupBuckets: 1, Seq: 5, Writer: "x"},
+		{Schema: 4, Current: "g0000000001", HostBuckets: 4, GroupBuckets: 2, Seq: 5, SeqZxid: 77, Writer: "x",
+			HostGens: []int64{1, 9, 1, 12}, GroupGens: []int64{9, 9}},
+	} {
+		got, err := parseMeta("/m", m.encode())
+		if err != nil || !reflect.DeepEqual(got, m) {
+			t.Errorf("meta round trip: %+v %v", got, err)
+		}
+	}
+	for _, bad := range []string{`"host_gens":[1,2,3]`, `"host_gens":[1,2,3,"x"]`, `"group_gens":{}`} {
+		data := `{"current":"g0000000001","group_buckets":2,"host_buckets":4,"schema":4,"seq":0,` + bad + `}`
+		if _, err := parseMeta("/m", []byte(data)); err == nil {
+			t.Errorf("a manifest %s was accepted", bad)
+		}
 	}
 }

@@ -21,7 +21,10 @@ import (
 //	   without file vars)
 //	3  schema 2 and the change log (ROOT/log), whose parent's mzxid is the
 //	   version: writers of different buckets no longer conflict on meta
-const Schema = 3
+//	4  schema 3 and the manifest (manifest.go): meta names the generation
+//	   of every bucket, so a change of many buckets is written
+//	   copy-on-write and switched in with one multi
+const Schema = 4
 
 // Bucket sizing. ZooKeeper spends about the same per request whatever its
 // size up to some tens of KiB, so fewer, larger buckets read faster; but
@@ -65,6 +68,13 @@ type meta struct {
 	// was last set; full writes hand out positions from it (moving it on
 	// by positionStride), small writes above it (txn.nextPos).
 	Seq int64
+	// SeqZxid, when set, is the zxid small writes measure their positions
+	// from (txn.nextPos); 0 means meta's own mzxid. A write that sets meta
+	// without having seen every position keeps the old base.
+	SeqZxid int64
+	// HostGens and GroupGens are the manifest: the generation number of
+	// each bucket; nil when every bucket is in Current.
+	HostGens, GroupGens []int64
 	// Writer identifies the write that last set meta (the log says which
 	// write was last).
 	Writer string
@@ -79,8 +89,16 @@ func (m meta) encode() []byte {
 	b = kook.AppendString(b, m.Current)
 	b = append(b, `,"group_buckets":`...)
 	b = strconv.AppendInt(b, int64(m.GroupBuckets), 10)
+	if m.GroupGens != nil {
+		b = append(b, `,"group_gens":`...)
+		b = appendGens(b, m.GroupGens)
+	}
 	b = append(b, `,"host_buckets":`...)
 	b = strconv.AppendInt(b, int64(m.HostBuckets), 10)
+	if m.HostGens != nil {
+		b = append(b, `,"host_gens":`...)
+		b = appendGens(b, m.HostGens)
+	}
 	if m.Rules != "" {
 		b = append(b, `,"rules":`...)
 		b = kook.AppendString(b, m.Rules)
@@ -89,6 +107,10 @@ func (m meta) encode() []byte {
 	b = strconv.AppendInt(b, m.Schema, 10)
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendInt(b, m.Seq, 10)
+	if m.SeqZxid != 0 {
+		b = append(b, `,"seq_zxid":`...)
+		b = strconv.AppendInt(b, m.SeqZxid, 10)
+	}
 	b = append(b, `,"writer":`...)
 	b = kook.AppendString(b, m.Writer)
 	return append(b, '}')
@@ -121,8 +143,15 @@ func parseMeta(path string, data []byte) (meta, error) {
 	m.Seq, _ = obj["seq"].(int64)
 	m.Writer, _ = obj["writer"].(string)
 	m.Rules, _ = obj["rules"].(string)
+	m.SeqZxid, _ = obj["seq_zxid"].(int64)
 	m.HostBuckets, m.GroupBuckets = int(hb), int(gb)
 	if !genName.MatchString(m.Current) || !validCount(m.HostBuckets) || !validCount(m.GroupBuckets) {
+		return m, fmt.Errorf("%s is corrupt: %s", path, data)
+	}
+	var okH, okG bool
+	m.HostGens, okH = parseGens(obj["host_gens"], m.HostBuckets)
+	m.GroupGens, okG = parseGens(obj["group_gens"], m.GroupBuckets)
+	if !okH || !okG {
 		return m, fmt.Errorf("%s is corrupt: %s", path, data)
 	}
 	return m, nil

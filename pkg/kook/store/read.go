@@ -178,15 +178,8 @@ func (s *Store) snapshot(ctx context.Context, listRoot bool) (*snapshot, error) 
 		}
 		m := h.meta
 		root := s.cfg.Root
-		gen := root + "/" + m.Current
 		hb, gb := m.HostBuckets, m.GroupBuckets
-		paths := make([]string, 0, hb+gb)
-		for i := 0; i < hb; i++ {
-			paths = append(paths, hostBucketPath(gen, i, hb))
-		}
-		for i := 0; i < gb; i++ {
-			paths = append(paths, groupBucketPath(gen, i, gb))
-		}
+		paths := bucketPaths(root, m)
 		sn.hosts = make([][]encHost, hb)
 		sn.groups = make([][]kook.EncodedGroup, gb)
 		var kidsErr error
@@ -238,10 +231,11 @@ func (s *Store) snapshot(ctx context.Context, listRoot bool) (*snapshot, error) 
 			}
 		}
 		if !whole {
-			for i, bst := range stats {
-				if bst == nil {
-					return nil, fmt.Errorf("ZooKeeper node %s is missing: the inventory under %s is corrupt", paths[i], root)
-				}
+			if gone, err := s.bucketGone(ctx, h, paths, stats); err != nil {
+				return nil, err
+			} else if gone {
+				lastMove = fmt.Errorf("the inventory kept changing while being read")
+				continue
 			}
 			if listRoot {
 				// A writer needs the versions of one state to write at,

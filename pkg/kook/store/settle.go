@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/go-zookeeper/zk"
@@ -37,17 +36,23 @@ func (s *Store) settle(ctx context.Context, m meta, paths []string, data [][]byt
 			return false, err
 		}
 		if !ok {
-			return false, fmt.Errorf("ZooKeeper node %s is missing", paths[i])
+			return false, errBucketGone
 		}
 		watches[i] = w
 		return st.Mzxid != stats[i].Mzxid, nil
 	})
+	if errors.Is(err, errBucketGone) {
+		return head{}, true, nil // replaced: meta moved (see bucketGone)
+	}
 	if err != nil {
 		return head{}, false, err
 	}
 	for round := 0; round < maxSettleRounds; round++ {
 		_, err := s.watchMany(ctx, dirty, func(i int) (bool, error) {
 			d, st, w, err := s.conn.GetW(paths[i])
+			if errors.Is(err, zk.ErrNoNode) {
+				return false, errBucketGone
+			}
 			if err != nil {
 				return false, err
 			}
@@ -59,6 +64,9 @@ func (s *Store) settle(ctx context.Context, m meta, paths []string, data [][]byt
 			}
 			return false, nil
 		})
+		if errors.Is(err, errBucketGone) {
+			return head{}, true, nil
+		}
 		if err != nil {
 			return head{}, false, err
 		}
@@ -66,7 +74,7 @@ func (s *Store) settle(ctx context.Context, m meta, paths []string, data [][]byt
 		if err != nil {
 			return head{}, false, err
 		}
-		if !again.exists || again.meta.Current != m.Current || again.meta.HostBuckets != m.HostBuckets || again.meta.GroupBuckets != m.GroupBuckets {
+		if !again.exists || !sameLayout(again.meta, m) {
 			return again, true, nil
 		}
 		dirty = dirty[:0]
@@ -83,6 +91,10 @@ func (s *Store) settle(ctx context.Context, m meta, paths []string, data [][]byt
 	}
 	return head{}, false, errors.New("the inventory kept changing while being read")
 }
+
+// errBucketGone is settle's word for a bucket deleted under it: a write
+// replaced it, and the read starts over.
+var errBucketGone = errors.New("bucket replaced")
 
 // watchMany runs call for each index concurrently, so that the requests
 // are pipelined on the one connection, and returns the indexes for which

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/kook-project/kook/pkg/kook"
@@ -409,7 +408,7 @@ func (s *Store) smallOnce(ctx context.Context, what string, partial func(*txn) e
 	if err != nil {
 		return err
 	}
-	t := &txn{s: s, ctx: ctx, head: h, gen: s.cfg.Root + "/" + h.meta.Current,
+	t := &txn{s: s, ctx: ctx, head: h, root: s.cfg.Root,
 		buckets: map[string]*tbucket{}, change: &change{what: what}}
 	kidsDone := make(chan struct{})
 	var kids []string
@@ -448,7 +447,7 @@ func (s *Store) smallOnce(ctx context.Context, what string, partial func(*txn) e
 		sets = append(sets, &zk.SetDataRequest{Path: p, Data: data, Version: b.ver})
 		size += len(data) + len(p) + 32
 		kind := kook.KindGroup
-		if strings.HasPrefix(p, t.gen+"/h/") {
+		if isHostBucket(p) {
 			kind = kook.KindHost
 		}
 		if err := bucketChanges(t.change, kind, [][]byte{b.orig}, [][]byte{data}); err != nil {
@@ -469,10 +468,20 @@ func (s *Store) smallOnce(ctx context.Context, what string, partial func(*txn) e
 		}
 		return nil
 	}
-	if size+maxLogEntry > s.maxMulti() {
-		return errFull
-	}
 	writer := newWriterID()
+	if size+maxLogEntry > s.maxMulti() {
+		// Too many changed buckets for one multi: written copy-on-write
+		// and switched in by setting meta, which keeps the base of the
+		// positions (this write has not seen them all).
+		m := h.meta
+		m.Schema, m.Writer, m.SeqZxid = Schema, writer, h.seqBase()
+		v, m, err := s.writeOverlay(ctx, h, m, sets, append(checks, t.extra...), t.change, nil)
+		if err != nil {
+			return err
+		}
+		s.collect(ctx, v.Zxid, m, kids)
+		return nil
+	}
 	ops := append(sets, checks...)
 	ops = append(ops, t.extra...)
 	ops = append(ops, &zk.CheckVersionRequest{Path: s.metaP, Version: h.stat.Version})
@@ -480,7 +489,7 @@ func (s *Store) smallOnce(ctx context.Context, what string, partial func(*txn) e
 	if err != nil {
 		return err
 	}
-	s.collect(ctx, v.Zxid, h.meta.Current, kids)
+	s.collect(ctx, v.Zxid, h.meta, kids)
 	return nil
 }
 
@@ -489,7 +498,7 @@ type txn struct {
 	s       *Store
 	ctx     context.Context
 	head    head
-	gen     string
+	root    string
 	buckets map[string]*tbucket
 	order   []string
 	change  *change
@@ -520,7 +529,7 @@ type tbucket struct {
 func (t *txn) nextPos() int64 {
 	if t.pos == 0 {
 		h := t.head
-		d := h.zxid() - h.stat.Mzxid
+		d := h.zxid() - h.seqBase()
 		if d < 0 || d >= 1<<44 || h.meta.Seq >= 1<<61 {
 			t.posErr = errFull
 			return 0
@@ -567,13 +576,11 @@ func (t *txn) load(paths ...string) error {
 }
 
 func (t *txn) hostPath(name string) string {
-	n := t.head.meta.HostBuckets
-	return hostBucketPath(t.gen, bucketOf(name, n), n)
+	return t.head.meta.hostBucket(t.root, bucketOf(name, t.head.meta.HostBuckets))
 }
 
 func (t *txn) groupPath(name string) string {
-	n := t.head.meta.GroupBuckets
-	return groupBucketPath(t.gen, bucketOf(name, n), n)
+	return t.head.meta.groupBucket(t.root, bucketOf(name, t.head.meta.GroupBuckets))
 }
 
 func (b *tbucket) find(name string) (int, bool) {
@@ -685,7 +692,7 @@ func (t *txn) allGroups() (map[string]*groupEntry, error) {
 	n := t.head.meta.GroupBuckets
 	paths := make([]string, n)
 	for i := range paths {
-		paths[i] = groupBucketPath(t.gen, i, n)
+		paths[i] = t.head.meta.groupBucket(t.root, i)
 	}
 	if err := t.load(paths...); err != nil {
 		return nil, err

@@ -390,7 +390,7 @@ func (s *Store) LoadHost(ctx context.Context, name string) (*kook.Inventory, err
 		}
 		paths := []string{t.hostPath(name)}
 		for i := range t.head.meta.GroupBuckets {
-			paths = append(paths, groupBucketPath(t.gen, i, t.head.meta.GroupBuckets))
+			paths = append(paths, t.head.meta.groupBucket(t.root, i))
 		}
 		err = t.load(paths...)
 		var inv *kook.Inventory
@@ -423,7 +423,7 @@ func (s *Store) readTxn(ctx context.Context) (*txn, error) {
 	if !h.exists {
 		return nil, fmt.Errorf("the root %s on %s holds no inventory: %w", s.cfg.Root, strings.Join(s.cfg.Servers, ","), ErrNotFound)
 	}
-	return &txn{s: s, ctx: ctx, head: h, gen: s.cfg.Root + "/" + h.meta.Current, buckets: map[string]*tbucket{}}, nil
+	return &txn{s: s, ctx: ctx, head: h, root: s.cfg.Root, buckets: map[string]*tbucket{}}, nil
 }
 
 // hostInventory assembles the host called name and every group from the

@@ -1,7 +1,8 @@
 // Package store keeps a kook inventory in ZooKeeper, in the layout of
-// DESIGN.md (schema 3):
+// DESIGN.md (schema 4):
 //
-//	ROOT/meta            {"schema":3,"current":"g0000000007",...}
+//	ROOT/meta            {"schema":4,"current":"g0000000007",...}, and once a change
+//	                     was written copy-on-write "host_gens"/"group_gens" (manifest.go)
 //	ROOT/log             the last writer's id; its mzxid is the inventory's version
 //	ROOT/log/wID-00..42  one change-log entry per write (changelog.go)
 //	ROOT/queue/r-00..07  registrations filed by hosts that may not write (register.go)

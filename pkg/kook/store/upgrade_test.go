@@ -6,20 +6,22 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/kook-project/kook/pkg/kook"
 )
 
-// fixtureSchema1 is testdata/schema1-root.json: every znode of a root that
+// loadFixture loads testdata/schema1-root.json: every znode of a root that
 // kook at commit 6dd708c (schema 1) wrote with a Replace of
 // fixtureInventory's first part, then AddMember("g2", "late01") and
 // SetHostVar("h01", "x", "y"). Paths are relative to the root.
-func loadFixture(t *testing.T, s *Store) {
+func loadFixture(t *testing.T, s *Store) { loadFixtureFile(t, s, "testdata/schema1-root.json") }
+
+// loadFixtureFile creates under s's root every znode the file holds.
+func loadFixtureFile(t *testing.T, s *Store, file string) {
 	t.Helper()
-	data, err := os.ReadFile("testdata/schema1-root.json")
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,26 +82,7 @@ func TestUpgradeSchema1(t *testing.T) {
 		t.Fatalf("log of a schema-1 root: %v, %v", entries, err)
 	}
 
-	// A small write upgrades it.
-	if err := s.AddMember(ctx, "g2", "late02"); err != nil {
-		t.Fatal(err)
-	}
-	want.AddMember("g2", "late02")
-	want.Reconcile()
-	got, v1 := mustLoad(t, s)
-	if d := diffInv(want, got); d != "" {
-		t.Fatalf("after the upgrading write (-want +got):\n%s", d)
-	}
-	if v1 == v0 {
-		t.Errorf("version did not move: %v", v1)
-	}
-	if g := got.Groups["g2"].Hosts; g[len(g)-1] != "late02" || g[len(g)-2] != "late01" {
-		t.Errorf("g2 holds %v; want late01, late02 at the end", g)
-	}
-	data, _, err := s.conn.Get(s.metaP)
-	if err != nil || !strings.Contains(string(data), `"schema":3`) {
-		t.Errorf("meta after the upgrade: %s, %v", data, err)
-	}
+	upgradeBySmallWrite(t, s, want, v0)
 	entries, err := s.Log(ctx, LogQuery{})
 	if err != nil || len(entries) != 1 || entries[0].Hosts["late02"] != LogAdded {
 		t.Errorf("log after the upgrade: %+v, %v", entries, err)
@@ -125,5 +108,32 @@ func TestUpgradeSchema1(t *testing.T) {
 	}
 	if n := countGens(t, s); n != 1 {
 		t.Errorf("%d generations after the switch", n)
+	}
+}
+
+// upgradeBySmallWrite adds late02 to g2 in a root loaded from a fixture
+// that holds want at version v0, which upgrades the root, and checks what
+// every upgrade keeps: the inventory, a version that moves, new members
+// after those small writes added before (late01), and meta at this
+// schema. want gets the change.
+func upgradeBySmallWrite(t *testing.T, s *Store, want *kook.Inventory, v0 Version) {
+	t.Helper()
+	if err := s.AddMember(context.Background(), "g2", "late02"); err != nil {
+		t.Fatal(err)
+	}
+	want.AddMember("g2", "late02")
+	want.Reconcile()
+	got, v1 := mustLoad(t, s)
+	if d := diffInv(want, got); d != "" {
+		t.Fatalf("after the upgrading write (-want +got):\n%s", d)
+	}
+	if v1 == v0 {
+		t.Errorf("version did not move: %v", v1)
+	}
+	if g := got.Groups["g2"].Hosts; g[len(g)-1] != "late02" || g[len(g)-2] != "late01" {
+		t.Errorf("g2 holds %v; want late01, late02 at the end", g)
+	}
+	if m := mustMeta(t, s); m.Schema != Schema {
+		t.Errorf("meta after the upgrade is schema %d", m.Schema)
 	}
 }

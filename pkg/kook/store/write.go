@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,9 @@ type Result struct {
 	Hosts, Groups int
 	// Created is true when the root held no inventory before this write.
 	Created bool
+	// Summary counts what the write changed, as kook.DiffSummary of the
+	// inventory before and after it would; zero when Created.
+	Summary kook.Summary
 }
 
 // maxAttempts bounds how often a write retries after a conflict.
@@ -95,6 +99,12 @@ func (s *Store) Apply(ctx context.Context, fn func(cur *kook.Inventory) (*kook.I
 }
 
 func (s *Store) update(ctx context.Context, fn func(*kook.Inventory) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
+	return s.retryWrite(ctx, opts, func() (Result, error) { return s.updateOnce(ctx, fn, opts) })
+}
+
+// retryWrite runs once, a whole write on fresh data, again after each
+// conflict with another writer (a few times), unless ExpectVersion is set.
+func (s *Store) retryWrite(ctx context.Context, opts WriteOptions, once func() (Result, error)) (Result, error) {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
@@ -104,7 +114,7 @@ func (s *Store) update(ctx context.Context, fn func(*kook.Inventory) (*kook.Inve
 			}
 		}
 		var res Result
-		res, err = s.updateOnce(ctx, fn, opts)
+		res, err = once()
 		if err == nil || !errors.Is(err, ErrConflict) || opts.ExpectVersion != nil {
 			return res, err
 		}
@@ -126,17 +136,9 @@ func sleep(ctx context.Context, attempt int) error {
 }
 
 func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.Inventory, error), opts WriteOptions) (Result, error) {
-	rctx, cancel := s.opContext(ctx, s.cfg.Timeout)
-	defer cancel()
-	sn, err := s.snapshot(rctx, true)
+	sn, err := s.readForWrite(ctx, opts)
 	if err != nil {
 		return Result{}, err
-	}
-	if opts.ExpectVersion != nil && *opts.ExpectVersion != sn.version() {
-		return Result{}, fmt.Errorf("the inventory under %s is at version %v, not %v: %w", s.cfg.Root, sn.version(), *opts.ExpectVersion, ErrConflict)
-	}
-	if !sn.exists {
-		sn = emptySnapshot()
 	}
 	old, oldPos, err := sn.inventory(true)
 	if err != nil {
@@ -149,7 +151,26 @@ func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.
 	if _, err := inv.Validate(); err != nil {
 		return Result{}, err
 	}
-	return s.write(ctx, sn, oldPos, inv, opts)
+	return s.write(ctx, sn, groupPositions(oldPos), inv, opts)
+}
+
+// readForWrite reads the snapshot a full write starts from, with the
+// root's children; it refuses an inventory not at opts.ExpectVersion, and
+// gives an empty root as the empty inventory.
+func (s *Store) readForWrite(ctx context.Context, opts WriteOptions) (*snapshot, error) {
+	ctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	defer cancel()
+	sn, err := s.snapshot(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ExpectVersion != nil && *opts.ExpectVersion != sn.version() {
+		return nil, fmt.Errorf("the inventory under %s is at version %v, not %v: %w", s.cfg.Root, sn.version(), *opts.ExpectVersion, ErrConflict)
+	}
+	if !sn.exists {
+		sn = emptySnapshot()
+	}
+	return sn, nil
 }
 
 // write makes the store equal inv, given the snapshot it read.
@@ -160,7 +181,7 @@ func (s *Store) updateOnce(ctx context.Context, fn func(*kook.Inventory) (*kook.
 // out new membership positions (meta.Seq moves) or switches generations,
 // and otherwise checks meta's version, so that a generation switch fences
 // it.
-func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[string]int64, inv *kook.Inventory, opts WriteOptions) (Result, error) {
+func (s *Store) write(ctx context.Context, sn *snapshot, oldPos storedPositions, inv *kook.Inventory, opts WriteOptions) (Result, error) {
 	m := sn.meta
 	m.Schema = Schema
 	if opts.Rules != "" {
@@ -200,7 +221,7 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 	}
 
 	if m.HostBuckets == curH && m.GroupBuckets == curG {
-		gen := s.cfg.Root + "/" + m.Current
+		root := s.cfg.Root
 		var sets, checks []any
 		size := 0
 		// diff sets the buckets that changed and checks the others; it
@@ -219,8 +240,8 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 			}
 			return was, now
 		}
-		oldH, newH := diff(hostB, sn.hostData, sn.hostVer, func(i, n int) string { return hostBucketPath(gen, i, n) })
-		oldG, newG := diff(groupB, sn.groupData, sn.groupVer, func(i, n int) string { return groupBucketPath(gen, i, n) })
+		oldH, newH := diff(hostB, sn.hostData, sn.hostVer, func(i, n int) string { return sn.meta.hostBucket(root, i) })
+		oldG, newG := diff(groupB, sn.groupData, sn.groupVer, func(i, n int) string { return sn.meta.groupBucket(root, i) })
 		if len(sets) == 0 && m.Rules == sn.meta.Rules {
 			res.Version = sn.version()
 			if opts.Progress != nil {
@@ -228,13 +249,32 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 			}
 			return res, nil
 		}
+		if err := bucketChanges(c, kook.KindHost, oldH, newH); err != nil {
+			return Result{}, err
+		}
+		if err := bucketChanges(c, kook.KindGroup, oldG, newG); err != nil {
+			return Result{}, err
+		}
+		if !res.Created {
+			if res.Summary, err = summarize(oldH, newH, oldG, newG, oldPos, inv); err != nil {
+				return Result{}, err
+			}
+		}
+		if len(sets) < len(hostB)+len(groupB) && (len(sets) >= maxMultiOps || size+maxLogEntry > s.maxMulti()) {
+			// Too many for one multi, yet not every bucket: the changed
+			// ones are written copy-on-write. This write read every
+			// bucket, so its meta.Seq is above every position: the base
+			// of small writes' positions moves to this commit.
+			m.SeqZxid = 0
+			v, m, err := s.writeOverlay(ctx, sn.head, m, sets, checks, c, opts.Progress)
+			if err != nil {
+				return Result{}, err
+			}
+			res.Version, res.BucketsWritten = v, len(sets)
+			s.collect(ctx, v.Zxid, m, sn.kids)
+			return res, nil
+		}
 		if len(sets) < maxMultiOps && size+maxLogEntry <= s.maxMulti() {
-			if err := bucketChanges(c, kook.KindHost, oldH, newH); err != nil {
-				return Result{}, err
-			}
-			if err := bucketChanges(c, kook.KindGroup, oldG, newG); err != nil {
-				return Result{}, err
-			}
 			n := len(sets)
 			ops := append(sets, checks...)
 			if newSeq || m.Rules != sn.meta.Rules {
@@ -250,28 +290,37 @@ func (s *Store) write(ctx context.Context, sn *snapshot, oldPos map[string]map[s
 				opts.Progress(n, n)
 			}
 			res.Version, res.BucketsWritten = v, n
-			s.collect(ctx, v.Zxid, m.Current, sn.kids)
+			s.collect(ctx, v.Zxid, m, sn.kids)
 			return res, nil
 		}
-	}
-	if err := bucketChanges(c, kook.KindHost, sn.hostData, hostB); err != nil {
-		return Result{}, err
-	}
-	if err := bucketChanges(c, kook.KindGroup, sn.groupData, groupB); err != nil {
-		return Result{}, err
+	} else {
+		if err := bucketChanges(c, kook.KindHost, sn.hostData, hostB); err != nil {
+			return Result{}, err
+		}
+		if err := bucketChanges(c, kook.KindGroup, sn.groupData, groupB); err != nil {
+			return Result{}, err
+		}
+		if !res.Created {
+			if res.Summary, err = summarize(sn.hostData, hostB, sn.groupData, groupB, oldPos, inv); err != nil {
+				return Result{}, err
+			}
+		}
 	}
 	v, err := s.writeGeneration(ctx, sn, &m, hostB, groupB, c, opts)
 	if err != nil {
 		return Result{}, err
 	}
 	res.Version, res.NewGeneration, res.BucketsWritten = v, true, len(hostB)+len(groupB)
-	s.collect(ctx, v.Zxid, m.Current, append(sn.kids, sn.meta.Current))
+	s.collect(ctx, v.Zxid, m, append(sn.kids, sn.meta.Current))
 	return res, nil
 }
 
 // encodeInventory encodes every host and group record, giving members
 // their positions (kept from oldPos where the order allows).
-func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, seq *int64) (hosts, groups []record, err error) {
+func encodeInventory(inv *kook.Inventory, oldPos storedPositions, seq *int64) (hosts, groups []record, err error) {
+	if oldPos == nil {
+		oldPos = groupPositions(nil) // nothing stored
+	}
 	// Hosts are numbered so that memberships gather in a slice: a map of
 	// slices keyed by host name cost a third of an import's encoding.
 	index := make(map[string]int, len(inv.Hosts))
@@ -295,7 +344,7 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 			if members[k], errs[k] = memberIndexes(inv, name, index); errs[k] != nil {
 				continue
 			}
-			positions[k], _ = keptPositions(g.Hosts, oldPos[name])
+			positions[k], _ = keptPositions(g.Hosts, name, oldPos)
 			var rec []byte
 			rec, errs[k] = groupRecord(name, g.Vars, g.FileVars, g.Children)
 			groups[k] = record{name, rec}
@@ -309,7 +358,7 @@ func encodeInventory(inv *kook.Inventory, oldPos map[string]map[string]int64, se
 	count := make([]int32, len(list)+1)
 	for k, name := range names {
 		if positions[k] == nil {
-			positions[k] = assignPositions(inv.Groups[name].Hosts, oldPos[name], seq)
+			positions[k] = assignPositions(inv.Groups[name].Hosts, name, oldPos, seq)
 		}
 		for _, j := range members[k] {
 			count[j+1]++
@@ -514,16 +563,141 @@ func opPath(op any) string {
 // way leaves a generation that is never current and is collected later.
 func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, hostB, groupB [][]byte, c *change, opts WriteOptions) (Version, error) {
 	root := s.cfg.Root
-	cctx, cancel := s.opContext(ctx, s.cfg.Timeout)
-	gen, err := run(s, cctx, func() (string, error) {
-		return s.conn.Create(root+"/g", genData(m.HostBuckets, m.GroupBuckets), zk.FlagSequence, s.acl)
-	})
-	cancel()
+	gen, err := s.newGeneration(ctx, m.HostBuckets, m.GroupBuckets)
 	if err != nil {
-		return Version{}, s.zkError("create", root+"/g...", err)
+		return Version{}, err
 	}
 	m.Current = gen[strings.LastIndexByte(gen, '/')+1:]
-	total := len(hostB) + len(groupB)
+	m.HostGens, m.GroupGens, m.SeqZxid = nil, nil, 0
+	items := make([]bucketItem, 0, len(hostB)+len(groupB))
+	for i, b := range hostB {
+		items = append(items, bucketItem{hostBucketPath(gen, i, len(hostB)), b})
+	}
+	for i, b := range groupB {
+		items = append(items, bucketItem{groupBucketPath(gen, i, len(groupB)), b})
+	}
+	if err := s.createBuckets(ctx, gen, items, opts.Progress); err != nil {
+		return Version{}, err
+	}
+	// The switch checks every bucket of the generation it replaces:
+	// writes that do not set meta land there, and one that committed
+	// after this write's read would otherwise be dropped with it.
+	sw := []any{&zk.CheckVersionRequest{Path: gen, Version: 0}}
+	size := 0
+	for i, v := range sn.hostVer {
+		p := sn.meta.hostBucket(root, i)
+		sw = append(sw, &zk.CheckVersionRequest{Path: p, Version: v})
+		size += len(p) + 32
+	}
+	for i, v := range sn.groupVer {
+		p := sn.meta.groupBucket(root, i)
+		sw = append(sw, &zk.CheckVersionRequest{Path: p, Version: v})
+		size += len(p) + 32
+	}
+	if size+maxLogEntry > s.maxMulti() {
+		return Version{}, fmt.Errorf("the inventory under %s has too many buckets (%d) to switch generations in one ZooKeeper request", root, len(sw)-1)
+	}
+	sw = append(sw, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: sn.stat.Version})
+	return s.commit(ctx, append(sw, s.logOps(m.Writer, c)...), *m)
+}
+
+// writeOverlay commits a change of more buckets than one multi can carry,
+// copy-on-write: sets (SetDataRequests at the buckets' current paths and
+// the versions read) are created instead in a new generation, in as many
+// multis as they take, invisible to readers; then ONE multi checks that
+// generation, the version of every bucket replaced and of every bucket in
+// checks (with any other ops there), sets meta to m with the replaced
+// buckets moved to the new generation, and writes the log entry; it
+// returns the version and meta it committed. meta's
+// version is checked as it was read in h, so the write conflicts with any
+// other that set meta since. Once committed, the replaced buckets are
+// deleted (readers still reading them start again: see bucketGone); a
+// writer killed before its commit leaves a generation meta never names,
+// which collect deletes.
+func (s *Store) writeOverlay(ctx context.Context, h head, m meta, sets []any, checks []any, c *change, progress func(done, total int)) (Version, meta, error) {
+	size := len(m.encode()) + (m.HostBuckets+m.GroupBuckets)*12 + maxLogEntry
+	for _, op := range append(sets, checks...) {
+		size += len(opPath(op)) + 32
+	}
+	if size > s.maxMulti() {
+		return Version{}, m, fmt.Errorf("the inventory under %s has too many buckets (%d) to check in one ZooKeeper request", s.cfg.Root, len(sets)+len(checks))
+	}
+	gen, err := s.newGeneration(ctx, m.HostBuckets, m.GroupBuckets)
+	if err != nil {
+		return Version{}, m, err
+	}
+	var hosts, groups []int
+	items := make([]bucketItem, 0, len(sets))
+	old := make([]string, 0, len(sets))
+	ops := []any{&zk.CheckVersionRequest{Path: gen, Version: 0}}
+	for _, op := range sets {
+		set := op.(*zk.SetDataRequest)
+		i := bucketIndex(set.Path)
+		if isHostBucket(set.Path) {
+			hosts = append(hosts, i)
+			items = append(items, bucketItem{hostBucketPath(gen, i, m.HostBuckets), set.Data})
+		} else {
+			groups = append(groups, i)
+			items = append(items, bucketItem{groupBucketPath(gen, i, m.GroupBuckets), set.Data})
+		}
+		old = append(old, set.Path)
+		ops = append(ops, &zk.CheckVersionRequest{Path: set.Path, Version: set.Version})
+	}
+	if err := s.createBuckets(ctx, gen, items, progress); err != nil {
+		return Version{}, m, err
+	}
+	if testHookBeforeSwitch != nil {
+		if err := testHookBeforeSwitch(); err != nil {
+			return Version{}, m, err
+		}
+	}
+	m = m.moveBuckets(gen[strings.LastIndexByte(gen, '/')+1:], hosts, groups)
+	ops = append(ops, checks...)
+	ops = append(ops, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: h.stat.Version})
+	v, err := s.commit(ctx, append(ops, s.logOps(m.Writer, c)...), m)
+	if err != nil {
+		return Version{}, m, err
+	}
+	s.deletePaths(ctx, old)
+	return v, m, nil
+}
+
+// testHookBeforeSwitch, set by tests only, runs between building a
+// copy-on-write generation and the multi that switches it in; an error
+// stops the write there, as a writer killed at that moment would.
+var testHookBeforeSwitch func() error
+
+// bucketIndex is the number of the bucket at path p (its hex name).
+func bucketIndex(p string) int {
+	n, _ := strconv.ParseInt(p[strings.LastIndexByte(p, '/')+1:], 16, 64)
+	return int(n)
+}
+
+// newGeneration creates an empty generation node under the root and
+// returns its path.
+func (s *Store) newGeneration(ctx context.Context, hostBuckets, groupBuckets int) (string, error) {
+	root := s.cfg.Root
+	cctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	defer cancel()
+	gen, err := run(s, cctx, func() (string, error) {
+		return s.conn.Create(root+"/g", genData(hostBuckets, groupBuckets), zk.FlagSequence, s.acl)
+	})
+	if err != nil {
+		return "", s.zkError("create", root+"/g...", err)
+	}
+	return gen, nil
+}
+
+// bucketItem is one bucket to create: its path and data.
+type bucketItem struct {
+	path string
+	data []byte
+}
+
+// createBuckets creates gen's h and g nodes and the buckets in items, in
+// multis that each stay under the request limit, calling progress after
+// each.
+func (s *Store) createBuckets(ctx context.Context, gen string, items []bucketItem, progress func(done, total int)) error {
 	ops := []any{
 		&zk.CreateRequest{Path: gen + "/h", Acl: s.acl},
 		&zk.CreateRequest{Path: gen + "/g", Acl: s.acl},
@@ -543,57 +717,35 @@ func (s *Store) writeGeneration(ctx context.Context, sn *snapshot, m *meta, host
 		}
 		done += inBatch
 		ops, size, inBatch = ops[:0], 0, 0
-		if opts.Progress != nil {
-			opts.Progress(done, total)
+		if progress != nil {
+			progress(done, len(items))
 		}
 		return nil
 	}
-	add := func(p string, data []byte) error {
-		n := len(data) + len(p) + 64
+	for _, it := range items {
+		n := len(it.data) + len(it.path) + 64
 		if len(ops) > 0 && (size+n > s.maxMulti() || len(ops) >= maxMultiOps) {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
-		ops = append(ops, &zk.CreateRequest{Path: p, Data: data, Acl: s.acl})
+		ops = append(ops, &zk.CreateRequest{Path: it.path, Data: it.data, Acl: s.acl})
 		size += n
 		inBatch++
-		return nil
 	}
-	for i, b := range hostB {
-		if err := add(hostBucketPath(gen, i, len(hostB)), b); err != nil {
-			return Version{}, err
-		}
+	return flush()
+}
+
+// deletePaths deletes the nodes at paths, pipelined, best effort: what is
+// left is deleted with its generation.
+func (s *Store) deletePaths(ctx context.Context, paths []string) {
+	cctx, cancel := s.opContext(ctx, s.cfg.Timeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, p := range paths {
+		wg.Go(func() { s.do(cctx, func() error { return s.conn.Delete(p, -1) }) })
 	}
-	for i, b := range groupB {
-		if err := add(groupBucketPath(gen, i, len(groupB)), b); err != nil {
-			return Version{}, err
-		}
-	}
-	if err := flush(); err != nil {
-		return Version{}, err
-	}
-	// The switch checks every bucket of the generation it replaces:
-	// writes that do not set meta land there, and one that committed
-	// after this write's read would otherwise be dropped with it.
-	sw := []any{&zk.CheckVersionRequest{Path: gen, Version: 0}}
-	old := root + "/" + sn.meta.Current
-	size = 0
-	for i, v := range sn.hostVer {
-		p := hostBucketPath(old, i, len(sn.hostVer))
-		sw = append(sw, &zk.CheckVersionRequest{Path: p, Version: v})
-		size += len(p) + 32
-	}
-	for i, v := range sn.groupVer {
-		p := groupBucketPath(old, i, len(sn.groupVer))
-		sw = append(sw, &zk.CheckVersionRequest{Path: p, Version: v})
-		size += len(p) + 32
-	}
-	if size+maxLogEntry > s.maxMulti() {
-		return Version{}, fmt.Errorf("the inventory under %s has too many buckets (%d) to switch generations in one ZooKeeper request", root, len(sw)-1)
-	}
-	sw = append(sw, &zk.SetDataRequest{Path: s.metaP, Data: m.encode(), Version: sn.stat.Version})
-	return s.commit(ctx, append(sw, s.logOps(m.Writer, c)...), *m)
+	wg.Wait()
 }
 
 // ensurePath creates p and its missing parents, with the store's ACL.
@@ -616,22 +768,21 @@ func (s *Store) ensurePath(ctx context.Context, p string) error {
 	return nil
 }
 
-// collect deletes generations that are not current, best effort.
+// collect deletes generations that meta m does not name, best effort.
 //
-// Which ones are safe: a writer reads meta and every bucket of the current
-// generation before it creates its generation, and its switch checks the
-// versions of all of them. zxid is the version of a write that has just
-// committed, and every commit sets meta or a bucket of the current
-// generation; any generation created before it (czxid < zxid) belongs to
-// a writer that read before that commit, so its switch must fail: it can
-// never become current, whether its writer was killed, is still building,
-// or finished long ago. A
+// Which ones are safe: a writer reads meta and every bucket it may replace
+// before it creates its generation, and its commit checks meta's version
+// and the versions of all of them. zxid is the version of a write that has
+// just committed, and every commit sets meta or a bucket meta names; any
+// generation created before it (czxid < zxid) belongs to a writer that
+// read before that commit, so its commit must fail: it can never be named,
+// whether its writer was killed, is still building, or finished long ago. A
 // generation created after it may belong to a writer that will still
 // succeed, so it is left for a later write. Errors are ignored: what is
 // left now is collected by the next write.
-func (s *Store) collect(ctx context.Context, zxid int64, current string, kids []string) {
+func (s *Store) collect(ctx context.Context, zxid int64, m meta, kids []string) {
 	var cands []string
-	seen := map[string]bool{current: true}
+	seen := m.generations()
 	for _, k := range kids {
 		if genName.MatchString(k) && !seen[k] {
 			seen[k] = true

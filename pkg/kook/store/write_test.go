@@ -314,7 +314,7 @@ func TestRefusedRoots(t *testing.T) {
 	for name, data := range map[string]string{
 		"not json":     "hello",
 		"not kook":     `{"a":1}`,
-		"newer schema": `{"schema":4,"current":"g0000000001"}`,
+		"newer schema": `{"schema":5,"current":"g0000000001"}`,
 	} {
 		s := open(t)
 		if err := s.ensurePath(ctx, s.cfg.Root); err != nil {
@@ -328,7 +328,7 @@ func TestRefusedRoots(t *testing.T) {
 			t.Errorf("%s: Load succeeded", name)
 			continue
 		}
-		if name == "newer schema" && !strings.Contains(err.Error(), "written by a newer kook (schema 4") {
+		if name == "newer schema" && !strings.Contains(err.Error(), "written by a newer kook (schema 5") {
 			t.Errorf("%s: %v", name, err)
 		}
 		if _, err := s.Replace(ctx, fleet(5), WriteOptions{}); err == nil {
