@@ -186,6 +186,9 @@ func run(sizeList string, load time.Duration, runs int) error {
 		return err
 	}
 	fmt.Printf("\nYAML inventory of one 40,000-key block mapping, read in process (median of 5): %s, CPU %s (goal 500 ms)\n", ms(wall), ms(cpu))
+	if err := kookFilterLines(work, zk.Addr, sizesOf(all), runs); err != nil {
+		return err
+	}
 	fmt.Println()
 	if *coordSize > 0 {
 		cf, err := measureCoord(work, zk.Addr, *coordSize, runs)

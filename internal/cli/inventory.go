@@ -170,7 +170,11 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 	}
 
 	if !cmd.List {
-		inv, v, err := st.Load(ctx)
+		load := st.Load
+		if cmd.Host != "" {
+			load = func(ctx context.Context) (*kook.Inventory, store.Version, error) { return loadHost(ctx, st, cmd.Host) }
+		}
+		inv, v, err := load(ctx)
 		if err != nil {
 			return err
 		}

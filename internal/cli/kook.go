@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync/atomic"
 
 	"github.com/alecthomas/kong"
@@ -86,6 +87,26 @@ func (k *kookRun) store() (*store.Store, error) {
 	return st, nil
 }
 
+// writer is store for the verbs that write the inventory. A kook that may
+// write is a trusted writer (store.Register): before its own write it
+// applies what hosts that may not write have filed, so that a host filed
+// at boot is there for the write that names it. Trouble applying them is
+// said once on stderr and never fails the verb's own write.
+func (k *kookRun) writer() (*store.Store, error) {
+	st, err := k.store()
+	if err != nil {
+		return nil, err
+	}
+	n, err := st.ApplyRegistrations(k.ctx)
+	if n > 0 {
+		fmt.Fprintf(k.env.Stderr, "kook: applied %s\n", nouns(n, "filed registration"))
+	}
+	if err != nil {
+		k.warn(fmt.Sprintf("filed registrations not applied: %v", err))
+	}
+	return st, nil
+}
+
 // warn prints a warning for the person at the terminal.
 func (k *kookRun) warn(msg string) { fmt.Fprintf(k.env.Stderr, "warning: %s\n", msg) }
 
@@ -101,6 +122,12 @@ type usageError struct{ error }
 // Kook runs the kook command and returns its exit code: 0 done, 1 error,
 // 2 usage.
 func Kook(env Env) int {
+	// Most verbs live for a few milliseconds with a heap of a few MiB,
+	// most of it the connection's buffers: the collector's first cycle,
+	// due at 4 MiB, costs such a process more than it frees (a fifth of
+	// kook lock's CPU). kook watch, which keeps an inventory for as long
+	// as it runs, sets the default back (kook_watch.go).
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	var cmd kookCmd
 	if len(env.Args) == 0 {
 		env.Args = []string{"--help"}

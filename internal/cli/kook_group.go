@@ -40,7 +40,7 @@ func (c *groupAddCmd) Run(k *kookRun) error {
 	if c.Group == kook.All || c.Group == kook.Ungrouped {
 		return usageError{fmt.Errorf("every inventory has the group %q: set its vars with kook group set", c.Group)}
 	}
-	vars, err := parseAssignments(c.Assign)
+	vars, err := k.parseAssignments(c.Assign)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (c *groupRmCmd) Run(k *kookRun) error {
 			return usageError{fmt.Errorf("the group %q cannot be removed: every inventory has it", g)}
 		}
 	}
-	st, err := k.store()
+	st, err := k.writer()
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ type groupSetCmd struct {
 
 // Run sets the group's vars in one write.
 func (c *groupSetCmd) Run(k *kookRun) error {
-	vars, err := parseAssignments(c.Assign)
+	vars, err := k.parseAssignments(c.Assign)
 	if err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ func realGroup(g string) error {
 
 // memberships writes one edit per host in one write and reports it.
 func (k *kookRun) memberships(verb, group string, hosts []string, edit func(string) store.HostEdit) error {
-	st, err := k.store()
+	st, err := k.writer()
 	if err != nil {
 		return err
 	}
@@ -281,7 +281,7 @@ func needGroup(inv *kook.Inventory, names ...string) error {
 
 // updateGroups runs one store.UpdateGroups write.
 func (k *kookRun) updateGroups(what string, fn func(*kook.Inventory) error) ([]string, error) {
-	st, err := k.store()
+	st, err := k.writer()
 	if err != nil {
 		return nil, err
 	}

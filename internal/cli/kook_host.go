@@ -44,11 +44,11 @@ func (c *hostAddCmd) Run(k *kookRun) error {
 			k.warn(warning)
 		}
 	}
-	vars, err := parseAssignments(c.Assign)
+	vars, err := k.parseAssignments(c.Assign)
 	if err != nil {
 		return err
 	}
-	st, err := k.store()
+	st, err := k.writer()
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ type hostRmCmd struct {
 
 // Run removes every named host in one write, or none.
 func (c *hostRmCmd) Run(k *kookRun) error {
-	st, err := k.store()
+	st, err := k.writer()
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ type hostSetCmd struct {
 
 // Run sets the vars in one write that reads the host's bucket only.
 func (c *hostSetCmd) Run(k *kookRun) error {
-	vars, err := parseAssignments(c.Assign)
+	vars, err := k.parseAssignments(c.Assign)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (c *hostUnsetCmd) Run(k *kookRun) error {
 
 // editHost writes one edit of an existing host and reports it.
 func (k *kookRun) editHost(edit store.HostEdit, what string) error {
-	st, err := k.store()
+	st, err := k.writer()
 	if err != nil {
 		return err
 	}

@@ -10,10 +10,23 @@ import (
 
 // parseAssignments reads K=V arguments into vars. Each argument is one
 // value, typed exactly as Ansible types `K=V` after a host in an INI
-// inventory (ansible.INIValue): the shell already split the words, so
-// nothing is split again; `K=` is the empty string. A later K wins, as in
-// Ansible. A malformed argument is a usageError naming it.
-func parseAssignments(args []string) (kook.Vars, error) {
+// inventory under the configured reading rules (ansible.INIValue): the
+// shell already split the words, so nothing is split again; `K=` is the
+// empty string. A later K wins, as in Ansible. A malformed argument, or a
+// value those rules cannot use, is a usageError naming it.
+func (k *kookRun) parseAssignments(args []string) (kook.Vars, error) {
+	if len(args) == 0 {
+		return kook.Vars{}, nil
+	}
+	rules, err := k.flags.rules(k.env)
+	if err != nil {
+		return nil, err
+	}
+	return parseAssignments(args, rules)
+}
+
+// parseAssignments is kookRun.parseAssignments under the given rules.
+func parseAssignments(args []string, rules ansible.Rules) (kook.Vars, error) {
 	vars := kook.Vars{}
 	for _, a := range args {
 		k, raw, ok := strings.Cut(a, "=")
@@ -26,9 +39,9 @@ func parseAssignments(args []string) (kook.Vars, error) {
 		if kook.IsReservedName(k) {
 			return nil, fmt.Errorf("%s: the name %q is reserved for kook's coordination state (locks, maintenance, liveness)", a, k)
 		}
-		v, err := ansible.INIValue(raw)
+		v, err := ansible.INIValue(raw, rules)
 		if err != nil {
-			return nil, usageError{fmt.Errorf("%s: %v", a, err)}
+			return nil, usageError{fmt.Errorf("%s: %v under %s", a, err, rules)}
 		}
 		vars[k] = v
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kook-project/kook/pkg/kook"
 	"github.com/kook-project/kook/pkg/kook/store"
 )
 
@@ -52,7 +51,7 @@ func (c *registerCmd) Run(k *kookRun) error {
 		args = append([]string{c.Host}, args...)
 		c.Host = ""
 	}
-	vars, err := registerAssignments(args)
+	vars, err := k.parseAssignments(args)
 	if err != nil {
 		return err
 	}
@@ -108,7 +107,3 @@ func fqdn(ctx context.Context) (string, error) {
 	}
 	return name, nil
 }
-
-// registerAssignments reads register's K=V arguments as every kook verb
-// reads them (parseAssignments).
-func registerAssignments(args []string) (kook.Vars, error) { return parseAssignments(args) }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kook-project/kook/internal/testutil"
 	"github.com/kook-project/kook/internal/zktest"
+	"github.com/kook-project/kook/pkg/ansible"
 	"github.com/kook-project/kook/pkg/kook"
 	"github.com/kook-project/kook/pkg/kook/store"
 )
@@ -124,21 +125,42 @@ func (r *kookRoot) fails(code int, mention string, args ...string) {
 }
 
 // TestKookAssignments: K=V is typed as Ansible types it after a host in an
-// INI file, one argument one value; K= is the empty string.
+// INI file, one argument one value; K= is the empty string. What 2.14 and
+// 2.19 read alike is typed alike; what they read differently follows the
+// rules asked for.
 func TestKookAssignments(t *testing.T) {
-	got, err := parseAssignments([]string{"port=8080", "on=True", "off=False", "list=[1, 2]", "quoted='8080'",
-		"empty=", "words=a b  c", "eq=a=b", "float=1.5", "ip=10.0.0.1", "yes=yes", "none=None", "later=1", "later=2"})
+	same := []string{"port=8080", "on=True", "off=False", "list=[1, 2]", "quoted='8080'",
+		"empty=", "words=a b  c", "eq=a=b", "float=1.5", "ip=10.0.0.1", "yes=yes", "none=None", "later=1", "later=2"}
+	want := kook.Vars{"port": int64(8080), "on": true, "off": false, "list": []any{int64(1), int64(2)}, "quoted": "8080",
+		"empty": "", "words": "a b  c", "eq": "a=b", "float": 1.5, "ip": "10.0.0.1", "yes": "yes", "none": nil, "later": int64(2)}
+	for _, rules := range []ansible.Rules{ansible.Rules214, ansible.Rules219} {
+		got, err := parseAssignments(same, rules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("typed vars under %s (-want +got):\n%s", rules, d)
+		}
+		for _, bad := range []string{"novalue", "=1", "big=99999999999999999999"} {
+			if _, err := parseAssignments([]string{bad}, rules); err == nil {
+				t.Errorf("%q accepted under %s", bad, rules)
+			}
+		}
+	}
+	got, err := parseAssignments([]string{"c=1j", "e=...", "s={3, 1, 2}", "b=b'raw'"}, ansible.Rules219)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := kook.Vars{"port": int64(8080), "on": true, "off": false, "list": []any{int64(1), int64(2)}, "quoted": "8080",
-		"empty": "", "words": "a b  c", "eq": "a=b", "float": 1.5, "ip": "10.0.0.1", "yes": "yes", "none": nil, "later": int64(2)}
+	want = kook.Vars{"c": "1j", "e": "...", "s": []any{int64(1), int64(2), int64(3)}, "b": map[string]any{"__ansible_unsafe": "raw"}}
 	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("typed vars (-want +got):\n%s", d)
+		t.Errorf("typed vars under 2.19 (-want +got):\n%s", d)
 	}
-	for _, bad := range []string{"novalue", "=1", "s={1, 2}"} {
-		if _, err := parseAssignments([]string{bad}); err == nil {
-			t.Errorf("%q accepted", bad)
+	if got, err := parseAssignments([]string{"b=b'raw'"}, ansible.Rules214); err != nil || got["b"] != "raw" {
+		t.Errorf("b=b'raw' under 2.14: %#v, %v; want the plain string raw", got, err)
+	}
+	for _, bad := range []string{"c=1j", "e=...", "s={3, 1, 2}"} {
+		if _, err := parseAssignments([]string{bad}, ansible.Rules214); err == nil {
+			t.Errorf("%q accepted under 2.14, which cannot print it", bad)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/go-zookeeper/zk"
@@ -21,6 +22,9 @@ type watchCmd struct {
 }
 
 func (cmd *watchCmd) Run(k *kookRun) error {
+	// A watch keeps the inventory for as long as it runs: the collector's
+	// default pace, not the short verbs' (Kook).
+	debug.SetGCPercent(100)
 	st, err := k.store()
 	if err != nil {
 		return err

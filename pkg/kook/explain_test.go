@@ -98,19 +98,40 @@ func TestEffectiveVarsOfKeys(t *testing.T) {
 	inv.Groups["c"].Vars["m"] = int64(1)
 	inv.Hosts["b"].Vars["m"] = int64(2)
 	inv.Hosts["b"].Vars["groups"] = "internal"
+	// Vars files: every group's layer wins over every group's vars, a
+	// host's over its own vars.
+	inv.Groups[All].FileVars = Vars{"f": "all-file"}
+	inv.Groups["c"].Vars["f"] = "c"
+	inv.Groups["p"].FileVars = Vars{"m": "p-file"}
+	inv.Hosts["a"].Vars["h"] = "own"
+	inv.Hosts["a"].FileVars = Vars{"h": "host-file", "k": "host-file"}
 	inv.Reconcile()
 	names := inv.HostNames()
 	full := inv.EffectiveVarsOf(names)
-	some := inv.EffectiveVarsOf(names, "k", "m", "groups", PriorityVar, "none")
-	for _, h := range names {
-		want := Vars{}
-		for _, k := range []string{"k", "m"} {
-			if v, ok := full[h][k]; ok {
-				want[k] = v
+	enc := mustEncode(t, inv)
+	part, err := enc.Partial(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.DecodeHosts(part, names, nil); err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"k", "m", "f", "h", "groups", PriorityVar, "none"}
+	for _, from := range []*Inventory{inv, part} {
+		some := from.EffectiveVarsOf(names, keys...)
+		for _, h := range names {
+			want := Vars{}
+			for _, k := range keys {
+				if v, ok := full[h][k]; ok {
+					want[k] = v
+				}
+			}
+			if d := cmp.Diff(want, some[h]); d != "" {
+				t.Errorf("host %s (-full +keys):\n%s", h, d)
 			}
 		}
-		if d := cmp.Diff(want, some[h]); d != "" {
-			t.Errorf("host %s (-full +keys):\n%s", h, d)
-		}
+	}
+	if got := full["a"]; got["h"] != "host-file" || got["k"] != "host-file" || got["m"] != "p-file" || got["f"] != "all-file" {
+		t.Errorf("a's effective vars: %v", got)
 	}
 }

@@ -81,14 +81,15 @@ func (c *Client) path(parent string) string { return c.root + "/" + parent }
 func (c *Client) Prepare() error { return c.ensureParents() }
 
 // ensureParents creates the root and the state parents when missing. The
-// three parents go in one multi, so a reader sees all or none of them.
+// missing parents go in one multi, so a reader sees all or none of them.
 func (c *Client) ensureParents() error {
 	if c.parents.Load() {
 		return nil
 	}
-	ok, _, err := c.conn.Exists(c.path(store.AliveNode))
+	// The lock log came after the others: a root that has it has all.
+	ok, _, err := c.conn.Exists(c.path(store.LockLogNode))
 	if err != nil {
-		return c.zkErr("read", c.path(store.AliveNode), err)
+		return c.zkErr("read", c.path(store.LockLogNode), err)
 	}
 	if ok {
 		c.parents.Store(true)
@@ -103,7 +104,7 @@ func (c *Client) ensureParents() error {
 		}
 	}
 	var ops []any
-	for _, n := range []string{store.LocksNode, store.MaintNode, store.AliveNode, store.SemNode} {
+	for _, n := range []string{store.LocksNode, store.MaintNode, store.AliveNode, store.SemNode, store.LockLogNode} {
 		ok, _, err := c.conn.Exists(c.path(n))
 		if err != nil {
 			return c.zkErr("read", c.path(n), err)

@@ -22,6 +22,9 @@ type Holder struct {
 	PID    int       `json:"pid"`
 	Reason string    `json:"reason,omitempty"`
 	Since  time.Time `json:"since"`
+	// Seq is the holding contender's sequence number, as State reads it:
+	// two holds by one holder within a second differ by it.
+	Seq int64 `json:"-"`
 }
 
 // String describes the holder for a person: "alice@box (pid 12) since ...: reason".
@@ -53,9 +56,10 @@ var errSwept = errors.New("the session may hold a stray node")
 
 // Lock is a set of host locks held by this session.
 type Lock struct {
-	c     *Client
-	Hosts []string // in the order they were taken
-	nodes []string
+	c      *Client
+	Hosts  []string // in the order they were taken
+	nodes  []string
+	holder Holder
 }
 
 // Lock takes the lock of every host, in one global order (sorted by name)
@@ -80,7 +84,7 @@ func (c *Client) Lock(ctx context.Context, hosts []string, h Holder, wait time.D
 	sort.Strings(sorted)
 	sorted = slices.Compact(sorted)
 	deadline := time.Now().Add(wait)
-	l := &Lock{c: c}
+	l := &Lock{c: c, holder: h}
 	for _, host := range sorted {
 		node, err := c.acquire(ctx, host, data, wait > 0, deadline)
 		if err != nil {
@@ -218,12 +222,27 @@ func (c *Client) readHolder(p string) (Holder, error) {
 	return h, nil
 }
 
-// Release deletes the lock's contenders; releasing twice does nothing.
+// Release deletes the lock's contenders, recording each release in the
+// lock log in the same multi (locklog.go); releasing twice does nothing.
+// A contender already gone (kook unlock --force) is skipped.
 func (l *Lock) Release() error {
+	var all [][]any
+	for i, n := range l.nodes {
+		ops, err := l.c.releaseOps(n, l.Hosts[i], l.holder, false)
+		if err != nil {
+			return err
+		}
+		all = append(all, ops)
+	}
 	var errs []error
-	for _, n := range l.nodes {
-		if err := l.c.remove(n); err != nil {
-			errs = append(errs, err)
+	if !l.c.releaseRecorded(slices.Concat(all...)) {
+		for i, n := range l.nodes {
+			if l.c.releaseRecorded(all[i]) {
+				continue
+			}
+			if err := l.c.remove(n); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	l.nodes, l.Hosts = nil, nil
@@ -289,8 +308,9 @@ func lowestPerName(kids []string) (first map[string]string, others map[string]in
 	return first, others
 }
 
-// ForceUnlock deletes the holder of host's lock and returns who it was;
-// the next contender, if any, gets the lock. The holder's command goes on
+// ForceUnlock deletes the holder of host's lock, recording it in the lock
+// log as forced, and returns who it was; the next contender, if any, gets
+// the lock. The holder's command goes on
 // running unaware: this is for a lock whose holder is gone for good.
 func (c *Client) ForceUnlock(ctx context.Context, host string) (Holder, error) {
 	for {
@@ -309,10 +329,20 @@ func (c *Client) ForceUnlock(ctx context.Context, host string) (Holder, error) {
 		if err != nil {
 			return Holder{}, err
 		}
-		if err := c.conn.Delete(p, -1); err != nil {
+		ops, err := c.releaseOps(p, host, h, true)
+		if err != nil {
+			return Holder{}, err
+		}
+		_, err = c.conn.Multi(ops...)
+		if errors.Is(err, zk.ErrNoNode) {
+			// The holder left meanwhile, or the root has no lock log
+			// (made by an older kook): delete without a record.
+			err = c.conn.Delete(p, -1)
 			if errors.Is(err, zk.ErrNoNode) {
 				continue
 			}
+		}
+		if err != nil {
 			return Holder{}, c.zkErr("delete", p, err)
 		}
 		return h, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -159,6 +160,7 @@ func (c *Client) ReadState(ctx context.Context) (*State, error) {
 			if it.lock {
 				var h Holder
 				if json.Unmarshal(data, &h) == nil {
+					_, h.Seq, _ = splitSeq(path.Base(it.path))
 					s.Locks[it.host] = h
 				}
 			} else {
@@ -202,7 +204,7 @@ func (s *State) Show(enc *kook.Encoded, now time.Time) (expires time.Time, err e
 	for h, hd := range s.Locks {
 		if i, ok := index[h]; ok {
 			locked = append(locked, h)
-			add(i, VarLock, map[string]any{"owner": hd.Owner, "reason": hd.Reason, "since": stamp(hd.Since)})
+			add(i, VarLock, lockVar(hd))
 		}
 	}
 	for h, m := range s.Maint {
@@ -211,14 +213,10 @@ func (s *State) Show(enc *kook.Encoded, now time.Time) (expires time.Time, err e
 			continue
 		}
 		maint = append(maint, h)
-		var until any
-		if m.Until != nil {
-			until = stamp(*m.Until)
-			if expires.IsZero() || m.Until.Before(expires) {
-				expires = *m.Until
-			}
+		if m.Until != nil && (expires.IsZero() || m.Until.Before(expires)) {
+			expires = *m.Until
 		}
-		add(i, VarMaintenance, map[string]any{"owner": m.Owner, "reason": m.Reason, "since": stamp(m.Since), "until": until})
+		add(i, VarMaintenance, maintVar(m))
 	}
 	for h := range s.Alive {
 		if _, ok := index[h]; ok {
@@ -252,6 +250,35 @@ func (s *State) Show(enc *kook.Encoded, now time.Time) (expires time.Time, err e
 		}
 	}
 	return expires, nil
+}
+
+// HostVars returns the state vars of one host exactly as Show puts them
+// in its vars: kook_lock while it is locked, kook_maintenance while it is
+// in maintenance at now; none otherwise. A script's --host answer adds
+// them so that it agrees with --list's _meta.hostvars.
+func (s *State) HostVars(host string, now time.Time) map[string]any {
+	vars := map[string]any{}
+	if hd, ok := s.Locks[host]; ok {
+		vars[VarLock] = lockVar(hd)
+	}
+	if m, ok := s.Maint[host]; ok && m.ActiveAt(now) {
+		vars[VarMaintenance] = maintVar(m)
+	}
+	return vars
+}
+
+// lockVar is the value of kook_lock for a lock's holder.
+func lockVar(hd Holder) map[string]any {
+	return map[string]any{"owner": hd.Owner, "reason": hd.Reason, "since": stamp(hd.Since)}
+}
+
+// maintVar is the value of kook_maintenance for a record in force.
+func maintVar(m Maint) map[string]any {
+	var until any
+	if m.Until != nil {
+		until = stamp(*m.Until)
+	}
+	return map[string]any{"owner": m.Owner, "reason": m.Reason, "since": stamp(m.Since), "until": until}
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -1,6 +1,7 @@
 package coord
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/kook-project/kook/pkg/kook"
+	"github.com/kook-project/kook/pkg/kook/store"
 )
 
 // Event is one change as kook watch reports it.
@@ -33,6 +35,10 @@ type Event struct {
 	Change      string  `json:"change,omitempty"`
 	Holder      *Holder `json:"holder,omitempty"`
 	Maintenance *Maint  `json:"maintenance,omitempty"`
+	// Reason says why, where the event alone does not: "expired" for a
+	// maint_off whose record's until passed (the record stays until
+	// kook maint off), "forced" for a lock_released by kook unlock --force.
+	Reason string `json:"reason,omitempty"`
 	// Version is the inventory's version (for inventory changes) or the
 	// coordination state's key (for the rest) the change was seen at.
 	Version string    `json:"version"`
@@ -44,7 +50,14 @@ type Event struct {
 // and, when a watch fires, reads again and reports the difference: what
 // changed while the connection was down (or the session was replaced,
 // which loses every watch) is reported when it comes back, and nothing is
-// reported twice.
+// reported twice. Beyond the difference of two reads:
+//
+//   - a lock taken and released between two reads is reported from the
+//     lock log (locklog.go) that every release by a holder writes, taken
+//     then released; only a lock whose holder's session expired before
+//     the watcher ever read it held goes unreported;
+//   - a maintenance whose until passes is reported (maint_off, reason
+//     expired) when it passes, by a timer set to the earliest until shown.
 type Watcher struct {
 	C *Client
 	// WatchVersion returns the inventory's version and a one-shot watch
@@ -60,18 +73,35 @@ type Watcher struct {
 	Retry func(error)
 }
 
-// Run reports changes to emit until ctx ends or emit fails.
-func (w *Watcher) Run(ctx context.Context, emit func(Event) error) error {
-	var inv *kook.Inventory
-	invVer := ""
-	var st *State
-	// chans[0] is the inventory's watch, then one per state parent; nil
+// watchedParents are the state parents whose children the watcher
+// watches: the three of the state, then the lock log.
+var watchedParents = [...]string{stateParents[0], stateParents[1], stateParents[2], store.LockLogNode}
+
+// watchRun is what one Run keeps between reads.
+type watchRun struct {
+	// chans[0] is the inventory's watch, then one per watched parent; nil
 	// means not armed. Only a watch that fired is armed again, so none
 	// piles up in go-zookeeper.
-	var chans [1 + len(stateParents)]<-chan zk.Event
+	chans  [1 + len(watchedParents)]<-chan zk.Event
+	inv    *kook.Inventory
+	invVer string
+	st     *State
+	// logAt is the number of the last lock log record read (-1: none;
+	// the first is numbered 0).
+	logAt int64
+	// maint are the maintenance records in force as last reported.
+	maint map[string]Maint
+}
+
+// Run reports changes to emit until ctx ends or emit fails.
+func (w *Watcher) Run(ctx context.Context, emit func(Event) error) error {
+	r := &watchRun{}
 	backoff := 100 * time.Millisecond
+	expiry := time.NewTimer(time.Hour)
+	expiry.Stop()
+	defer expiry.Stop()
 	for {
-		err := w.step(ctx, &chans, &inv, &invVer, &st, emit)
+		err := w.step(ctx, r, emit)
 		if err == nil {
 			backoff = 100 * time.Millisecond
 		} else {
@@ -92,18 +122,34 @@ func (w *Watcher) Run(ctx context.Context, emit func(Event) error) error {
 			backoff = min(2*backoff, 2*time.Second)
 			continue
 		}
-		cases := chans
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-cases[0]:
-			chans[0] = nil
-		case <-cases[1]:
-			chans[1] = nil
-		case <-cases[2]:
-			chans[2] = nil
-		case <-cases[3]:
-			chans[3] = nil
+		for {
+			// The timer runs until the earliest until of a maintenance
+			// shown in force: no polling.
+			expiry.Stop()
+			if next, ok := earliestUntil(r.maint); ok {
+				expiry.Reset(max(next.Sub(w.C.Now()), 0))
+			}
+			cases := r.chans
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-expiry.C:
+				if err := w.expire(r, emit); err != nil {
+					return err
+				}
+				continue
+			case <-cases[0]:
+				r.chans[0] = nil
+			case <-cases[1]:
+				r.chans[1] = nil
+			case <-cases[2]:
+				r.chans[2] = nil
+			case <-cases[3]:
+				r.chans[3] = nil
+			case <-cases[4]:
+				r.chans[4] = nil
+			}
+			break
 		}
 	}
 }
@@ -111,37 +157,43 @@ func (w *Watcher) Run(ctx context.Context, emit func(Event) error) error {
 type emitError struct{ error }
 
 // step arms every watch that is not armed and reads again what it covers.
-func (w *Watcher) step(ctx context.Context, chans *[4]<-chan zk.Event, inv **kook.Inventory, invVer *string, st **State, emit func(Event) error) error {
-	if chans[0] == nil {
+func (w *Watcher) step(ctx context.Context, r *watchRun, emit func(Event) error) error {
+	send := func(events []Event) error {
+		for _, e := range events {
+			if err := emit(e); err != nil {
+				return emitError{err}
+			}
+		}
+		return nil
+	}
+	if r.chans[0] == nil {
 		v, ch, err := w.WatchVersion(ctx)
 		if err != nil {
 			return err
 		}
-		if *inv == nil || v != *invVer {
+		if r.inv == nil || v != r.invVer {
 			next, nv, err := w.Load(ctx)
 			if err != nil {
 				return err
 			}
-			if *inv != nil {
-				for _, e := range inventoryEvents(*inv, next, w.Group, nv) {
-					if err := emit(e); err != nil {
-						return emitError{err}
-					}
+			if r.inv != nil {
+				if err := send(inventoryEvents(r.inv, next, w.Group, nv)); err != nil {
+					return err
 				}
 			}
-			*inv, *invVer = next, nv
+			r.inv, r.invVer = next, nv
 		}
-		chans[0] = ch
+		r.chans[0] = ch
 	}
-	rearm := *st == nil
-	for i := range stateParents {
-		rearm = rearm || chans[1+i] == nil
+	rearm := r.st == nil
+	for i := range watchedParents {
+		rearm = rearm || r.chans[1+i] == nil
 	}
 	if !rearm {
 		return nil
 	}
-	for i, n := range stateParents {
-		if chans[1+i] != nil {
+	for i, n := range watchedParents {
+		if r.chans[1+i] != nil {
 			continue
 		}
 		p := w.C.path(n)
@@ -156,26 +208,64 @@ func (w *Watcher) step(ctx context.Context, chans *[4]<-chan zk.Event, inv **koo
 		if err != nil {
 			return w.C.zkErr("watch", p, err)
 		}
-		chans[1+i] = ch
+		r.chans[1+i] = ch
+	}
+	if r.st == nil {
+		// The lock log before the first state: a record made after it is
+		// of a lock released after the watch began.
+		_, at, err := w.C.readLockLog(ctx, -1)
+		if err != nil {
+			return err
+		}
+		r.logAt = at
 	}
 	next, err := w.C.ReadState(ctx)
 	if err != nil {
 		return err
 	}
-	if *st != nil {
-		for _, e := range stateEvents(*st, next, w.hostFilter(*inv)) {
-			if err := emit(e); err != nil {
-				return emitError{err}
-			}
-		}
+	now := w.C.Now()
+	if r.st == nil {
+		r.st, r.maint = next, inForce(next.Maint, now)
+		return nil
 	}
-	*st = next
-	for i := range stateParents {
-		if chans[1+i] == nil {
+	// The log after the state: a record of a lock this state shows held
+	// was released since, which the next read reports.
+	recs, at, err := w.C.readLockLog(ctx, r.logAt)
+	if err != nil {
+		return err
+	}
+	keep := w.hostFilter(r.inv)
+	events := lockEvents(r.st, next, recs, keep)
+	var maint []Event
+	maint, r.maint = maintEvents(r.maint, next, now, keep)
+	events = append(events, maint...)
+	events = append(events, aliveEvents(r.st, next, keep)...)
+	r.st, r.logAt = next, at
+	if err := send(events); err != nil {
+		return err
+	}
+	for i := range watchedParents {
+		if r.chans[1+i] == nil {
 			// A parent created between ExistsW and now: look again soon.
 			ch := make(chan zk.Event, 1)
 			ch <- zk.Event{}
-			chans[1+i] = ch
+			r.chans[1+i] = ch
+		}
+	}
+	return nil
+}
+
+// expire reports the maintenances whose until has passed since they were
+// last reported in force.
+func (w *Watcher) expire(r *watchRun, emit func(Event) error) error {
+	if r.st == nil {
+		return nil
+	}
+	var events []Event
+	events, r.maint = maintEvents(r.maint, r.st, w.C.Now(), w.hostFilter(r.inv))
+	for _, e := range events {
+		if err := emit(e); err != nil {
+			return emitError{err}
 		}
 	}
 	return nil
@@ -269,42 +359,138 @@ func inventoryEvents(old, cur *kook.Inventory, group, version string) []Event {
 	return out
 }
 
-// stateEvents turns the difference between two states into events, host
-// by host in name order.
-func stateEvents(old, cur *State, keep func(string) bool) []Event {
+// lockEvents turns the difference between two states, and the lock log
+// records read after the second, into lock_taken and lock_released
+// events: host by host in name order, each host's in the order the locks
+// were taken. A record of a lock either state shows held is reported by
+// the states' difference; any other is of a lock taken and released
+// between the two reads, reported as both.
+func lockEvents(old, cur *State, recs []lockRecord, keep func(string) bool) []Event {
 	now := time.Now().UTC()
-	var out []Event
-	add := func(kind, host string, h *Holder, m *Maint) {
+	type lockEvent struct {
+		seq   int64
+		taken bool
+		e     Event
+	}
+	byHost := map[string][]lockEvent{}
+	add := func(kind, host string, h Holder, at time.Time, reason string) {
 		if keep(host) {
-			out = append(out, Event{Event: kind, Host: host, Holder: h, Maintenance: m, Version: cur.Key, Time: now})
+			byHost[host] = append(byHost[host], lockEvent{h.Seq, kind == "lock_taken",
+				Event{Event: kind, Host: host, Holder: &h, Reason: reason, Version: cur.Key, Time: at}})
 		}
 	}
 	for _, h := range unionKeys(old.Locks, cur.Locks) {
 		o, wasHeld := old.Locks[h]
 		n, isHeld := cur.Locks[h]
 		if wasHeld && (!isHeld || o != n) {
-			add("lock_released", h, &o, nil)
+			add("lock_released", h, o, now, "")
 		}
 		if isHeld && (!wasHeld || o != n) {
-			add("lock_taken", h, &n, nil)
+			add("lock_taken", h, n, now, "")
 		}
 	}
-	for _, h := range unionKeys(old.Maint, cur.Maint) {
-		o, was := old.Maint[h]
-		n, is := cur.Maint[h]
+	for _, r := range recs {
+		if o, ok := old.Locks[r.Host]; ok && o.Seq == r.Seq {
+			continue
+		}
+		if n, ok := cur.Locks[r.Host]; ok && n.Seq == r.Seq {
+			continue
+		}
+		h := r.Holder
+		h.Seq = r.Seq
+		add("lock_taken", r.Host, h, h.Since, "")
+		reason := ""
+		if r.Forced {
+			reason = "forced"
+		}
+		add("lock_released", r.Host, h, r.Released, reason)
+	}
+	var out []Event
+	for _, host := range slices.Sorted(maps.Keys(byHost)) {
+		evs := byHost[host]
+		slices.SortStableFunc(evs, func(a, b lockEvent) int {
+			if a.seq != b.seq {
+				return cmp.Compare(a.seq, b.seq)
+			}
+			if a.taken != b.taken {
+				if a.taken {
+					return -1
+				}
+				return 1
+			}
+			return 0
+		})
+		for _, e := range evs {
+			out = append(out, e.e)
+		}
+	}
+	return out
+}
+
+// inForce returns the maintenance records in force at now.
+func inForce(all map[string]Maint, now time.Time) map[string]Maint {
+	out := map[string]Maint{}
+	for h, m := range all {
+		if m.ActiveAt(now) {
+			out[h] = m
+		}
+	}
+	return out
+}
+
+// earliestUntil returns the earliest until of the records.
+func earliestUntil(recs map[string]Maint) (time.Time, bool) {
+	var first time.Time
+	for _, m := range recs {
+		if m.Until != nil && (first.IsZero() || m.Until.Before(first)) {
+			first = *m.Until
+		}
+	}
+	return first, !first.IsZero()
+}
+
+// maintEvents compares the records in force as last reported (shown) with
+// those of cur in force at now, host by host in name order: maint_on for
+// a record that came into force or changed, maint_off for one that ended
+// (reason "expired" when its until passed). It returns the events and the
+// records now in force.
+func maintEvents(shown map[string]Maint, cur *State, now time.Time, keep func(string) bool) ([]Event, map[string]Maint) {
+	active := inForce(cur.Maint, now)
+	var out []Event
+	for _, h := range unionKeys(shown, active) {
+		if !keep(h) {
+			continue
+		}
+		o, was := shown[h]
+		n, is := active[h]
 		switch {
 		case is && (!was || fmt.Sprint(o) != fmt.Sprint(n)):
-			add("maint_on", h, nil, &n)
+			out = append(out, Event{Event: "maint_on", Host: h, Maintenance: &n, Version: cur.Key, Time: now.UTC()})
 		case was && !is:
-			add("maint_off", h, nil, &o)
+			e := Event{Event: "maint_off", Host: h, Maintenance: &o, Version: cur.Key, Time: now.UTC()}
+			if r, ok := cur.Maint[h]; ok && !r.ActiveAt(now) {
+				e.Reason = "expired"
+				e.Maintenance = &r
+			}
+			out = append(out, e)
 		}
 	}
+	return out, active
+}
+
+// aliveEvents reports hosts that became alive or went away, in name order.
+func aliveEvents(old, cur *State, keep func(string) bool) []Event {
+	now := time.Now().UTC()
+	var out []Event
 	for _, h := range unionKeys(old.Alive, cur.Alive) {
+		if !keep(h) {
+			continue
+		}
 		switch {
 		case cur.Alive[h] && !old.Alive[h]:
-			add("alive", h, nil, nil)
+			out = append(out, Event{Event: "alive", Host: h, Version: cur.Key, Time: now})
 		case old.Alive[h] && !cur.Alive[h]:
-			add("gone", h, nil, nil)
+			out = append(out, Event{Event: "gone", Host: h, Version: cur.Key, Time: now})
 		}
 	}
 	return out

@@ -22,7 +22,8 @@ import (
 //     ROOT/queue, whose ACL grants its identity CREATE and nothing else:
 //     it can add a registration, not read, change or delete anything.
 //   - A trusted writer applies what is filed (ApplyRegistrations): every
-//     kook-import and `kook register --apply` with full credentials does.
+//     kook-import, every `kook` verb that writes the inventory (before its
+//     own write) and `kook register --apply`, with full credentials, does.
 //     A registration is validated as any write is before it is applied.
 //
 // OpenQueue makes ROOT/queue with that ACL.

@@ -9,13 +9,16 @@ const (
 	MaintNode = "maint"
 	AliveNode = "alive"
 	SemNode   = "sem"
+	// LockLogNode keeps a record of each lock released by its holder, so
+	// a watcher learns of a lock taken and released between two reads.
+	LockLogNode = "locklog"
 )
 
 // IsStateNode reports whether name, a child of the root, is one of the
 // coordination parents.
 func IsStateNode(name string) bool {
 	switch name {
-	case LocksNode, MaintNode, AliveNode, SemNode:
+	case LocksNode, MaintNode, AliveNode, SemNode, LockLogNode:
 		return true
 	}
 	return false
