@@ -137,9 +137,9 @@ func run(sizeList string, load time.Duration, runs int) error {
 		}
 		fmt.Fprintln(w, line+goal+"\t")
 	}
-	row("kook-inventory --list, fresh process, no cached answer (median)", "50 ms / 500 ms", func(f figures) string { return ms(f.listCold) })
+	row("kook-inventory --list, fresh process, no cached answer (median)", "30 ms / 200 ms (piped)", func(f figures) string { return ms(f.listCold) })
 	row("  its CPU time, user+sys (median)", "", func(f figures) string { return ms(f.cpuCold) })
-	row("kook-inventory --list, nothing changed (median)", "15 ms / 150 ms", func(f figures) string { return ms(f.listCached) })
+	row("kook-inventory --list, nothing changed (median)", "8 ms / 15 ms", func(f figures) string { return ms(f.listCached) })
 	row("  its CPU time, user+sys (median)", "", func(f figures) string { return ms(f.cpuCached) })
 	row("peak RSS of kook-inventory --list", "60 MB / 400 MB", func(f figures) string { return fmt.Sprintf("%.0f MB", f.rssMB) })
 	row("kook-import into an empty root (median of 3)", "1.5 s / 15 s", func(f figures) string { return ms(f.importEmpty) })
@@ -154,7 +154,7 @@ func run(sizeList string, load time.Duration, runs int) error {
 		func(f figures) sourceFigures { return f.yamlImport })
 	sourceRows("kook-import of the original Kook's archive, empty root (median of 3)", "- / 3 s", "- / 500 MB",
 		func(f figures) sourceFigures { return f.archiveImport })
-	row("re-import with 10 hosts changed (median of 5)", "200 ms / 2 s", func(f figures) string { return ms(f.reimport10) })
+	row("re-import with 10 hosts changed (median of 5)", "100 ms / 1 s", func(f figures) string { return ms(f.reimport10) })
 	row("  its CPU time, user+sys", "", func(f figures) string { return ms(f.cpuReimport) })
 	row("  buckets written by that re-import", "only what changed", func(f figures) string { return f.reimportBuckets })
 	row("one host var set through the Go API (median)", "10 ms / 10 ms", func(f figures) string { return ms(f.setVar) })
