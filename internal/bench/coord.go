@@ -35,7 +35,7 @@ type coordFigures struct {
 func measureCoord(work, addr string, n, runs int) (coordFigures, error) {
 	var f coordFigures
 	root := "/bench-coord"
-	env := append(os.Environ(), "KOOK_ZK="+addr, "KOOK_ROOT="+root, "XDG_CACHE_HOME="+filepath.Join(work, "cache-coord"))
+	env := benchEnv("KOOK_ZK="+addr, "KOOK_ROOT="+root, "XDG_CACHE_HOME="+filepath.Join(work, "cache-coord"))
 	kookBin := filepath.Join(work, "kook")
 	inventory := filepath.Join(work, "kook-inventory")
 	inv := fleet.Generate(n, 43)

@@ -17,7 +17,7 @@ import (
 func kookFilterLines(work, addr string, sizes []int, runs int) error {
 	kook := filepath.Join(work, "kook")
 	for _, n := range sizes {
-		env := append(os.Environ(), "KOOK_ZK="+addr, fmt.Sprintf("KOOK_ROOT=/bench-%d", n))
+		env := benchEnv("KOOK_ZK="+addr, fmt.Sprintf("KOOK_ROOT=/bench-%d", n))
 		fmt.Fprintf(os.Stderr, "%d hosts: kook host list --where on a group var\n", n)
 		args := []string{"host", "list", "--group", "region_000", "--where", "owner=^team-1$"}
 		cmd := exec.Command(kook, args...)

@@ -49,7 +49,7 @@ func measureList(work, addr string, all []figures, runs int) (listFigures, error
 	for _, f := range all {
 		n := f.size
 		cacheDir := filepath.Join(work, "cache-list")
-		env := append(os.Environ(), "KOOK_ZK="+addr, fmt.Sprintf("KOOK_ROOT=/bench-list-%d", n), "XDG_CACHE_HOME="+cacheDir)
+		env := benchEnv("KOOK_ZK="+addr, fmt.Sprintf("KOOK_ROOT=/bench-list-%d", n), "XDG_CACHE_HOME="+cacheDir)
 		fmt.Fprintf(os.Stderr, "%d hosts: --list fresh, unchanged, and read by Python\n", n)
 		src := filepath.Join(work, fmt.Sprintf("fleet-%d.json", n))
 		if _, _, err := timeCmd(env, filepath.Join(work, "kook-import"), "--prune", src); err != nil {
@@ -206,7 +206,7 @@ func measureListTLS(lf *listFigures, work string, runs int) error {
 		}
 	}
 	cacheDir := filepath.Join(work, "cache-tls")
-	plain := append(os.Environ(), "KOOK_ZK="+zks.Addr, "KOOK_ROOT=/bench-tls", "XDG_CACHE_HOME="+cacheDir)
+	plain := benchEnv("KOOK_ZK="+zks.Addr, "KOOK_ROOT=/bench-tls", "XDG_CACHE_HOME="+cacheDir)
 	if _, _, err := timeCmd(plain, filepath.Join(work, "kook-import"), "--prune", src); err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ func measureListTLS(lf *listFigures, work string, runs int) error {
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		return err
 	}
-	env := append(os.Environ(), "KOOK_CONFIG="+conf, "KOOK_ROOT=/bench-tls", "XDG_CACHE_HOME="+cacheDir)
+	env := benchEnv("KOOK_CONFIG="+conf, "KOOK_ROOT=/bench-tls", "XDG_CACHE_HOME="+cacheDir)
 	inventory := filepath.Join(work, "kook-inventory")
 	forget := func() error {
 		kept, _ := filepath.Glob(filepath.Join(cacheDir, "kook", "tls-*.ticket"))

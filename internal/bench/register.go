@@ -128,7 +128,7 @@ func (f registerFigures) String() string {
 // inventory afterwards. It returns how many failed and how many are
 // missing, and how long the whole took.
 func registerProcs(work, addr, root string, n int) (took time.Duration, failed, lost int, err error) {
-	env := append(os.Environ(), "KOOK_ZK="+addr, "KOOK_ROOT="+root, "XDG_CACHE_HOME="+filepath.Join(work, "cache"))
+	env := benchEnv("KOOK_ZK="+addr, "KOOK_ROOT="+root, "XDG_CACHE_HOME="+filepath.Join(work, "cache"))
 	var wg sync.WaitGroup
 	var nfailed atomic.Int64
 	t0 := time.Now()

@@ -81,7 +81,7 @@ func writeFigureLines(work, addr string, sizes []int) error {
 func measureWrite(work, addr string, n int) (writeFigures, error) {
 	f := writeFigures{size: n}
 	root := fmt.Sprintf("/bench-write-%d", n)
-	env := append(os.Environ(), "KOOK_ZK="+addr, "KOOK_ROOT="+root)
+	env := benchEnv("KOOK_ZK="+addr, "KOOK_ROOT="+root)
 	inv := fleet.Generate(n, 42)
 	src := filepath.Join(work, fmt.Sprintf("write-%d.json", n))
 	if err := writeInventory(src, inv); err != nil {
