@@ -39,6 +39,9 @@ func main() {
 	if len(os.Args) > 2 && os.Args[1] == peakRSSFlag {
 		os.Exit(reportPeakRSS(os.Args[2:]))
 	}
+	if len(os.Args) > 1 && os.Args[1] == holdStateFlag {
+		os.Exit(holdState(os.Args[2:]))
+	}
 	sizes := flag.String("sizes", "10000,100000", "fleet sizes, comma separated")
 	load := flag.Duration("load", 60*time.Second, "how long the writer runs during the --list under load figure (0 skips it)")
 	runs := flag.Int("runs", 15, "runs of each command; the median is reported")
