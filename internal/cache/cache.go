@@ -160,6 +160,25 @@ func (e *Entry) Data() (data []byte, err error) {
 	return answer, nil
 }
 
+// WriteAnswer writes answer, which Data returned and checked, to w. When
+// w is a file or pipe the bytes go from the entry's file inside the
+// kernel where it can (a 30 MB answer is then no copy through this
+// process); whatever it could not send that way is written from answer.
+func (e *Entry) WriteAnswer(w io.Writer, answer []byte) error {
+	if f, ok := w.(*os.File); ok {
+		n, err := e.sendAnswer(f)
+		if err != nil {
+			return err
+		}
+		answer = answer[n:]
+	}
+	if len(answer) == 0 {
+		return nil
+	}
+	_, err := w.Write(answer)
+	return err
+}
+
 // Close releases the entry's file, and the answer Data returned.
 func (e *Entry) Close() error {
 	if e.unmap != nil {

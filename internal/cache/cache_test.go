@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -294,5 +295,64 @@ func TestDataOnePass(t *testing.T) {
 				t.Fatalf("Data = %d bytes, %v; want ErrCorrupt and nothing", len(d), err)
 			}
 		})
+	}
+}
+
+// TestWriteAnswer checks a checked answer reaches a pipe, a regular file
+// and a plain writer byte for byte, whichever way it goes (sendfile from
+// the entry's file, or a write of the checked bytes), and an empty one.
+func TestWriteAnswer(t *testing.T) {
+	c := At(t.TempDir())
+	for _, data := range [][]byte{nil, []byte("{}\n"), bytes.Repeat([]byte("0123456789abcdef\n"), 200_000)} {
+		if err := c.Put(servers, "/kook", "v", data); err != nil {
+			t.Fatal(err)
+		}
+		send := func(w func(e *Entry, answer []byte) error) {
+			t.Helper()
+			e, ok := c.Get(servers, "/kook")
+			if !ok {
+				t.Fatal("no entry")
+			}
+			defer e.Close()
+			answer, err := e.Data()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w(e, answer); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan []byte)
+		go func() { b, _ := io.ReadAll(r); got <- b }()
+		send(func(e *Entry, answer []byte) error { return e.WriteAnswer(w, answer) })
+		w.Close()
+		if b := <-got; !bytes.Equal(b, data) {
+			t.Errorf("through a pipe: %d bytes, want %d", len(b), len(data))
+		}
+		r.Close()
+
+		f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString("before:"); err != nil {
+			t.Fatal(err)
+		}
+		send(func(e *Entry, answer []byte) error { return e.WriteAnswer(f, answer) })
+		f.Close()
+		if b, err := os.ReadFile(f.Name()); err != nil || !bytes.Equal(b, append([]byte("before:"), data...)) {
+			t.Errorf("into a file after 7 bytes: %d bytes, %v, want %d", len(b), err, 7+len(data))
+		}
+
+		var buf bytes.Buffer
+		send(func(e *Entry, answer []byte) error { return e.WriteAnswer(&buf, answer) })
+		if !bytes.Equal(buf.Bytes(), data) {
+			t.Errorf("into a buffer: %d bytes, want %d", buf.Len(), len(data))
+		}
 	}
 }

@@ -165,8 +165,7 @@ func (cmd *inventoryCmd) run(env Env, cfg config.Config) error {
 			if err == nil {
 				closeSoon()
 				growPipe(env.Stdout)
-				_, err = env.Stdout.Write(list)
-				return err
+				return cached.WriteAnswer(env.Stdout, list)
 			}
 			if !errors.Is(err, cache.ErrCorrupt) {
 				return err
